@@ -1,0 +1,3 @@
+"""District Planner: offline desktop GIS for planning creative districts."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from districtplanner.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Numbers only: the analysis core. Plain Python/NumPy/shapely; never imports Qt."""

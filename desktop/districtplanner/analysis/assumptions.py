@@ -1,0 +1,263 @@
+"""Every parameter a figure depends on, with its unit, default, valid range and source.
+
+A planner edits these in the Assumptions panel or a JSON file; each figure's explanation
+quotes the ones it used. An out-of-range value is refused, never clamped, so a typo cannot
+silently change a council paper.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One assumption: ``default`` lies in ``[minimum, maximum]``; ``source`` cites it."""
+
+    name: str
+    label: str
+    unit: str
+    default: float
+    minimum: float
+    maximum: float
+    source: str
+    group: str
+    integer: bool = False
+
+
+class AssumptionError(ValueError):
+    """A value outside its parameter's range, an unknown name, or a malformed file."""
+
+
+P = Parameter
+PARAMETERS: tuple[Parameter, ...] = (
+    # --- Concentration and proximity --------------------------------------------------
+    P("transit_near_m", "Transit walking distance (near)", "m", 400, 50, 3000,
+      "A 5-minute walk; the quarter-mile (≈400 m) catchment of transit planning practice.",
+      "Concentration"),
+    P("transit_far_m", "Transit walking distance (far)", "m", 800, 100, 5000,
+      "A 10-minute walk; the half-mile (≈800 m) station area used in TOD studies.",
+      "Concentration"),
+    P("institution_buffer_m", "Cultural institution catchment", "m", 500, 0, 5000,
+      "Planning convention for walkable access to cultural venues; set locally.",
+      "Concentration"),
+    P("hotspot_cell_m", "Hot-spot grid cell size", "m", 250, 50, 2000,
+      "Resolution of the kernel-density and Gi* grid; 250 m is a city-block scale.",
+      "Concentration"),
+    P("kde_bandwidth_m", "Kernel density bandwidth", "m", 500, 50, 5000,
+      "Gaussian kernel standard deviation; a walkable-cluster scale, set locally.",
+      "Concentration"),
+    P("gi_distance_m", "Gi* neighbourhood distance band", "m", 750, 100, 10000,
+      "Binary distance-band weights for Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis 1995).",
+      "Concentration"),
+    # --- Projection ---------------------------------------------------------------------
+    P("horizon_years", "Projection horizon", "years", 10, 1, 30,
+      "A typical local-plan horizon.", "Projection", integer=True),
+    P("baseline_growth_firms", "Baseline growth of creative firms", "1/year", 0.02, -0.2, 0.3,
+      "Long-run growth of creative-industry business counts (DCMS Economic Estimates ≈2%/yr); "
+      "set from local business registers.", "Projection"),
+    P("baseline_growth_jobs", "Baseline growth of creative jobs", "1/year", 0.02, -0.2, 0.3,
+      "Long-run creative employment growth (DCMS Economic Estimates ≈2%/yr); set locally.",
+      "Projection"),
+    P("incentive_elasticity", "Elasticity of firm location to cost", "-", 0.2, 0.0, 2.0,
+      "Long-run elasticity of business activity to business costs, central estimate -0.2 "
+      "(Bartik 2018, 'Who benefits from economic development incentives?', Upjohn Institute).",
+      "Projection"),
+    P("operating_cost_per_job", "Annual operating cost per creative job", "currency/job/year",
+      90000, 1000, 1000000,
+      "Wages plus overheads per job; used to express incentives as a share of firm costs. "
+      "Set from local wage data.", "Projection"),
+    P("agglomeration_coefficient", "Agglomeration effect of density", "1/year", 0.01, 0.0, 0.2,
+      "Extra annual growth per unit of log creative-job density relative to the city "
+      "(in the spirit of Glaeser et al. 1992 and Duranton & Puga 2004); calibrate locally.",
+      "Projection"),
+    # --- Affordability ------------------------------------------------------------------
+    P("rent_burden_threshold", "Rent burden threshold", "share of income", 0.30, 0.05, 0.9,
+      "Households paying over 30% of income for housing are cost-burdened (US HUD).",
+      "Affordability"),
+    P("severe_rent_burden_threshold", "Severe rent burden threshold", "share of income",
+      0.50, 0.1, 1.0, "Over 50% of income is severely cost-burdened (US HUD).",
+      "Affordability"),
+    P("low_income_fraction", "Low income cut-off", "share of area median income", 0.80,
+      0.1, 1.5,
+      "Low income is below 80% of area median income (Urban Displacement Project typology; "
+      "HUD income limits).", "Affordability"),
+    P("designation_uplift", "Cultural-district designation uplift", "share", 0.07, 0.0, 0.5,
+      "About +7% on home prices after cultural-district designation (Louisiana cultural "
+      "districts evaluation).", "Affordability"),
+    P("transit_uplift_residential", "Rail-station uplift, residential", "share", 0.042, 0.0,
+      0.5, "+4.2% residential values within a quarter mile of a station (Debrezion, Pels & "
+      "Rietveld 2007, meta-analysis).", "Affordability"),
+    P("transit_uplift_commercial", "Rail-station uplift, commercial", "share", 0.164, 0.0, 0.8,
+      "+16.4% commercial values within a quarter mile of a station (Debrezion, Pels & "
+      "Rietveld 2007).", "Affordability"),
+    P("market_rent_growth", "Market rent growth", "1/year", 0.03, -0.1, 0.3,
+      "Nominal rent growth without the plan; set from local rent indices.", "Affordability"),
+    P("floor_area_per_job", "Floor area per creative job", "m²/job", 20, 5, 200,
+      "Studio and creative-office employment density (HCA Employment Density Guide, 3rd ed. "
+      "2015).", "Affordability"),
+    P("dwelling_floor_area", "Dwelling floor area", "m²", 70, 20, 300,
+      "Average rented dwelling size; set from the local housing survey.", "Affordability"),
+    P("firm_rent_capacity", "Creative firm rent capacity", "currency/m²/month", 18, 1, 500,
+      "Highest workspace rent a typical creative firm can pay; set from local workspace "
+      "surveys.", "Affordability"),
+    P("weight_vulnerability", "Displacement index weight: vulnerability", "-", 0.4, 0, 1,
+      "Index weights in the spirit of the Urban Displacement Project; documented in "
+      "docs/methods.md.", "Affordability"),
+    P("weight_market", "Displacement index weight: market pressure", "-", 0.35, 0, 1,
+      "See docs/methods.md.", "Affordability"),
+    P("weight_plan", "Displacement index weight: plan pressure", "-", 0.25, 0, 1,
+      "See docs/methods.md.", "Affordability"),
+    # --- Mitigations --------------------------------------------------------------------
+    P("affordable_workspace_share", "Affordable workspace set-aside", "share of floor area",
+      0.0, 0.0, 1.0, "Policy lever: share of creative floor area let at a capped rent.",
+      "Mitigation"),
+    P("affordable_workspace_discount", "Affordable workspace rent discount", "share", 0.2,
+      0.0, 1.0, "London Plan Policy E3: affordable workspace at below market rent; 20% "
+      "discount is a common benchmark.", "Mitigation"),
+    P("clt_share", "Community land trust share", "share of households", 0.0, 0.0, 1.0,
+      "Policy lever: share of households in permanently affordable CLT homes.", "Mitigation"),
+    # --- Incentives ---------------------------------------------------------------------
+    P("discount_rate", "Discount rate (real)", "1/year", 0.035, 0.0, 0.2,
+      "3.5% real social time preference rate (HM Treasury Green Book); US OMB Circular A-4 "
+      "uses 2%.", "Incentives"),
+    P("jobs_multiplier", "Jobs multiplier", "-", 2.0, 1.0, 5.0,
+      "Total jobs per directly created job, central ≈2 (Bartik, Upjohn Institute incentives "
+      "model).", "Incentives"),
+    P("budget_cap", "Annual incentive budget cap", "currency/year", 2_000_000, 0, 1e10,
+      "Set by the council; 0 means no cap.", "Incentives"),
+    P("price_year", "Price year", "year", 2026, 1990, 2100,
+      "Year whose prices all money figures are expressed in.", "Incentives", integer=True),
+)
+del P
+
+_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+# Settings that are words, not numbers.
+DEFAULT_CURRENCY = "EUR"
+
+
+def parameter(name: str) -> Parameter:
+    """The parameter definition called ``name``; AssumptionError when there is none."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise AssumptionError(f"Unknown assumption '{name}'.") from None
+
+
+class Assumptions(Mapping[str, float]):
+    """An immutable set of values for every parameter; ``replace`` makes a changed copy.
+
+    Immutable so a Metrics object can keep the exact assumptions it was computed with.
+    """
+
+    __slots__ = ("_values", "currency")
+
+    def __init__(self, values: Mapping[str, float] | None = None, currency: str = DEFAULT_CURRENCY):
+        merged = {p.name: float(p.default) for p in PARAMETERS}
+        for name, value in (values or {}).items():
+            merged[name] = _checked(name, value)
+        object.__setattr__(self, "_values", merged)
+        object.__setattr__(self, "currency", str(currency))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Assumptions are immutable; use replace().")
+
+    def __getitem__(self, name: str) -> float:
+        parameter(name)
+        return self._values[name]
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Assumptions)
+            and self._values == other._values
+            and self.currency == other.currency
+        )
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self._values.items())), self.currency))
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != _BY_NAME[k].default}
+        return f"Assumptions({changed!r}, currency={self.currency!r})"
+
+    def replace(self, currency: str | None = None, **changes: float) -> Assumptions:
+        """A copy with ``changes`` applied; raises AssumptionError on a bad value."""
+        values = dict(self._values)
+        for name, value in changes.items():
+            values[name] = _checked(name, value)
+        return Assumptions(values, currency=self.currency if currency is None else currency)
+
+    def changed_from_default(self) -> dict[str, float]:
+        return {k: v for k, v in self._values.items() if v != _BY_NAME[k].default}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"currency": self.currency, "values": dict(self._values)}
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assumptions:
+        """Accepts ``{"currency": ..., "values": {...}}`` or a flat ``{name: value}``."""
+        if not isinstance(data, Mapping):
+            raise AssumptionError("An assumptions file must hold a JSON object.")
+        values = data.get("values", None)
+        currency = data.get("currency", DEFAULT_CURRENCY)
+        if values is None:
+            values = {k: v for k, v in data.items() if k != "currency"}
+        if not isinstance(values, Mapping):
+            raise AssumptionError("'values' must be an object of name: number.")
+        return cls(values, currency=currency)
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Assumptions:
+        """Read a JSON file; errors name the file and the offending parameter."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise AssumptionError(f"{path}: file not found.") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise AssumptionError(f"{path}: not valid JSON ({exc}).") from None
+        try:
+            return cls.from_dict(data)
+        except AssumptionError as exc:
+            raise AssumptionError(f"{path}: {exc}") from None
+
+
+def _checked(name: str, value: Any) -> float:
+    p = parameter(name)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise AssumptionError(
+            f"Assumption '{name}' ({p.label}) must be a number in {p.unit}; got {value!r}."
+        ) from None
+    if v != v or not (p.minimum <= v <= p.maximum):
+        raise AssumptionError(
+            f"Assumption '{name}' ({p.label}) must lie between {p.minimum:g} and "
+            f"{p.maximum:g} {p.unit}; got {v:g}."
+        )
+    if p.integer and v != int(v):
+        raise AssumptionError(f"Assumption '{name}' ({p.label}) must be a whole number; got {v:g}.")
+    return v

@@ -1,0 +1,117 @@
+"""The command line. With no subcommand it starts the GUI; subcommands work headless and
+call analysis/io/model exactly as the UI does. Qt is imported only to start the GUI or to
+render a screenshot, so the headless commands run on machines without display libraries."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from districtplanner import __version__
+
+SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1600x1000, not {text!r}") from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise argparse.ArgumentTypeError("width and height must lie between 200 and 8000 pixels")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="district-planner",
+        description="Plan creative districts: concentration, displacement risk and incentive "
+        "cost. With no command, opens the app (on the bundled sample city, or on FILES).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("files", nargs="*", type=Path, help="data files to open as layers")
+
+    shot = sub.add_parser("screenshot", help="render the main window headless to a PNG")
+    shot.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    shot.add_argument("--size", type=_size, default=(1600, 1000), help="WIDTHxHEIGHT pixels")
+    shot.add_argument("files", nargs="*", type=Path, help="data files (default: sample city)")
+
+    make = sub.add_parser("make-sample-city", help="generate a synthetic city (seeded)")
+    make.add_argument("--out", required=True, type=Path, help="folder to write into")
+    make.add_argument("--establishments", type=int, default=20_000, metavar="N")
+    make.add_argument("--seed", type=int, default=7)
+    make.add_argument("--rent-points", type=int, default=0, metavar="N",
+                      help="also write N rent sample points (benchmark cities)")
+    make.add_argument("--stops", type=int, default=None, metavar="N")
+    make.add_argument("--institutions", type=int, default=None, metavar="N")
+    make.add_argument("--neighbourhoods", type=int, default=None, metavar="N")
+
+    metrics = sub.add_parser("metrics", help="print every figure for each district")
+    if importlib.util.find_spec("districtplanner.cli.metrics") is not None:
+        from districtplanner.cli import metrics as metrics_cmd
+
+        metrics_cmd.add_arguments(metrics)
+    return parser
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """`district-planner FILE...` means `district-planner gui FILE...`."""
+    if not argv:
+        return ["gui"]
+    first = argv[0]
+    if first in SUBCOMMANDS or first.startswith("-"):
+        return argv
+    return ["gui", *argv]
+
+
+def _make_sample_city(args: argparse.Namespace) -> int:
+    from districtplanner.sample_city import make_sample_city
+
+    if args.establishments < 1:
+        print("error: --establishments must be at least 1", file=sys.stderr)
+        return 2
+    out = make_sample_city(
+        args.out, args.establishments, seed=args.seed, n_rent_points=args.rent_points,
+        n_stops=args.stops, n_institutions=args.institutions,
+        n_neighbourhoods=args.neighbourhoods,
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+def _check_gui_available() -> str:
+    missing = [m for m in ("PySide6", "pyqtgraph") if importlib.util.find_spec(m) is None]
+    if missing:
+        return (
+            f"the desktop app needs {', '.join(missing)}, which are not installed here; "
+            "install them with: pip install 'district-planner[gui]' (or run 'make run')"
+        )
+    return ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``district-planner`` console script."""
+    args = build_parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    if args.command == "make-sample-city":
+        return _make_sample_city(args)
+    if args.command == "metrics":
+        from districtplanner.cli import metrics as metrics_cmd
+
+        return metrics_cmd.run(args)
+    problem = _check_gui_available()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if args.command == "screenshot":
+        from districtplanner.ui.app import screenshot
+
+        return screenshot(args.out, args.size, list(args.files))
+    from districtplanner.ui.app import run_gui
+
+    return run_gui(list(args.files))

@@ -1,0 +1,201 @@
+"""The typed family of import errors: each names the file, where it applies the row and column,
+the problem and what the planner can do about it, so a dialog can show ``str(error)`` as is.
+
+Readers raise these and nothing else for bad input; a layer that fails never touches the
+document, so layers already loaded are safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class Cancelled(Exception):  # noqa: N818  (the name the UI codes against)
+    """The user pressed Cancel; not an error, nothing was loaded."""
+
+
+class DataImportError(Exception):
+    """A file that cannot be loaded as asked.
+
+    ``path``: the file; ``row``: 1-based row (table line number, header counted as line 1)
+    or feature number, or None; ``column``: the column concerned, or None; ``problem``: what
+    is wrong; ``remedy``: what to do.
+    """
+
+    default_problem = "the file could not be loaded"
+    default_remedy = "check the file in the program that wrote it and try again"
+
+    def __init__(
+        self,
+        path: str | Path,
+        problem: str | None = None,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.problem = problem or self.default_problem
+        self.row = row
+        self.column = column
+        self.remedy = remedy or self.default_remedy
+        super().__init__(self.message)
+
+    @property
+    def where(self) -> str:
+        """', row 12, column "jobs"' or ''."""
+        parts = []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return (", " + ", ".join(parts)) if parts else ""
+
+    @property
+    def message(self) -> str:
+        remedy = self.remedy.rstrip(".")
+        return f"'{self.path.name}'{self.where}: {self.problem}; {remedy}."
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnreadableFile(DataImportError):
+    default_problem = "the file is corrupt or not a readable data file"
+    default_remedy = (
+        "open it in the program that wrote it, save it again (GeoPackage or CSV work best) "
+        "and load the new copy"
+    )
+
+
+class EmptyFile(DataImportError):
+    default_problem = "the file holds no rows or features"
+    default_remedy = "check that you picked the right file or layer, or export the data again"
+
+
+class NoGeometry(DataImportError):
+    default_problem = "no geometry and no coordinate columns were found"
+    default_remedy = (
+        "add longitude/latitude (or x/y) columns or a WKT geometry column, or choose the "
+        "coordinate columns in the import dialog"
+    )
+
+
+class MixedGeometry(DataImportError):
+    default_problem = "the layer mixes points, lines and polygons"
+    default_remedy = (
+        "split it into one layer per geometry type (e.g. in QGIS: Vector > Data Management "
+        "Tools > Split Vector Layer by geometry type) and load each one"
+    )
+
+
+class BadValues(DataImportError):
+    """Null or non-numeric values in a mapped column; ``count`` of them, ``rows`` the first
+    few row numbers (as in ``DataImportError.row``)."""
+
+    default_remedy = (
+        "fix those rows, map another column, or load anyway to treat them as missing"
+    )
+
+    def __init__(
+        self,
+        path: str | Path,
+        column: str,
+        count: int,
+        rows: Sequence[int],
+        *,
+        total: int | None = None,
+        kind: str = "null or non-numeric",
+        remedy: str | None = None,
+    ) -> None:
+        self.count = int(count)
+        self.rows = [int(r) for r in rows]
+        self.total = total
+        of = f" of {total:,}" if total is not None else ""
+        shown = ", ".join(str(r) for r in self.rows[:5])
+        more = ", ..." if self.count > len(self.rows[:5]) else ""
+        problem = f"{self.count:,}{of} values are {kind} (rows {shown}{more})"
+        super().__init__(
+            path, problem, row=self.rows[0] if self.rows else None, column=column, remedy=remedy
+        )
+
+
+class CoordinatesOutOfRange(DataImportError):
+    default_problem = "the coordinates do not fit the layer's coordinate reference system"
+    default_remedy = (
+        "choose the coordinate system the data was made in (the source CRS) in the import "
+        "dialog, or fix the file's .prj / CRS metadata"
+    )
+
+
+class UnknownEncoding(DataImportError):
+    default_problem = "the text encoding could not be recognised"
+    default_remedy = (
+        "save the file as UTF-8 (in Excel: Save As > CSV UTF-8) or pick the encoding in the "
+        "import dialog"
+    )
+
+
+class UnsupportedFormat(DataImportError):
+    default_problem = "this kind of file is not supported"
+    default_remedy = (
+        "save it as GeoPackage, GeoJSON, Shapefile, FlatGeobuf, KML, CSV, XLSX or GeoTIFF "
+        "and load that"
+    )
+
+
+class FileVanished(DataImportError):
+    default_problem = "the file was moved, deleted or changed while it was being read"
+    default_remedy = "copy it to a local disk, keep it unchanged, and load it again"
+
+
+class FileTooLarge(DataImportError):
+    """Refused before reading: the estimated memory (bytes) exceeds what is available."""
+
+    default_remedy = (
+        "clip it to the study area or keep only the needed columns (e.g. with ogr2ogr "
+        "-spat / -select), or close other programs, and load the smaller file"
+    )
+
+    def __init__(
+        self, path: str | Path, needed: int, available: int, *, remedy: str | None = None
+    ) -> None:
+        self.needed = int(needed)
+        self.available = int(available)
+        problem = (
+            f"loading it would need about {_gb(needed)} of memory but only "
+            f"{_gb(available)} is available"
+        )
+        super().__init__(path, problem, remedy=remedy)
+
+
+class MissingCRS(DataImportError):
+    """The layer declares no CRS; ``guess`` is the likely one (e.g. 'EPSG:4326') or None."""
+
+    def __init__(self, path: str | Path, guess: str | None, *, remedy: str | None = None):
+        self.guess = guess
+        if remedy is None:
+            remedy = (
+                f"choose its coordinate system in the import dialog (the values look like "
+                f"{guess})" if guess else
+                "choose its coordinate system in the import dialog (the EPSG code is usually "
+                "in the data's documentation)"
+            )
+        super().__init__(path, "the layer has no coordinate reference system", remedy=remedy)
+
+
+class MissingColumn(DataImportError):
+    default_problem = "a mapped column is not in the file"
+    default_remedy = "map the field to one of the file's columns in the import dialog"
+
+
+class UnknownLayer(DataImportError):
+    default_problem = "the file has no layer of that name"
+    default_remedy = "pick one of the file's layers in the import dialog"
+
+
+def _gb(n: int) -> str:
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} GB"
+    return f"{n / (1 << 20):.0f} MB"

@@ -1,0 +1,23 @@
+"""What a reader hands back: the data in the project CRS plus its guessed meaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+
+from districtplanner.analysis.raster import Raster
+from districtplanner.analysis.roles import LayerRole
+
+
+@dataclass
+class LoadedLayer:
+    """One dataset read from disk. ``warnings`` are messages for the user (repairs made,
+    rows dropped), each naming the file; ``mapping`` maps logical fields to columns."""
+
+    name: str
+    data: gpd.GeoDataFrame | Raster
+    role: LayerRole
+    mapping: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    warnings: list[str] = field(default_factory=list)

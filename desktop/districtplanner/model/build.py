@@ -1,0 +1,95 @@
+"""Turn loaded files into a document: default styles per role, districts out of district
+layers, the project CRS from the data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+
+from districtplanner.analysis.roles import LayerRole
+from districtplanner.io.loaded import LoadedLayer
+from districtplanner.io.sample import SAMPLE_TITLE, load_sample_city
+from districtplanner.model.district import DISTRICT_COLOURS, District
+from districtplanner.model.document import Document
+from districtplanner.model.layer import Layer, LayerStyle
+from districtplanner.paths import sample_city_dir
+
+# Colour-blind-safe defaults per role (Okabe-Ito and greys), chosen to read on a projector.
+ROLE_STYLES: dict[LayerRole, LayerStyle] = {
+    LayerRole.NEIGHBOURHOODS: LayerStyle(colour="#8C8C8C", fill="", size=1.0, opacity=1.0),
+    LayerRole.TRANSIT_LINES: LayerStyle(colour="#0072B2", size=3.0),
+    LayerRole.TRANSIT_STOPS: LayerStyle(colour="#0072B2", fill="#FFFFFF", size=8.0),
+    LayerRole.ESTABLISHMENTS: LayerStyle(colour="#444444", size=3.0, colour_by="sector"),
+    LayerRole.INSTITUTIONS: LayerStyle(colour="#CC79A7", fill="#CC79A7", size=7.0),
+    LayerRole.RENTS: LayerStyle(colour="#E69F00", opacity=0.55, colormap="cividis"),
+    LayerRole.CONTEXT: LayerStyle(colour="#666666"),
+    LayerRole.BASEMAP: LayerStyle(opacity=1.0),
+}
+
+
+def default_style(role: LayerRole) -> LayerStyle:
+    base = ROLE_STYLES.get(role, LayerStyle())
+    return LayerStyle(**vars(base))
+
+
+def layer_from_loaded(loaded: LoadedLayer) -> Layer:
+    return Layer(
+        name=loaded.name,
+        role=loaded.role,
+        data=loaded.data,
+        mapping=dict(loaded.mapping),
+        style=default_style(loaded.role),
+        source=loaded.source,
+        meta={"warnings": list(loaded.warnings)},
+    )
+
+
+def districts_from_frame(gdf: gpd.GeoDataFrame, mapping: dict[str, str]) -> list[District]:
+    """One District per polygon row; name/colour/notes from the mapped columns if present."""
+    out = []
+    for i, row in enumerate(gdf.itertuples(index=False)):
+        rec = row._asdict()
+        geom = rec.get(gdf.geometry.name)
+        if geom is None or geom.is_empty:
+            continue
+        out.append(
+            District(
+                name=str(rec.get(mapping.get("name", "name")) or f"District {i + 1}"),
+                geometry=geom,
+                colour=str(rec.get(mapping.get("colour", "colour")) or
+                           DISTRICT_COLOURS[i % len(DISTRICT_COLOURS)]),
+                notes=str(rec.get(mapping.get("notes", "notes")) or ""),
+            )
+        )
+    return out
+
+
+def document_from_loaded(loaded: Sequence[LoadedLayer], title: str = "",
+                         crs: str = "") -> Document:
+    """A document holding ``loaded`` (district layers become editable districts)."""
+    if not crs:
+        for la in loaded:
+            c = la.data.crs if not isinstance(la.data, gpd.GeoDataFrame) else la.data.crs
+            if c:
+                crs = c.to_string() if hasattr(c, "to_string") else str(c)
+                break
+    doc = Document(crs=crs, title=title)
+    layers = []
+    districts: list[District] = []
+    for la in loaded:
+        if la.role == LayerRole.DISTRICTS and isinstance(la.data, gpd.GeoDataFrame):
+            districts += districts_from_frame(la.data, la.mapping)
+        else:
+            layers.append(layer_from_loaded(la))
+    doc.add_layers(layers)
+    for d in districts:
+        doc.add_district(d)
+    if doc.districts:
+        doc.selection.set_active_district(doc.districts[0].id)
+    return doc
+
+
+def open_sample_city() -> Document:
+    """The bundled synthetic city, as a new user first sees it."""
+    return document_from_loaded(load_sample_city(sample_city_dir()), title=SAMPLE_TITLE)

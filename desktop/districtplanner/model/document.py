@@ -1,0 +1,226 @@
+"""The document a planner edits: layers, districts, assumptions and the selection.
+
+Every edit goes through a method here, which validates, stores and emits exactly one
+signal; the UI wraps these calls in undo commands and never mutates the lists directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+import shapely
+from psygnal import Signal
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.roles import LayerRole
+from districtplanner.model.district import DISTRICT_COLOURS, District
+from districtplanner.model.layer import Layer
+from districtplanner.model.selection import Selection
+
+
+class DocumentError(ValueError):
+    """An edit the document refuses; the message says why and what to do."""
+
+
+def clean_district_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
+    """Repair a drawn shape into a valid polygonal geometry.
+
+    Returns the geometry and a notice ('' when nothing was changed). Raises DocumentError
+    for shapes with no area left after repair, since a district must enclose something.
+    """
+    if geom is None or geom.is_empty:
+        raise DocumentError("The district shape is empty: draw at least three distinct points.")
+    notice = ""
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        geom = shapely.make_valid(geom)
+        notice = f"The shape was repaired ({reason})."
+    if not isinstance(geom, Polygon | MultiPolygon):
+        polys = [
+            g for g in shapely.get_parts(geom) if isinstance(g, Polygon | MultiPolygon)
+        ]
+        geom = shapely.union_all(polys) if polys else Polygon()
+    if geom.is_empty or geom.area <= 0:
+        raise DocumentError(
+            "The district shape encloses no area (its edges overlap or its points are in a "
+            "line); draw it again with at least three points that are not in a line."
+        )
+    return geom, notice
+
+
+class Document:
+    """The open plan. ``layers`` are in draw order, bottom first."""
+
+    layers_changed = Signal()
+    districts_changed = Signal(object)  # district id, or None when the set changed
+    assumptions_changed = Signal(object)  # the new Assumptions
+
+    def __init__(self, crs: str = "", title: str = "") -> None:
+        self.crs = crs
+        self.title = title
+        self._layers: list[Layer] = []
+        self._districts: list[District] = []
+        self._assumptions = Assumptions()
+        self.selection = Selection()
+        self.last_notice = ""
+        # Bumped on every layer change, so derived data (the city index) can be cached.
+        self.layers_version = 0
+
+    # ----------------------------------------------------------------------- layers
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return tuple(self._layers)
+
+    def layer(self, layer_id: str) -> Layer:
+        for layer in self._layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def layers_with_role(self, role: LayerRole) -> list[Layer]:
+        return [la for la in self._layers if la.role == role]
+
+    def first_layer(self, role: LayerRole) -> Layer | None:
+        """The topmost layer with ``role``: the one the analysis reads."""
+        found = self.layers_with_role(role)
+        return found[-1] if found else None
+
+    def _layers_changed(self) -> None:
+        self.layers_version += 1
+        self.layers_changed.emit()
+
+    def add_layer(self, layer: Layer, index: int | None = None) -> None:
+        if any(la.id == layer.id for la in self._layers):
+            raise DocumentError(f"Layer '{layer.name}' is already in the document.")
+        if index is None:
+            self._layers.append(layer)
+        else:
+            self._layers.insert(index, layer)
+        self._layers_changed()
+
+    def add_layers(self, layers: Iterable[Layer]) -> None:
+        """Add several layers with one notification (one index rebuild)."""
+        for layer in layers:
+            self._layers.append(layer)
+        self._layers_changed()
+
+    def remove_layer(self, layer_id: str) -> tuple[Layer, int]:
+        """Remove and return the layer and where it was, for undo."""
+        layer = self.layer(layer_id)
+        index = self._layers.index(layer)
+        del self._layers[index]
+        self._layers_changed()
+        return layer, index
+
+    def move_layer(self, layer_id: str, index: int) -> None:
+        layer = self.layer(layer_id)
+        self._layers.remove(layer)
+        index = max(0, min(index, len(self._layers)))
+        self._layers.insert(index, layer)
+        self._layers_changed()
+
+    def set_layer_visible(self, layer_id: str, visible: bool) -> None:
+        layer = self.layer(layer_id)
+        if layer.visible != visible:
+            layer.visible = visible
+            # Visibility does not change the analysis, so the version is not bumped.
+            self.layers_changed.emit()
+
+    def set_layer_role(self, layer_id: str, role: LayerRole, mapping: dict[str, str]) -> None:
+        layer = self.layer(layer_id)
+        layer.role = role
+        layer.mapping = dict(mapping)
+        self._layers_changed()
+
+    # -------------------------------------------------------------------- districts
+    @property
+    def districts(self) -> tuple[District, ...]:
+        return tuple(self._districts)
+
+    def district(self, district_id: str) -> District:
+        for d in self._districts:
+            if d.id == district_id:
+                return d
+        raise KeyError(district_id)
+
+    def next_district_colour(self) -> str:
+        return DISTRICT_COLOURS[len(self._districts) % len(DISTRICT_COLOURS)]
+
+    def add_district(self, district: District, index: int | None = None) -> District:
+        geom, notice = clean_district_geometry(district.geometry)
+        district.geometry = geom
+        self.last_notice = notice
+        if index is None:
+            self._districts.append(district)
+        else:
+            self._districts.insert(index, district)
+        self.districts_changed.emit(None)
+        return district
+
+    def remove_district(self, district_id: str) -> tuple[District, int]:
+        d = self.district(district_id)
+        index = self._districts.index(d)
+        del self._districts[index]
+        if self.selection.active_district == district_id:
+            self.selection.set_active_district(None)
+        self.districts_changed.emit(None)
+        return d, index
+
+    def set_district_geometry(self, district_id: str, geometry: BaseGeometry) -> str:
+        """Store a new shape; returns the repair notice ('' if none). Refuses empty shapes."""
+        d = self.district(district_id)
+        geom, notice = clean_district_geometry(geometry)
+        d.geometry = geom
+        self.last_notice = notice
+        self.districts_changed.emit(district_id)
+        return notice
+
+    def update_district(self, district_id: str, **fields: Any) -> None:
+        """Change name, colour, notes, visible or instruments (not geometry)."""
+        allowed = {"name", "colour", "notes", "visible", "instruments"}
+        bad = set(fields) - allowed
+        if bad:
+            raise DocumentError(f"Cannot set {', '.join(sorted(bad))} on a district.")
+        if "name" in fields and not str(fields["name"]).strip():
+            raise DocumentError("A district needs a name.")
+        d = self.district(district_id)
+        for key, value in fields.items():
+            setattr(d, key, value)
+        self.districts_changed.emit(district_id)
+
+    def duplicate_district(self, district_id: str, name: str | None = None) -> District:
+        d = self.district(district_id)
+        copy = replace(
+            d,
+            name=name or f"{d.name} (variant)",
+            colour=self.next_district_colour(),
+            instruments=list(d.instruments),
+            id=District.__dataclass_fields__["id"].default_factory(),  # type: ignore[misc]
+        )
+        return self.add_district(copy, self._districts.index(d) + 1)
+
+    # ------------------------------------------------------------------ assumptions
+    @property
+    def assumptions(self) -> Assumptions:
+        return self._assumptions
+
+    def set_assumptions(self, assumptions: Assumptions) -> None:
+        if assumptions != self._assumptions:
+            self._assumptions = assumptions
+            self.assumptions_changed.emit(assumptions)
+
+    # ----------------------------------------------------------------------- extent
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """Union of the visible layers' and districts' extents, or None when empty."""
+        boxes = [la.bounds() for la in self._layers if la.feature_count]
+        boxes += [d.geometry.bounds for d in self._districts]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes),
+        )

@@ -1,0 +1,86 @@
+"""A layer of the document: its data, what it is for (role), which columns mean what, and
+how it is drawn."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+
+from districtplanner.analysis.raster import Raster
+from districtplanner.analysis.roles import ROLE_LABELS, LayerRole
+
+__all__ = ["ROLE_LABELS", "Layer", "LayerRole", "LayerStyle", "new_layer_id"]
+
+
+@dataclass
+class LayerStyle:
+    """How a layer is drawn. Colours are '#rrggbb'; ``colour_by`` names a column or ''."""
+
+    colour: str = "#444444"
+    fill: str = ""
+    size: float = 3.0
+    opacity: float = 1.0
+    colour_by: str = ""
+    colormap: str = "viridis"
+
+
+_ids = itertools.count(1)
+
+
+def new_layer_id() -> str:
+    """A process-unique id; ids are never reused so undo can refer to removed layers."""
+    return f"layer-{next(_ids)}"
+
+
+@dataclass
+class Layer:
+    """One loaded dataset. ``mapping`` maps logical fields (``sector``, ``jobs``, ``rent``,
+    ``income``, ``population``, ``renter_share``, ``type``, ``name``) to the data's columns."""
+
+    name: str
+    role: LayerRole
+    data: gpd.GeoDataFrame | Raster
+    mapping: dict[str, str] = field(default_factory=dict)
+    style: LayerStyle = field(default_factory=LayerStyle)
+    visible: bool = True
+    source: str = ""
+    id: str = field(default_factory=new_layer_id)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_raster(self) -> bool:
+        return isinstance(self.data, Raster)
+
+    @property
+    def geometry_kind(self) -> str:
+        """'point', 'line', 'polygon', 'raster' or 'mixed', for drawing and the legend."""
+        if isinstance(self.data, Raster):
+            return "raster"
+        types = set(self.data.geom_type.dropna().unique())
+        if types <= {"Point", "MultiPoint"}:
+            return "point"
+        if types <= {"LineString", "MultiLineString", "LinearRing"}:
+            return "line"
+        if types <= {"Polygon", "MultiPolygon"}:
+            return "polygon"
+        return "mixed"
+
+    @property
+    def feature_count(self) -> int:
+        if isinstance(self.data, Raster):
+            return int(self.data.values.size)
+        return len(self.data)
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) in the project CRS."""
+        if isinstance(self.data, Raster):
+            return self.data.bounds
+        b = self.data.total_bounds
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+    def column(self, logical: str) -> str | None:
+        """The data column mapped to a logical field, or None when unmapped."""
+        return self.mapping.get(logical)

@@ -1,0 +1,1 @@
+"""Qt only presents and edits: it reads the document and the latest Metrics."""

@@ -1,0 +1,1 @@
+"""The map canvas, its layer items and its draw/edit tools."""
