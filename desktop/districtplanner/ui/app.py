@@ -1,0 +1,89 @@
+"""Starting the app, and rendering it headless to a PNG."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from districtplanner.model.build import open_sample_city
+from districtplanner.model.document import Document
+from districtplanner.ui import theme
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The one QApplication, made once with the app's theme."""
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("District Planner")
+        app.setOrganizationName("District Planner")
+        theme.apply(app)
+    return app  # type: ignore[return-value]
+
+
+def open_document(files: list[Path]) -> Document:
+    """The sample city, or a document of ``files`` when given."""
+    if not files:
+        return open_sample_city()
+    from districtplanner.model.build import open_files
+
+    return open_files(files)
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """An unexpected error becomes a dialog, never a crash to the desktop."""
+    text = "".join(traceback.format_exception(kind, exc, tb))
+    log.error("unhandled error\n%s", text)
+    sys.stderr.write(text)
+    app = QApplication.instance()
+    if app is not None:
+        QMessageBox.critical(
+            None, "District Planner",
+            f"Something went wrong, but your plan is still open.\n\n{kind.__name__}: {exc}",
+        )
+
+
+def run_gui(files: list[Path]) -> int:
+    from districtplanner.ui.main_window import MainWindow
+
+    t0 = time.perf_counter()
+    app = application()
+    sys.excepthook = _excepthook
+    window = MainWindow(open_document(files))
+    window.show()
+    app.processEvents()
+    log.info("window shown after %.2f s", time.perf_counter() - t0)
+    return app.exec()
+
+
+def screenshot(out: Path, size: tuple[int, int], files: list[Path]) -> int:
+    """Render the main window at ``size`` pixels to ``out`` (PNG) without a screen."""
+    from districtplanner.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(open_document(files))
+    window.resize(*size)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window.recompute.wait_for_index()
+    window.recompute.run_now()
+    app.processEvents()
+    image = window.grab()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(out), "PNG"):
+        print(f"error: could not write {out}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({image.width()}x{image.height()})")
+    window.close()
+    return 0

@@ -1,0 +1,178 @@
+"""One QUndoCommand per kind of edit. redo/undo call document methods only, so the
+document stays the single place that validates and announces changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+from shapely.geometry.base import BaseGeometry
+
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.model.district import District
+from districtplanner.model.document import Document
+from districtplanner.model.layer import Layer
+
+# Merge ids: consecutive commands with the same id and target merge into one undo step.
+MERGE_GEOMETRY = 1001
+MERGE_ASSUMPTIONS = 1002
+
+
+class AddDistrict(QUndoCommand):
+    def __init__(self, document: Document, district: District, text: str = "") -> None:
+        super().__init__(text or f"Draw {district.name}")
+        self.document = document
+        self.district = district
+        self.index: int | None = None
+
+    def redo(self) -> None:
+        self.document.add_district(self.district, self.index)
+        self.document.selection.set_active_district(self.district.id)
+
+    def undo(self) -> None:
+        _, self.index = self.document.remove_district(self.district.id)
+
+
+class RemoveDistrict(QUndoCommand):
+    def __init__(self, document: Document, district_id: str) -> None:
+        d = document.district(district_id)
+        super().__init__(f"Delete {d.name}")
+        self.document = document
+        self.district = d
+        self.index = 0
+
+    def redo(self) -> None:
+        _, self.index = self.document.remove_district(self.district.id)
+
+    def undo(self) -> None:
+        self.document.add_district(self.district, self.index)
+        self.document.selection.set_active_district(self.district.id)
+
+
+class SetDistrictGeometry(QUndoCommand):
+    """A finished shape edit. Consecutive edits of one district during one gesture merge."""
+
+    def __init__(self, document: Document, district_id: str, geometry: BaseGeometry,
+                 text: str = "Edit shape", old: BaseGeometry | None = None,
+                 gesture: int | None = None) -> None:
+        super().__init__(f"{text} of {document.district(district_id).name}")
+        self.document = document
+        self.district_id = district_id
+        self.old = old if old is not None else document.district(district_id).geometry
+        self.new = geometry
+        self.gesture = gesture
+
+    def id(self) -> int:
+        return MERGE_GEOMETRY if self.gesture is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetDistrictGeometry):
+            return False
+        if other.district_id != self.district_id or other.gesture != self.gesture:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.document.set_district_geometry(self.district_id, self.new)
+        # Keep what the document stored (it may have repaired the shape).
+        self.new = self.document.district(self.district_id).geometry
+
+    def undo(self) -> None:
+        self.document.set_district_geometry(self.district_id, self.old)
+
+
+class UpdateDistrict(QUndoCommand):
+    """Rename, recolour, notes, visibility or instruments."""
+
+    def __init__(self, document: Document, district_id: str, text: str = "",
+                 **fields: Any) -> None:
+        d = document.district(district_id)
+        super().__init__(text or f"Change {', '.join(fields)} of {d.name}")
+        self.document = document
+        self.district_id = district_id
+        self.new = fields
+        self.old = {k: getattr(d, k) for k in fields}
+
+    def redo(self) -> None:
+        self.document.update_district(self.district_id, **self.new)
+
+    def undo(self) -> None:
+        self.document.update_district(self.district_id, **self.old)
+
+
+class DuplicateDistrict(QUndoCommand):
+    def __init__(self, document: Document, district_id: str) -> None:
+        super().__init__(f"Duplicate {document.district(district_id).name}")
+        self.document = document
+        self.source_id = district_id
+        self.copy: District | None = None
+        self.index = 0
+
+    def redo(self) -> None:
+        if self.copy is None:
+            self.copy = self.document.duplicate_district(self.source_id)
+        else:
+            self.document.add_district(self.copy, self.index)
+        self.document.selection.set_active_district(self.copy.id)
+
+    def undo(self) -> None:
+        assert self.copy is not None
+        _, self.index = self.document.remove_district(self.copy.id)
+
+
+class SetAssumptions(QUndoCommand):
+    """An assumption edit; dragging a slider merges into one undo step."""
+
+    def __init__(self, document: Document, new: Assumptions, text: str = "Change assumptions",
+                 merge_key: str = "") -> None:
+        super().__init__(text)
+        self.document = document
+        self.old = document.assumptions
+        self.new = new
+        self.merge_key = merge_key
+
+    def id(self) -> int:
+        return MERGE_ASSUMPTIONS if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if isinstance(other, SetAssumptions) and other.merge_key == self.merge_key:
+            self.new = other.new
+            return True
+        return False
+
+    def redo(self) -> None:
+        self.document.set_assumptions(self.new)
+
+    def undo(self) -> None:
+        self.document.set_assumptions(self.old)
+
+
+class AddLayers(QUndoCommand):
+    def __init__(self, document: Document, layers: list[Layer]) -> None:
+        names = ", ".join(la.name for la in layers)
+        super().__init__(f"Add {names}")
+        self.document = document
+        self.layers = layers
+
+    def redo(self) -> None:
+        self.document.add_layers(self.layers)
+
+    def undo(self) -> None:
+        for la in self.layers:
+            self.document.remove_layer(la.id)
+
+
+class RemoveLayer(QUndoCommand):
+    def __init__(self, document: Document, layer_id: str) -> None:
+        layer = document.layer(layer_id)
+        super().__init__(f"Remove {layer.name}")
+        self.document = document
+        self.layer = layer
+        self.index = 0
+
+    def redo(self) -> None:
+        _, self.index = self.document.remove_layer(self.layer.id)
+
+    def undo(self) -> None:
+        self.document.add_layer(self.layer, self.index)

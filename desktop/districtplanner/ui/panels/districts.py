@@ -1,0 +1,124 @@
+"""The District list: every proposed district, which one the panels show, and the
+rename / duplicate / hide / delete / zoom actions. Edits go through undo commands."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from districtplanner.model.document import Document, DocumentError
+from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict
+from districtplanner.ui.panels.layers import swatch
+
+
+class DistrictList(QWidget):
+    zoom_requested = Signal(str)  # district id
+
+    ID = Qt.ItemDataRole.UserRole
+
+    def __init__(self, document: Document, undo_stack: QUndoStack,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.undo_stack = undo_stack
+        self.list = QListWidget()
+        self.list.itemChanged.connect(self._item_changed)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemDoubleClicked.connect(lambda it: self.zoom_requested.emit(it.data(self.ID)))
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text, tip, slot in (
+            ("duplicate", "Duplicate", "Duplicate the district as a variant", self.duplicate),
+            ("zoom", "Zoom to", "Zoom the map to the district", self.zoom),
+            ("delete", "Delete", "Delete the district (undo with Ctrl+Z)", self.delete),
+        ):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+            self.buttons[key] = b
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.list)
+        lay.addLayout(buttons)
+        document.districts_changed.connect(lambda _id: self.refresh())
+        document.selection.changed.connect(lambda _s: self._sync_current())
+        self.refresh()
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(self.ID) if item is not None else None
+
+    def refresh(self) -> None:
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for d in self.document.districts:
+                item = QListWidgetItem(swatch("polygon", d.colour, d.colour + "40"), d.name)
+                item.setData(self.ID, d.id)
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable
+                )
+                item.setCheckState(Qt.CheckState.Checked if d.visible else Qt.CheckState.Unchecked)
+                item.setToolTip(f"{d.name}: {d.area_km2:.2f} km²\n{d.notes}".strip())
+                self.list.addItem(item)
+        self._sync_current()
+
+    def _sync_current(self) -> None:
+        active = self.document.selection.active_district
+        with QSignalBlocker(self.list):
+            for i in range(self.list.count()):
+                if self.list.item(i).data(self.ID) == active:
+                    self.list.setCurrentRow(i)
+                    break
+            else:
+                self.list.setCurrentRow(-1)
+
+    def _current_changed(self, item: QListWidgetItem | None, _prev: object) -> None:
+        self.document.selection.set_active_district(item.data(self.ID) if item else None)
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        did = item.data(self.ID)
+        d = self.document.district(did)
+        visible = item.checkState() == Qt.CheckState.Checked
+        name = item.text().strip()
+        if visible != d.visible:
+            self.undo_stack.push(UpdateDistrict(self.document, did, visible=visible,
+                                                text=f"{'Show' if visible else 'Hide'} {d.name}"))
+        elif name != d.name:
+            if not name:
+                QMessageBox.warning(self, "Rename district", "A district needs a name.")
+                self.refresh()
+                return
+            try:
+                self.undo_stack.push(UpdateDistrict(self.document, did, name=name,
+                                                    text=f"Rename {d.name} to {name}"))
+            except DocumentError as exc:
+                QMessageBox.warning(self, "Rename district", str(exc))
+                self.refresh()
+
+    def duplicate(self) -> None:
+        did = self.current_id()
+        if did:
+            self.undo_stack.push(DuplicateDistrict(self.document, did))
+
+    def delete(self) -> None:
+        did = self.current_id()
+        if did:
+            self.undo_stack.push(RemoveDistrict(self.document, did))
+
+    def zoom(self) -> None:
+        did = self.current_id()
+        if did:
+            self.zoom_requested.emit(did)

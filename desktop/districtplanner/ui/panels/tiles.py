@@ -1,0 +1,109 @@
+"""Figure tiles: one number, its unit, a comparison line, and its method on hover/click."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+from districtplanner.ui import theme
+
+
+def fmt_number(value: float | None, digits: int = 0, unit: str = "") -> str:
+    """Thousands separators, fixed decimals, '—' for missing values (never 'nan')."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return f"{text} {unit}".strip() if unit else text
+
+
+def fmt_money(value: float | None, currency: str = "EUR") -> str:
+    """Compact money: 1.2 m EUR, 350 k EUR, 12,400 EUR."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    v = abs(value)
+    sign = "-" if value < 0 else ""
+    if v >= 1e9:
+        return f"{sign}{v / 1e9:,.2f} bn {currency}"
+    if v >= 1e6:
+        return f"{sign}{v / 1e6:,.2f} m {currency}"
+    if v >= 1e4:
+        return f"{sign}{v / 1e3:,.0f} k {currency}"
+    return f"{sign}{v:,.0f} {currency}"
+
+
+def fmt_share(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{100 * value:.{digits}f}%"
+
+
+class FigureTile(QFrame):
+    """A single figure. Hover shows its explanation; click pins it (``explain_requested``)."""
+
+    explain_requested = Signal(str)  # the figure key
+
+    def __init__(self, key: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.setObjectName("FigureTile")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#FigureTile { background: white; border: 1px solid #D8D4CC; border-radius: 6px; }"
+        )
+        self.setCursor(Qt.CursorShape.WhatsThisCursor)
+        self.title_label = QLabel(title)
+        self.title_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 9pt;")
+        self.value_label = QLabel("—")
+        self.value_label.setStyleSheet(f"color: {theme.TEXT}; font-size: 15pt; font-weight: 600;")
+        self.detail_label = QLabel("")
+        self.detail_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8.5pt;")
+        self.detail_label.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(1)
+        lay.addWidget(self.title_label)
+        lay.addWidget(self.value_label)
+        lay.addWidget(self.detail_label)
+        self.explanation = ""
+
+    def set_value(self, text: str, detail: str = "", explanation: str = "",
+                  colour: str | None = None) -> None:
+        self.value_label.setText(text)
+        self.detail_label.setText(detail)
+        self.detail_label.setVisible(bool(detail))
+        self.explanation = explanation
+        self.setToolTip(explanation)
+        self.value_label.setStyleSheet(
+            f"color: {colour or theme.TEXT}; font-size: 15pt; font-weight: 600;"
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.explanation:
+            QToolTip.showText(event.globalPosition().toPoint(), self.explanation, self)
+        self.explain_requested.emit(self.key)
+        super().mousePressEvent(event)
+
+
+class TileGrid(QWidget):
+    """Tiles in a fixed number of columns, addressable by key."""
+
+    def __init__(self, columns: int = 3, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = columns
+        self.tiles: dict[str, FigureTile] = {}
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+
+    def add(self, key: str, title: str) -> FigureTile:
+        tile = FigureTile(key, title)
+        n = len(self.tiles)
+        self.grid.addWidget(tile, n // self.columns, n % self.columns)
+        self.tiles[key] = tile
+        return tile
+
+    def __getitem__(self, key: str) -> FigureTile:
+        return self.tiles[key]
