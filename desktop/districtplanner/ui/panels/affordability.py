@@ -1,0 +1,154 @@
+"""Affordability panel: rents against the city (histogram linked to the map), rent burden,
+displacement risk, and who is priced out, with mitigation controls that update everything."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
+
+from districtplanner.model.document import Document
+from districtplanner.model.selection import ValueRange
+from districtplanner.ui import theme
+from districtplanner.ui.commands import SetAssumptions
+from districtplanner.ui.panels.base import FigurePanel
+from districtplanner.ui.panels.charts import HistogramChart
+from districtplanner.ui.panels.concentration import explanation
+from districtplanner.ui.panels.tiles import fmt_number, fmt_share
+from districtplanner.ui.recompute import MetricsBundle
+
+MITIGATIONS = (
+    ("affordable_workspace_share", "Affordable workspace set-aside"),
+    ("clt_share", "Community land trust share"),
+)
+
+
+class AffordabilityPanel(FigurePanel):
+    def __init__(self, document: Document, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(document, parent)
+        self.undo_stack = undo_stack or QUndoStack(self)
+        for key, title in (
+            ("rent_median", "Median rent"),
+            ("rent_iqr", "Rent spread (IQR)"),
+            ("rent_burden_share", "Rent-burdened households"),
+            ("displacement_risk", "Displacement risk"),
+            ("households_priced_out", "Households priced out"),
+            ("creative_firms_priced_out", "Creative firms priced out"),
+        ):
+            self.tiles.add(key, title)
+        self.histogram = HistogramChart("share of observations (%)", "rent (EUR/m² per month)")
+        self.histogram.range_selected.connect(self._range_selected)
+        self.histogram.range_cleared.connect(lambda: document.selection.set_value_range(None))
+        self.sliders: dict[str, QSlider] = {}
+        self.slider_labels: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for row, (name, label) in enumerate(MITIGATIONS):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, 100)
+            slider.setSingleStep(5)
+            slider.setPageStep(10)
+            slider.valueChanged.connect(lambda v, n=name: self._mitigation(n, v))
+            value = QLabel("0%")
+            value.setMinimumWidth(40)
+            grid.addWidget(QLabel(label), row, 0)
+            grid.addWidget(slider, row, 1)
+            grid.addWidget(value, row, 2)
+            self.sliders[name] = slider
+            self.slider_labels[name] = value
+        self.risk_toggle = QCheckBox("Show displacement-risk classes on the map")
+        self.body.addWidget(self.tiles)
+        self.body.addWidget(self._section(
+            "Rents: district (blue) vs city (grey). Drag across the chart to highlight "
+            "those rents on the map."))
+        self.body.addWidget(self.histogram)
+        self.body.addWidget(self._section("Mitigations"))
+        self.body.addLayout(grid)
+        self.body.addWidget(self.risk_toggle)
+        self.body.addStretch(1)
+        document.assumptions_changed.connect(self._sync_sliders)
+        document.selection.changed.connect(self._sync_range)
+        self._sync_sliders(document.assumptions)
+
+    # -------------------------------------------------------------------- controls
+    def _mitigation(self, name: str, percent: int) -> None:
+        self.slider_labels[name].setText(f"{percent}%")
+        value = percent / 100.0
+        a = self.document.assumptions
+        if abs(a[name] - value) < 1e-12:
+            return
+        self.undo_stack.push(SetAssumptions(self.document, a.replace(**{name: value}),
+                                            text=f"Set {name} to {percent}%", merge_key=name))
+
+    def _sync_sliders(self, assumptions: object) -> None:
+        a = self.document.assumptions
+        for name, slider in self.sliders.items():
+            with QSignalBlocker(slider):
+                slider.setValue(round(a[name] * 100))
+            self.slider_labels[name].setText(f"{round(a[name] * 100)}%")
+
+    def _range_selected(self, low: float, high: float) -> None:
+        self.document.selection.set_value_range(ValueRange("rent", low, high))
+
+    def _sync_range(self, _state: object) -> None:
+        vr = self.document.selection.value_range
+        if vr is not None and vr.variable == "rent":
+            self.histogram.set_range(vr.low, vr.high)
+        else:
+            self.histogram.set_range(None, None)
+
+    # ------------------------------------------------------------------------ show
+    def show_metrics(self, bundle: MetricsBundle) -> None:
+        self.bundle = bundle
+        shown = bundle.shown
+        a = shown.affordability
+        city = bundle.baseline.affordability
+        cur = bundle.assumptions.currency
+        unit = f"{cur}/m²"
+        self.set_heading(
+            f"{shown.name}: rents and displacement" if bundle.active is not None
+            else "Whole city: rents and displacement (select or draw a district)"
+        )
+        t = self.tiles
+        t["rent_median"].set_value(
+            fmt_number(a.rent_median, 2, unit),
+            f"city {fmt_number(a.rent_city_median, 2)}; district at the "
+            f"{fmt_number(a.rent_city_percentile, 0)}th city percentile"
+            if bundle.active is not None else f"{a.rent_observations:,} observations",
+            explanation(shown, "rent_median"))
+        t["rent_iqr"].set_value(
+            fmt_number(a.rent_iqr, 2, unit),
+            f"{fmt_number(a.rent_q1, 1)} to {fmt_number(a.rent_q3, 1)}",
+            explanation(shown, "rent_iqr"))
+        t["rent_burden_share"].set_value(
+            fmt_share(a.rent_burden_share, 0),
+            f"over {bundle.assumptions.rent_burden_threshold:.0%} of income; "
+            f"{fmt_share(a.severe_rent_burden_share, 0)} severe",
+            explanation(shown, "rent_burden_share"))
+        colour = theme.RISK_COLOURS.get(a.displacement_class)
+        t["displacement_risk"].set_value(
+            a.displacement_class or "—",
+            f"index {fmt_number(a.displacement_risk, 2)} (0-1); city "
+            f"{fmt_number(city.displacement_risk, 2)}",
+            explanation(shown, "displacement_risk"),
+            colour=theme.WARNING if a.displacement_class in ("high", "very high") else
+            (None if colour is None else theme.TEXT))
+        t["households_priced_out"].set_value(
+            fmt_number(a.households_priced_out_mitigated),
+            f"in {a.horizon_years} y; {fmt_number(a.households_priced_out)} without "
+            f"mitigation, {fmt_number(a.households_priced_out_without_plan)} without the plan",
+            explanation(shown, "households_priced_out"))
+        t["creative_firms_priced_out"].set_value(
+            fmt_number(a.creative_firms_priced_out_mitigated),
+            f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
+            f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
+            explanation(shown, "creative_firms_priced_out"))
+        hist = getattr(shown, "rent_histogram", None)
+        if hist is not None:
+            edges, district, city_counts = hist
+            self.histogram.set_data(np.asarray(edges), np.asarray(city_counts),
+                                    np.asarray(district))
+            self.histogram.getPlotItem().getAxis("bottom").setLabel(
+                f"rent ({cur}/m² per month)")
+        self.histogram.set_marker(a.rent_median)

@@ -1,0 +1,57 @@
+"""What every figure panel shares: a heading naming what is shown, tiles, a scrolling body.
+
+Panels read the document and the latest MetricsBundle; they never compute figures."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from districtplanner.model.document import Document
+from districtplanner.ui import theme
+from districtplanner.ui.panels.tiles import TileGrid
+from districtplanner.ui.recompute import MetricsBundle
+
+
+class FigurePanel(QWidget):
+    def __init__(self, document: Document, parent: QWidget | None = None,
+                 columns: int = 3) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.bundle: MetricsBundle | None = None
+        self.heading = QLabel("")
+        self.heading.setWordWrap(True)
+        self.heading.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.WARNING};")
+        self.message.hide()
+        self.tiles = TileGrid(columns)
+        inner = QWidget()
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(6, 4, 6, 6)
+        self.body.setSpacing(6)
+        self.body.addWidget(self.heading)
+        self.body.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def set_heading(self, text: str) -> None:
+        self.heading.setText(text)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    @staticmethod
+    def _section(title: str) -> QLabel:
+        label = QLabel(title)
+        label.setStyleSheet(f"color: {theme.MUTED}; font-weight: 600; margin-top: 4px;")
+        return label
+
+    def show_metrics(self, bundle: MetricsBundle) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

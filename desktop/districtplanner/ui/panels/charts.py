@@ -1,0 +1,283 @@
+"""pyqtgraph charts for the panels. They take plain arrays (the panels pick them out of
+Metrics) and report clicks and dragged ranges as plain values; they compute nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QWidget
+
+from districtplanner.ui import theme
+
+pg.setConfigOptions(antialias=True, background="w", foreground=theme.TEXT)
+
+
+def _style_plot(plot: pg.PlotItem, left: str, bottom: str) -> None:
+    font = QFont()
+    font.setPointSizeF(8.5)
+    for name, label in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(name)
+        axis.setLabel(label, **{"font-size": "8.5pt", "color": theme.MUTED})
+        axis.setTickFont(font)
+        axis.setPen(pg.mkPen("#B0ACA4"))
+        axis.setTextPen(pg.mkPen(theme.TEXT))
+    plot.showGrid(x=False, y=True, alpha=0.15)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+
+
+class ChartWidget(pg.PlotWidget):
+    """A compact plot with labelled axes (units in the labels) and no mouse zoom."""
+
+    def __init__(self, left: str, bottom: str, height: int = 170,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        self.setMinimumHeight(height)
+        self.setMaximumHeight(int(height * 1.6))
+        _style_plot(self.getPlotItem(), left, bottom)
+        self.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.legend: pg.LegendItem | None = None
+
+    def add_legend(self) -> pg.LegendItem:
+        if self.legend is None:
+            self.legend = self.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
+            self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        return self.legend
+
+
+class SectorBarChart(ChartWidget):
+    """District share vs city share per category, side by side; a click on a category
+    emits its key (the panel turns that into a sector selection)."""
+
+    category_clicked = Signal(str)
+
+    def __init__(self, left: str = "share of creative jobs (%)", parent: QWidget | None = None):
+        super().__init__(left, "creative sector", height=190, parent=parent)
+        self.keys: list[str] = []
+        self.highlighted: set[str] = set()
+        self._items: list[pg.GraphicsObject] = []
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_data(self, keys: Sequence[str], labels: Sequence[str], district: np.ndarray,
+                 city: np.ndarray, colours: Sequence[str], annotations: Sequence[str] = ()) -> None:
+        plot = self.getPlotItem()
+        for it in self._items:
+            plot.removeItem(it)
+        self._items = []
+        self.keys = list(keys)
+        x = np.arange(len(keys), dtype=float)
+        brushes = [
+            pg.mkBrush(QColor(c)) if (not self.highlighted or k in self.highlighted)
+            else pg.mkBrush(QColor(c).lighter(160))
+            for k, c in zip(keys, colours, strict=True)
+        ]
+        pens = [pg.mkPen(theme.TEXT, width=2) if k in self.highlighted else pg.mkPen(None)
+                for k in keys]
+        d = pg.BarGraphItem(x=x - 0.18, height=district, width=0.36, brushes=brushes, pens=pens)
+        c = pg.BarGraphItem(x=x + 0.18, height=city, width=0.36, brush=pg.mkBrush("#C9C5BD"),
+                            pen=pg.mkPen(None))
+        for item in (d, c):
+            plot.addItem(item)
+            self._items.append(item)
+        top = float(max(np.nanmax(district, initial=0), np.nanmax(city, initial=0)))
+        for xi, text in zip(x, annotations, strict=False):
+            label = pg.TextItem(text, color=theme.MUTED, anchor=(0.5, 1.0))
+            label.setFont(QFont(self.font().family(), 7))
+            h = max(float(district[int(xi)]), float(city[int(xi)]))
+            label.setPos(xi, h + 0.02 * max(top, 1e-9))
+            plot.addItem(label)
+            self._items.append(label)
+        plot.getAxis("bottom").setTicks([[(i, lab) for i, lab in enumerate(labels)]])
+        plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
+        plot.setYRange(0, top * 1.18 if top > 0 else 1, padding=0)
+
+    def _clicked(self, event) -> None:
+        pos = self.getPlotItem().vb.mapSceneToView(event.scenePos())
+        i = round(pos.x())
+        if 0 <= i < len(self.keys) and abs(pos.x() - i) <= 0.45:
+            self.category_clicked.emit(self.keys[i])
+
+
+class HistogramChart(ChartWidget):
+    """Two normalised histograms (district over city) with a draggable value range."""
+
+    range_selected = Signal(float, float)
+    range_cleared = Signal()
+
+    def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
+        super().__init__(left, bottom, height=170, parent=parent)
+        plot = self.getPlotItem()
+        self.city_curve = pg.PlotCurveItem(stepMode="center", fillLevel=0,
+                                           brush=pg.mkBrush("#C9C5BD"), pen=pg.mkPen("#A8A49C"))
+        self.district_curve = pg.PlotCurveItem(stepMode="center", fillLevel=0,
+                                               brush=pg.mkBrush(0, 114, 178, 110),
+                                               pen=pg.mkPen(theme.ACCENT, width=1.5))
+        plot.addItem(self.city_curve)
+        plot.addItem(self.district_curve)
+        legend = self.add_legend()
+        legend.addItem(self.city_curve, "city")
+        legend.addItem(self.district_curve, "district")
+        self.region = pg.LinearRegionItem(brush=pg.mkBrush(230, 159, 0, 60),
+                                          pen=pg.mkPen("#E69F00", width=2))
+        self.region.setZValue(10)
+        self.region.hide()
+        plot.addItem(self.region)
+        self.region.sigRegionChangeFinished.connect(self._region_done)
+        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.WARNING, width=2,
+                                                             style=Qt.PenStyle.DashLine))
+        self.marker.hide()
+        plot.addItem(self.marker)
+        self._edges = np.array([0.0, 1.0])
+        self._drag_start: float | None = None
+
+    def set_data(self, edges: np.ndarray, city: np.ndarray, district: np.ndarray) -> None:
+        self._edges = edges
+        self.city_curve.setData(edges, city)
+        self.district_curve.setData(edges, district)
+        top = float(max(np.nanmax(city, initial=0), np.nanmax(district, initial=0)))
+        plot = self.getPlotItem()
+        plot.setXRange(float(edges[0]), float(edges[-1]), padding=0.02)
+        plot.setYRange(0, top * 1.1 if top > 0 else 1, padding=0)
+
+    def set_marker(self, value: float | None) -> None:
+        if value is None or not np.isfinite(value):
+            self.marker.hide()
+        else:
+            self.marker.setValue(value)
+            self.marker.show()
+
+    def set_range(self, low: float | None, high: float | None) -> None:
+        """Mirror the selection's range without emitting (the caller blocks signals)."""
+        if low is None or high is None:
+            self.region.hide()
+            return
+        self.region.blockSignals(True)
+        self.region.setRegion((low, high))
+        self.region.blockSignals(False)
+        self.region.show()
+
+    # Shift-free interaction: press and drag on the chart draws a new range.
+    def mousePressEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            p = self.getPlotItem().vb.mapSceneToView(self.mapToScene(ev.position().toPoint()))
+            if not (self.region.isVisible() and self._inside_region(p.x())):
+                self._drag_start = p.x()
+                ev.accept()
+                return
+        super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev) -> None:
+        if self._drag_start is not None:
+            p = self.getPlotItem().vb.mapSceneToView(self.mapToScene(ev.position().toPoint()))
+            self.set_range(min(self._drag_start, p.x()), max(self._drag_start, p.x()))
+            ev.accept()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev) -> None:
+        if self._drag_start is not None:
+            p = self.getPlotItem().vb.mapSceneToView(self.mapToScene(ev.position().toPoint()))
+            lo, hi = sorted((self._drag_start, p.x()))
+            self._drag_start = None
+            if hi - lo < 1e-9 * max(1.0, abs(hi)) or self._px(hi - lo) < 3:
+                self.region.hide()
+                self.range_cleared.emit()
+            else:
+                self.set_range(lo, hi)
+                self.range_selected.emit(float(lo), float(hi))
+            ev.accept()
+            return
+        super().mouseReleaseEvent(ev)
+
+    def _px(self, width: float) -> float:
+        vb = self.getPlotItem().vb
+        a = vb.mapViewToScene(QPointF(0, 0))
+        b = vb.mapViewToScene(QPointF(width, 0))
+        return abs(b.x() - a.x())
+
+    def _inside_region(self, x: float) -> bool:
+        lo, hi = self.region.getRegion()
+        return lo <= x <= hi
+
+    def _region_done(self) -> None:
+        lo, hi = self.region.getRegion()
+        self.range_selected.emit(float(lo), float(hi))
+
+
+class LinesChart(ChartWidget):
+    """A few named series over a shared x (e.g. jobs over plan years, two paths)."""
+
+    def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
+        super().__init__(left, bottom, height=170, parent=parent)
+        self.add_legend()
+        self.curves: dict[str, pg.PlotDataItem] = {}
+
+    def set_series(self, x: np.ndarray, series: dict[str, tuple[np.ndarray, str, bool]]) -> None:
+        """``series``: name -> (y, colour, dashed)."""
+        plot = self.getPlotItem()
+        for name in list(self.curves):
+            if name not in series:
+                plot.removeItem(self.curves.pop(name))
+                if self.legend is not None:
+                    self.legend.removeItem(name)
+        for name, (y, colour, dashed) in series.items():
+            pen = pg.mkPen(colour, width=2.5,
+                           style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            if name in self.curves:
+                self.curves[name].setData(x, y)
+                self.curves[name].setPen(pen)
+            else:
+                self.curves[name] = plot.plot(x, y, pen=pen, name=name)
+        plot.enableAutoRange()
+
+
+class StackedBarChart(ChartWidget):
+    """Annual values stacked by component, with an optional horizontal cap line."""
+
+    def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
+        super().__init__(left, bottom, height=190, parent=parent)
+        self.add_legend()
+        self._items: list[pg.GraphicsObject] = []
+        self.cap_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(theme.WARNING, width=2,
+                                                              style=Qt.PenStyle.DashLine))
+        self.cap_line.hide()
+        self.getPlotItem().addItem(self.cap_line)
+
+    def set_data(self, x: np.ndarray, parts: dict[str, np.ndarray], colours: Sequence[str],
+                 cap: float | None = None, scale: float = 1.0) -> None:
+        plot = self.getPlotItem()
+        for it in self._items:
+            plot.removeItem(it)
+            if self.legend is not None:
+                self.legend.removeItem(it)
+        self._items = []
+        bottom = np.zeros(len(x))
+        for (name, values), colour in zip(parts.items(), colours, strict=False):
+            v = np.asarray(values, dtype=float) / scale
+            if not np.any(v):
+                continue
+            item = pg.BarGraphItem(x=x, height=v, y0=bottom, width=0.7,
+                                   brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.5),
+                                   name=name)
+            plot.addItem(item)
+            if self.legend is not None:
+                self.legend.addItem(item, name)
+            self._items.append(item)
+            bottom = bottom + v
+        top = float(bottom.max(initial=0))
+        if cap:
+            self.cap_line.setValue(cap / scale)
+            self.cap_line.show()
+            top = max(top, cap / scale)
+        else:
+            self.cap_line.hide()
+        plot.setXRange(float(x.min(initial=0)) - 0.6, float(x.max(initial=0)) + 0.6, padding=0)
+        plot.setYRange(0, top * 1.15 if top > 0 else 1, padding=0)
+
+
+def dim_pen(colour: str) -> QPen:
+    return pg.mkPen(QColor(colour).lighter(150))

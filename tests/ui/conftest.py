@@ -1,0 +1,28 @@
+"""Qt tests run offscreen on the real main window over the bundled sample city."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def sample_document():
+    from districtplanner.model.build import open_sample_city
+
+    return open_sample_city()
+
+
+@pytest.fixture
+def window(qtbot, sample_document):
+    from districtplanner.ui.main_window import MainWindow
+
+    win = MainWindow(sample_document)
+    qtbot.addWidget(win)
+    win.resize(1600, 1000)
+    win.show()
+    qtbot.waitExposed(win)
+    win.recompute.wait_for_index()
+    win.recompute.run_now()
+    return win
