@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 
+from districtplanner.analysis.incentives import default_instruments
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.io.loaded import LoadedLayer
 from districtplanner.io.sample import SAMPLE_TITLE, load_sample_city
@@ -70,7 +71,7 @@ def document_from_loaded(loaded: Sequence[LoadedLayer], title: str = "",
     """A document holding ``loaded`` (district layers become editable districts)."""
     if not crs:
         for la in loaded:
-            c = la.data.crs if not isinstance(la.data, gpd.GeoDataFrame) else la.data.crs
+            c = la.data.crs
             if c:
                 crs = c.to_string() if hasattr(c, "to_string") else str(c)
                 break
@@ -91,5 +92,9 @@ def document_from_loaded(loaded: Sequence[LoadedLayer], title: str = "",
 
 
 def open_sample_city() -> Document:
-    """The bundled synthetic city, as a new user first sees it."""
-    return document_from_loaded(load_sample_city(sample_city_dir()), title=SAMPLE_TITLE)
+    """The bundled synthetic city, as a new user first sees it: its example districts carry
+    the default incentive package so every panel has figures from the first frame."""
+    doc = document_from_loaded(load_sample_city(sample_city_dir()), title=SAMPLE_TITLE)
+    for d in doc.districts:
+        d.instruments = default_instruments()
+    return doc

@@ -19,7 +19,10 @@ from districtplanner import __version__
 from districtplanner.model.document import Document
 from districtplanner.ui.map.canvas import MapCanvas
 from districtplanner.ui.panels.affordability import AffordabilityPanel
+from districtplanner.ui.panels.assumptions import AssumptionsPanel
+from districtplanner.ui.panels.compare import CompareView
 from districtplanner.ui.panels.concentration import ConcentrationPanel
+from districtplanner.ui.panels.districts import DistrictList
 from districtplanner.ui.panels.incentives import IncentivesPanel
 from districtplanner.ui.panels.layers import LayerList
 from districtplanner.ui.recompute import Recompute
@@ -42,18 +45,33 @@ class MainWindow(QMainWindow):
 
         self.layer_list = LayerList(document)
         self.layer_list.layer_activated.connect(self._zoom_to_layer)
-        self.layers_dock = self._dock("Layers", self.layer_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.layers_dock = self._dock("Layers", self.layer_list, left)
+
+        self.district_list = DistrictList(document, self.undo_stack)
+        self.district_list.zoom_requested.connect(self._zoom_to_district)
+        self.districts_dock = self._dock("Districts", self.district_list, left)
+        self.assumptions = AssumptionsPanel(document, self.undo_stack)
+        self.assumptions_dock = self._dock("Assumptions", self.assumptions, left)
+        self.tabifyDockWidget(self.districts_dock, self.assumptions_dock)
+        self.districts_dock.raise_()
 
         self.concentration = ConcentrationPanel(document)
-        self.affordability = AffordabilityPanel(document)
-        self.incentives = IncentivesPanel(document)
-        self.panels = [self.concentration, self.affordability, self.incentives]
+        self.affordability = AffordabilityPanel(document, self.undo_stack)
+        self.incentives = IncentivesPanel(document, self.undo_stack)
+        self.compare = CompareView()
+        self.panels = [self.concentration, self.affordability, self.incentives, self.compare]
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.concentration_dock = self._dock("Concentration", self.concentration, right)
         self.affordability_dock = self._dock("Affordability", self.affordability, right)
         self.incentives_dock = self._dock("Incentives", self.incentives, right)
-        self.resizeDocks([self.layers_dock], [250], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.concentration_dock], [440], Qt.Orientation.Horizontal)
+        self.compare_dock = self._dock("Compare", self.compare,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.compare_dock.hide()
+        self.resizeDocks([self.layers_dock], [260], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.concentration_dock], [540], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.districts_dock], [420, 380],
+                         Qt.Orientation.Vertical)
 
         for panel in self.panels:
             self.recompute.metrics_ready.connect(panel.show_metrics)
@@ -84,9 +102,12 @@ class MainWindow(QMainWindow):
         self.notice_label = QLabel("")
         self.coords_label = QLabel("")
         self.coords_label.setMinimumWidth(220)
+        self.title_label = QLabel(self.document.title)
+        self.title_label.setStyleSheet("font-weight: 600;")
         self.crs_label = QLabel(self.document.crs or "no CRS")
         self.crs_label.setToolTip("Project coordinate reference system: all distances in metres")
         bar.addWidget(self.notice_label, 1)
+        bar.addPermanentWidget(self.title_label)
         bar.addPermanentWidget(self.coords_label)
         bar.addPermanentWidget(self.crs_label)
 
@@ -111,8 +132,9 @@ class MainWindow(QMainWindow):
         self.zoom_all_action.triggered.connect(self.canvas.zoom_to_all)
         view_menu.addAction(self.zoom_all_action)
         view_menu.addSeparator()
-        for dock in (self.layers_dock, self.concentration_dock, self.affordability_dock,
-                     self.incentives_dock):
+        for dock in (self.layers_dock, self.districts_dock, self.assumptions_dock,
+                     self.concentration_dock, self.affordability_dock, self.incentives_dock,
+                     self.compare_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         help_menu = menu.addMenu("&Help")
@@ -131,6 +153,9 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- handlers
     def _cursor_moved(self, x: float, y: float) -> None:
         self.coords_label.setText(f"E {x:,.0f} m   N {y:,.0f} m")
+
+    def _zoom_to_district(self, district_id: str) -> None:
+        self.canvas.zoom_to(self.document.district(district_id).geometry.bounds)
 
     def _zoom_to_layer(self, layer_id: str) -> None:
         self.canvas.zoom_to(self.document.layer(layer_id).bounds())

@@ -103,7 +103,7 @@ class Recompute(QObject):
         self.busy.emit(False)
         try:
             index = fut.result()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+        except Exception as exc:  # shown to the user, never a crash
             log.exception("index build failed")
             self.failed.emit(f"Cannot analyse the layers: {exc}")
             return
@@ -161,7 +161,7 @@ class Recompute(QObject):
                 out[d.id] = m
             for gone in set(self._cache) - set(out):
                 del self._cache[gone]
-        except Exception as exc:  # noqa: BLE001 - a figure failing must not take the app down
+        except Exception as exc:  # a figure failing must not take the app down
             log.exception("recompute failed")
             self.failed.emit(f"Could not compute the figures: {exc}")
             return None

@@ -23,8 +23,15 @@ RISK_COLOURS = {
     "very high": "#D7301F",
 }
 
-# Okabe-Ito colours for incentive instruments in stacked charts.
-INSTRUMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+# Okabe-Ito colours per incentive instrument kind, in the stacked cost chart and the table.
+INSTRUMENT_COLOURS = {
+    "tax_abatement": "#0072B2",
+    "job_grant": "#E69F00",
+    "startup_grant": "#009E73",
+    "loan": "#CC79A7",
+    "workspace_subsidy": "#56B4E9",
+    "ppp": "#D55E00",
+}
 
 
 def sector_colour(sector: str) -> QColor:

@@ -4,6 +4,7 @@ Panels read the document and the latest MetricsBundle; they never compute figure
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from districtplanner.model.document import Document
@@ -34,6 +35,8 @@ class FigurePanel(QWidget):
         self.body.addWidget(self.message)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Content reflows to the dock's width; only vertical scrolling.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
@@ -50,6 +53,7 @@ class FigurePanel(QWidget):
     @staticmethod
     def _section(title: str) -> QLabel:
         label = QLabel(title)
+        label.setWordWrap(True)
         label.setStyleSheet(f"color: {theme.MUTED}; font-weight: 600; margin-top: 4px;")
         return label
 

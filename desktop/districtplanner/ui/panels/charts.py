@@ -25,6 +25,7 @@ def _style_plot(plot: pg.PlotItem, left: str, bottom: str) -> None:
         axis.setTickFont(font)
         axis.setPen(pg.mkPen("#B0ACA4"))
         axis.setTextPen(pg.mkPen(theme.TEXT))
+        axis.enableAutoSIPrefix(False)
     plot.showGrid(x=False, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
     plot.hideButtons()
@@ -111,9 +112,11 @@ class HistogramChart(ChartWidget):
     def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
         super().__init__(left, bottom, height=170, parent=parent)
         plot = self.getPlotItem()
-        self.city_curve = pg.PlotCurveItem(stepMode="center", fillLevel=0,
-                                           brush=pg.mkBrush("#C9C5BD"), pen=pg.mkPen("#A8A49C"))
-        self.district_curve = pg.PlotCurveItem(stepMode="center", fillLevel=0,
+        self.city_curve = pg.PlotCurveItem(x=[0.0, 1.0], y=[0.0], stepMode="center",
+                                           fillLevel=0, brush=pg.mkBrush("#C9C5BD"),
+                                           pen=pg.mkPen("#A8A49C"))
+        self.district_curve = pg.PlotCurveItem(x=[0.0, 1.0], y=[0.0], stepMode="center",
+                                               fillLevel=0,
                                                brush=pg.mkBrush(0, 114, 178, 110),
                                                pen=pg.mkPen(theme.ACCENT, width=1.5))
         plot.addItem(self.city_curve)
@@ -240,7 +243,6 @@ class StackedBarChart(ChartWidget):
 
     def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
         super().__init__(left, bottom, height=190, parent=parent)
-        self.add_legend()
         self._items: list[pg.GraphicsObject] = []
         self.cap_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(theme.WARNING, width=2,
                                                               style=Qt.PenStyle.DashLine))
@@ -252,8 +254,6 @@ class StackedBarChart(ChartWidget):
         plot = self.getPlotItem()
         for it in self._items:
             plot.removeItem(it)
-            if self.legend is not None:
-                self.legend.removeItem(it)
         self._items = []
         bottom = np.zeros(len(x))
         for (name, values), colour in zip(parts.items(), colours, strict=False):
@@ -261,11 +261,9 @@ class StackedBarChart(ChartWidget):
             if not np.any(v):
                 continue
             item = pg.BarGraphItem(x=x, height=v, y0=bottom, width=0.7,
-                                   brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.5),
-                                   name=name)
+                                   brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.5))
+            item.setToolTip(name)
             plot.addItem(item)
-            if self.legend is not None:
-                self.legend.addItem(item, name)
             self._items.append(item)
             bottom = bottom + v
         top = float(bottom.max(initial=0))

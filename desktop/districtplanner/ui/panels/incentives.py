@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,6 +29,7 @@ from districtplanner.ui.commands import UpdateDistrict
 from districtplanner.ui.dialogs.instrument import InstrumentDialog
 from districtplanner.ui.panels.base import FigurePanel
 from districtplanner.ui.panels.charts import StackedBarChart
+from districtplanner.ui.panels.layers import swatch
 from districtplanner.ui.panels.tiles import fmt_money, fmt_number
 from districtplanner.ui.recompute import MetricsBundle
 
@@ -85,6 +85,8 @@ class IncentivesPanel(FigurePanel):
                            ("budget", "Budget check")):
             self.tiles.add(key, title)
         self.chart = StackedBarChart("public cost (k per year)", "plan year")
+        self.chart.setToolTip("Annual public cost, stacked by instrument (colours as in the "
+                              "package table); dashed line: the annual budget cap")
         self.budget_note = QLabel("")
         self.budget_note.setWordWrap(True)
 
@@ -151,7 +153,8 @@ class IncentivesPanel(FigurePanel):
         self.table.blockSignals(True)
         self.table.setRowCount(len(instruments))
         for r, inst in enumerate(instruments):
-            name = QTableWidgetItem(inst.name)
+            name = QTableWidgetItem(
+                swatch("polygon", "#FFFFFF", theme.INSTRUMENT_COLOURS[inst.kind.value]), inst.name)
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if inst.enabled else Qt.CheckState.Unchecked)
@@ -178,8 +181,9 @@ class IncentivesPanel(FigurePanel):
         r = m.incentives
         cur = r.currency
         ex = r.explanations
-        self.tiles["npv"].set_value(fmt_money(r.npv, cur), f"at {bundle.assumptions.discount_rate:.1%}"
-                                    f" real, {r.price_year} prices", ex.get("npv", ""))
+        rate = bundle.assumptions.discount_rate
+        self.tiles["npv"].set_value(fmt_money(r.npv, cur), f"at {rate:.1%} real, "
+                                    f"{r.price_year} prices", ex.get("npv", ""))
         self.tiles["nominal_total"].set_value(fmt_money(r.nominal_total, cur),
                                               f"over {len(r.years)} years",
                                               ex.get("nominal_total", ""))
@@ -206,7 +210,8 @@ class IncentivesPanel(FigurePanel):
                                            f"years {years}", ex.get("budget", ""),
                                            colour=theme.WARNING)
         parts = {name: np.asarray(v, dtype=float) for name, v in r.cost_by_instrument.items()}
-        colours = theme.INSTRUMENT_COLOURS * 2
+        colours = [theme.INSTRUMENT_COLOURS.get(r.instrument_kinds.get(name, ""), "#999999")
+                   for name in parts]
         self.chart.set_data(np.asarray(r.years, dtype=float), parts, colours,
                             cap=r.budget_cap or None, scale=1000.0)
         self.chart.getPlotItem().getAxis("left").setLabel(f"public cost (k {cur} per year)")

@@ -55,14 +55,15 @@ class FigureTile(QFrame):
         )
         self.setCursor(Qt.CursorShape.WhatsThisCursor)
         self.title_label = QLabel(title)
-        self.title_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 9pt;")
+        self.title_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8.5pt;")
+        self.title_label.setWordWrap(True)
         self.value_label = QLabel("—")
-        self.value_label.setStyleSheet(f"color: {theme.TEXT}; font-size: 15pt; font-weight: 600;")
+        self.value_label.setStyleSheet(f"color: {theme.TEXT}; font-size: 13pt; font-weight: 600;")
         self.detail_label = QLabel("")
-        self.detail_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8.5pt;")
+        self.detail_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8pt;")
         self.detail_label.setWordWrap(True)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(1)
         lay.addWidget(self.title_label)
         lay.addWidget(self.value_label)
@@ -77,7 +78,7 @@ class FigureTile(QFrame):
         self.explanation = explanation
         self.setToolTip(explanation)
         self.value_label.setStyleSheet(
-            f"color: {colour or theme.TEXT}; font-size: 15pt; font-weight: 600;"
+            f"color: {colour or theme.TEXT}; font-size: 13pt; font-weight: 600;"
         )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

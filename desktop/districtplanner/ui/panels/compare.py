@@ -1,0 +1,114 @@
+"""Compare view: every district and the whole-city baseline side by side, copyable to a
+spreadsheet as tab-separated text."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from districtplanner.analysis.metrics import Metrics
+from districtplanner.ui.recompute import MetricsBundle
+
+Row = tuple[str, str, Callable[[Metrics], float | str | None]]
+
+ROWS: tuple[Row, ...] = (
+    ("Area", "km²", lambda m: m.area_km2),
+    ("Firms", "", lambda m: m.concentration.establishments),
+    ("Creative firms", "", lambda m: m.concentration.creative_establishments),
+    ("Creative jobs", "", lambda m: m.concentration.creative_jobs),
+    ("Creative firms per km²", "1/km²", lambda m: m.concentration.creative_establishments_per_km2),
+    ("Share of city creative jobs", "%",
+     lambda m: 100 * m.concentration.share_of_city_creative_jobs),
+    ("Location quotient", "", lambda m: m.concentration.location_quotient),
+    ("Diversity (entropy)", "0-1", lambda m: m.concentration.entropy),
+    ("HHI", "0-1", lambda m: m.concentration.hhi),
+    ("Creative firms near transit", "%", lambda m: 100 * m.concentration.transit_near_share),
+    ("Median rent", "per m²/month", lambda m: m.affordability.rent_median),
+    ("Rent IQR", "per m²/month", lambda m: m.affordability.rent_iqr),
+    ("Rent-burdened households", "%", lambda m: 100 * m.affordability.rent_burden_share),
+    ("Displacement risk index", "0-1", lambda m: m.affordability.displacement_risk),
+    ("Displacement risk class", "", lambda m: m.affordability.displacement_class),
+    ("Households priced out (mitigated)", "",
+     lambda m: m.affordability.households_priced_out_mitigated),
+    ("Creative firms priced out (mitigated)", "",
+     lambda m: m.affordability.creative_firms_priced_out_mitigated),
+    ("Incentives NPV", "currency", lambda m: m.incentives.npv if m.incentives else None),
+    ("Incentives nominal total", "currency",
+     lambda m: m.incentives.nominal_total if m.incentives else None),
+    ("Cost per job created", "currency",
+     lambda m: m.incentives.cost_per_job_direct if m.incentives else None),
+)
+
+
+def _cell(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if not math.isfinite(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+class CompareView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        copy = QPushButton("Copy table")
+        copy.setToolTip("Copy as tab-separated text, ready to paste into a spreadsheet")
+        copy.clicked.connect(self.copy)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(copy)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.table)
+        lay.addLayout(row)
+
+    def show_metrics(self, bundle: MetricsBundle) -> None:
+        columns = [bundle.baseline, *bundle.districts.values()]
+        self.table.setRowCount(len(ROWS))
+        self.table.setColumnCount(len(columns) + 1)
+        self.table.setHorizontalHeaderLabels(["Unit", *(m.name for m in columns)])
+        self.table.setVerticalHeaderLabels([r[0] for r in ROWS])
+        for r, (_label, unit, get) in enumerate(ROWS):
+            self.table.setItem(r, 0, QTableWidgetItem(unit))
+            for c, m in enumerate(columns, start=1):
+                try:
+                    value = get(m)
+                except (AttributeError, TypeError):
+                    value = None
+                self.table.setItem(r, c, QTableWidgetItem(_cell(value)))
+        self.table.resizeColumnsToContents()
+
+    def as_tsv(self) -> str:
+        """The whole table (header row and figure names included) as tab-separated text."""
+        header = ["Figure"] + [self.table.horizontalHeaderItem(c).text()
+                               for c in range(self.table.columnCount())]
+        lines = ["\t".join(header)]
+        for r in range(self.table.rowCount()):
+            cells = [self.table.verticalHeaderItem(r).text()]
+            cells += [(self.table.item(r, c).text() if self.table.item(r, c) else "")
+                      for c in range(self.table.columnCount())]
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.as_tsv())
