@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.incentives import IncentiveError, InstrumentError, check_package
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.model.district import DISTRICT_COLOURS, District
 from districtplanner.model.layer import Layer
@@ -188,6 +189,8 @@ class Document:
         if "name" in fields and not str(fields["name"]).strip():
             raise DocumentError("A district needs a name.")
         d = self.district(district_id)
+        if "instruments" in fields:
+            self._check_package(d.name, fields["instruments"], self._assumptions)
         for key, value in fields.items():
             setattr(d, key, value)
         self.districts_changed.emit(district_id)
@@ -208,8 +211,27 @@ class Document:
     def assumptions(self) -> Assumptions:
         return self._assumptions
 
+    def check_instruments(self, district_id: str, instruments: list) -> None:
+        """Raise DocumentError if ``instruments`` could not be costed for this district."""
+        self._check_package(self.district(district_id).name, instruments, self._assumptions)
+
+    def check_assumptions(self, assumptions: Assumptions) -> None:
+        """Raise DocumentError if some district's package could not be costed under them."""
+        for d in self._districts:
+            self._check_package(d.name, d.instruments, assumptions)
+
+    @staticmethod
+    def _check_package(name: str, instruments: list, assumptions: Assumptions) -> None:
+        try:
+            check_package(instruments, assumptions)
+        except (InstrumentError, IncentiveError) as exc:
+            raise DocumentError(f"{name}: {exc}") from None
+
     def set_assumptions(self, assumptions: Assumptions) -> None:
+        """Refused (DocumentError) when a district's incentive package could not be costed
+        under the new assumptions, so every figure stays computable."""
         if assumptions != self._assumptions:
+            self.check_assumptions(assumptions)
             self._assumptions = assumptions
             self.assumptions_changed.emit(assumptions)
 

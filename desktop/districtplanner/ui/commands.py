@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from shapely.geometry.base import BaseGeometry
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.model.district import District
-from districtplanner.model.document import Document
+from districtplanner.model.document import Document, DocumentError, clean_district_geometry
 from districtplanner.model.layer import Layer
 
 # Merge ids: consecutive commands with the same id and target merge into one undo step.
@@ -18,12 +18,37 @@ MERGE_GEOMETRY = 1001
 MERGE_ASSUMPTIONS = 1002
 
 
-class AddDistrict(QUndoCommand):
+class CheckedCommand(QUndoCommand):
+    """A command that can say before it is pushed whether the document will accept it.
+
+    Qt calls redo() from C++, where a Python exception cannot stop the push; so edits are
+    checked first and a refused edit never reaches the stack.
+    """
+
+    def check(self) -> None:
+        """Raise DocumentError when redo() would be refused."""
+
+
+def push(stack: QUndoStack, command: QUndoCommand) -> str:
+    """Push ``command`` if the document accepts it; returns '' or the refusal message."""
+    try:
+        if isinstance(command, CheckedCommand):
+            command.check()
+    except DocumentError as exc:
+        return str(exc)
+    stack.push(command)
+    return ""
+
+
+class AddDistrict(CheckedCommand):
     def __init__(self, document: Document, district: District, text: str = "") -> None:
         super().__init__(text or f"Draw {district.name}")
         self.document = document
         self.district = district
         self.index: int | None = None
+
+    def check(self) -> None:
+        clean_district_geometry(self.district.geometry)
 
     def redo(self) -> None:
         self.document.add_district(self.district, self.index)
@@ -49,7 +74,7 @@ class RemoveDistrict(QUndoCommand):
         self.document.selection.set_active_district(self.district.id)
 
 
-class SetDistrictGeometry(QUndoCommand):
+class SetDistrictGeometry(CheckedCommand):
     """A finished shape edit. Consecutive edits of one district during one gesture merge."""
 
     def __init__(self, document: Document, district_id: str, geometry: BaseGeometry,
@@ -61,6 +86,9 @@ class SetDistrictGeometry(QUndoCommand):
         self.old = old if old is not None else document.district(district_id).geometry
         self.new = geometry
         self.gesture = gesture
+
+    def check(self) -> None:
+        clean_district_geometry(self.new)
 
     def id(self) -> int:
         return MERGE_GEOMETRY if self.gesture is not None else -1
@@ -82,7 +110,7 @@ class SetDistrictGeometry(QUndoCommand):
         self.document.set_district_geometry(self.district_id, self.old)
 
 
-class UpdateDistrict(QUndoCommand):
+class UpdateDistrict(CheckedCommand):
     """Rename, recolour, notes, visibility or instruments."""
 
     def __init__(self, document: Document, district_id: str, text: str = "",
@@ -93,6 +121,12 @@ class UpdateDistrict(QUndoCommand):
         self.district_id = district_id
         self.new = fields
         self.old = {k: getattr(d, k) for k in fields}
+
+    def check(self) -> None:
+        if "name" in self.new and not str(self.new["name"]).strip():
+            raise DocumentError("A district needs a name.")
+        if "instruments" in self.new:
+            self.document.check_instruments(self.district_id, self.new["instruments"])
 
     def redo(self) -> None:
         self.document.update_district(self.district_id, **self.new)
@@ -121,7 +155,7 @@ class DuplicateDistrict(QUndoCommand):
         _, self.index = self.document.remove_district(self.copy.id)
 
 
-class SetAssumptions(QUndoCommand):
+class SetAssumptions(CheckedCommand):
     """An assumption edit; dragging a slider merges into one undo step."""
 
     def __init__(self, document: Document, new: Assumptions, text: str = "Change assumptions",
@@ -131,6 +165,9 @@ class SetAssumptions(QUndoCommand):
         self.old = document.assumptions
         self.new = new
         self.merge_key = merge_key
+
+    def check(self) -> None:
+        self.document.check_assumptions(self.new)
 
     def id(self) -> int:
         return MERGE_ASSUMPTIONS if self.merge_key else -1

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 from districtplanner.model.document import Document
 from districtplanner.model.selection import ValueRange
 from districtplanner.ui import theme
-from districtplanner.ui.commands import SetAssumptions
+from districtplanner.ui.commands import SetAssumptions, push
 from districtplanner.ui.panels.base import FigurePanel
 from districtplanner.ui.panels.charts import HistogramChart
 from districtplanner.ui.panels.concentration import explanation
@@ -78,8 +78,12 @@ class AffordabilityPanel(FigurePanel):
         a = self.document.assumptions
         if abs(a[name] - value) < 1e-12:
             return
-        self.undo_stack.push(SetAssumptions(self.document, a.replace(**{name: value}),
-                                            text=f"Set {name} to {percent}%", merge_key=name))
+        problem = push(self.undo_stack, SetAssumptions(
+            self.document, a.replace(**{name: value}), text=f"Set {name} to {percent}%",
+            merge_key=name))
+        self.show_message(problem)
+        if problem:
+            self._sync_sliders(a)
 
     def _sync_sliders(self, assumptions: object) -> None:
         a = self.document.assumptions
@@ -116,34 +120,34 @@ class AffordabilityPanel(FigurePanel):
             f"city {fmt_number(a.rent_city_median, 2)}; district at the "
             f"{fmt_number(a.rent_city_percentile, 0)}th city percentile"
             if bundle.active is not None else f"{a.rent_observations:,} observations",
-            explanation(shown, "rent_median"))
+            explanation(shown, "affordability.rent"))
         t["rent_iqr"].set_value(
             fmt_number(a.rent_iqr, 2, unit),
             f"{fmt_number(a.rent_q1, 1)} to {fmt_number(a.rent_q3, 1)}",
-            explanation(shown, "rent_iqr"))
+            explanation(shown, "affordability.rent"))
         t["rent_burden_share"].set_value(
             fmt_share(a.rent_burden_share, 0),
             f"over {bundle.assumptions.rent_burden_threshold:.0%} of income; "
             f"{fmt_share(a.severe_rent_burden_share, 0)} severe",
-            explanation(shown, "rent_burden_share"))
+            explanation(shown, "affordability.rent_burden"))
         colour = theme.RISK_COLOURS.get(a.displacement_class)
         t["displacement_risk"].set_value(
             a.displacement_class or "—",
             f"index {fmt_number(a.displacement_risk, 2)} (0-1); city "
             f"{fmt_number(city.displacement_risk, 2)}",
-            explanation(shown, "displacement_risk"),
+            explanation(shown, "affordability.displacement"),
             colour=theme.WARNING if a.displacement_class in ("high", "very high") else
             (None if colour is None else theme.TEXT))
         t["households_priced_out"].set_value(
             fmt_number(a.households_priced_out_mitigated),
             f"in {a.horizon_years} y; {fmt_number(a.households_priced_out)} without "
             f"mitigation, {fmt_number(a.households_priced_out_without_plan)} without the plan",
-            explanation(shown, "households_priced_out"))
+            explanation(shown, "affordability.households_priced_out"))
         t["creative_firms_priced_out"].set_value(
             fmt_number(a.creative_firms_priced_out_mitigated),
             f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
             f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
-            explanation(shown, "creative_firms_priced_out"))
+            explanation(shown, "affordability.firms_priced_out"))
         hist = getattr(shown, "rent_histogram", None)
         if hist is not None:
             edges, district, city_counts = hist

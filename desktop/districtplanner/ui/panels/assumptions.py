@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from districtplanner.analysis.assumptions import PARAMETERS, AssumptionError, Assumptions, Parameter
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
-from districtplanner.ui.commands import SetAssumptions
+from districtplanner.ui.commands import SetAssumptions, push
 
 
 def _decimals(p: Parameter) -> int:
@@ -33,6 +33,8 @@ def _decimals(p: Parameter) -> int:
 
 
 class AssumptionsPanel(QWidget):
+    NOTE = "Hover a name for its source. Changes apply at once and can be undone (Ctrl+Z)."
+
     def __init__(self, document: Document, undo_stack: QUndoStack,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,10 +60,10 @@ class AssumptionsPanel(QWidget):
         scroll.setWidget(body)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        note = QLabel("Hover a name for its source. Changes apply at once and can be undone.")
-        note.setStyleSheet(f"color: {theme.MUTED};")
-        note.setWordWrap(True)
-        lay.addWidget(note)
+        self.note = QLabel(self.NOTE)
+        self.note.setStyleSheet(f"color: {theme.MUTED};")
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
         lay.addWidget(scroll)
         document.assumptions_changed.connect(self.sync)
         self.sync(document.assumptions)
@@ -103,11 +105,15 @@ class AssumptionsPanel(QWidget):
         try:
             new = current.replace(**{name: value})
         except AssumptionError as exc:
-            self.window().statusBar().showMessage(str(exc), 8000)  # type: ignore[attr-defined]
+            self.note.setText(str(exc))
             self.sync(current)
             return
-        self.undo_stack.push(SetAssumptions(self.document, new, text=f"Set {name} to {value:g}",
-                                            merge_key=name))
+        problem = push(self.undo_stack, SetAssumptions(
+            self.document, new, text=f"Set {name} to {value:g}", merge_key=name))
+        self.note.setText(problem or self.NOTE)
+        self.note.setStyleSheet(f"color: {theme.WARNING if problem else theme.MUTED};")
+        if problem:
+            self.sync(current)
 
     def sync(self, assumptions: Assumptions) -> None:
         """Mirror the document; blocked so the mirror never writes back."""

@@ -105,29 +105,29 @@ class ConcentrationPanel(FigurePanel):
             fmt_number(m.creative_establishments),
             f"{fmt_share(m.share_of_city_creative_establishments)} of the city's; "
             f"{fmt_number(m.establishments)} firms in all",
-            explanation(shown, "creative_establishments"))
+            explanation(shown, "concentration.counts"))
         t["creative_jobs"].set_value(
             fmt_number(m.creative_jobs) if m.jobs_known else "—",
             f"{fmt_share(m.share_of_city_creative_jobs)} of the city's" if m.jobs_known
             else "no jobs column mapped",
-            explanation(shown, "creative_jobs"))
+            explanation(shown, "concentration.share_of_city"))
         t["density"].set_value(
             fmt_number(m.creative_establishments_per_km2, 0),
             f"city {fmt_number(city.creative_establishments_per_km2, 0)}",
-            explanation(shown, "density"))
+            explanation(shown, "concentration.density"))
         lq = m.location_quotient
         t["location_quotient"].set_value(
             fmt_number(lq, 2), f"on {m.lq_basis}; 1 = city average",
-            explanation(shown, "location_quotient"),
+            explanation(shown, "concentration.location_quotient"),
             colour=theme.GOOD if np.isfinite(lq) and lq >= 1.25 else None)
         t["entropy"].set_value(
             fmt_number(m.entropy, 2), f"HHI {fmt_number(m.hhi, 2)}; 1 = even mix",
-            explanation(shown, "entropy"))
+            explanation(shown, "concentration.diversity"))
         t["transit"].set_value(
             fmt_share(m.transit_near_share, 0),
             f"of creative firms within {m.transit_near_m:.0f} m of a stop "
             f"({fmt_share(m.transit_far_share, 0)} within {m.transit_far_m:.0f} m)",
-            explanation(shown, "transit_near_share"))
+            explanation(shown, "concentration.transit"))
         self._draw_sectors(bundle)
         active = bundle.active
         if active is not None and getattr(active, "incentives", None) is not None:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from districtplanner.model.document import Document, DocumentError
-from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict
+from districtplanner.model.document import Document
+from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict, push
 from districtplanner.ui.panels.layers import swatch
 
 
@@ -101,11 +101,10 @@ class DistrictList(QWidget):
                 QMessageBox.warning(self, "Rename district", "A district needs a name.")
                 self.refresh()
                 return
-            try:
-                self.undo_stack.push(UpdateDistrict(self.document, did, name=name,
-                                                    text=f"Rename {d.name} to {name}"))
-            except DocumentError as exc:
-                QMessageBox.warning(self, "Rename district", str(exc))
+            problem = push(self.undo_stack, UpdateDistrict(self.document, did, name=name,
+                                                           text=f"Rename {d.name} to {name}"))
+            if problem:
+                QMessageBox.warning(self, "Rename district", problem)
                 self.refresh()
 
     def duplicate(self) -> None:

@@ -25,7 +25,7 @@ from districtplanner.analysis.incentives import (
 )
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
-from districtplanner.ui.commands import UpdateDistrict
+from districtplanner.ui.commands import UpdateDistrict, push
 from districtplanner.ui.dialogs.instrument import InstrumentDialog
 from districtplanner.ui.panels.base import FigurePanel
 from districtplanner.ui.panels.charts import StackedBarChart
@@ -106,8 +106,11 @@ class IncentivesPanel(FigurePanel):
     def _set_package(self, instruments: list[Instrument], text: str) -> None:
         d = self._district()
         if d is not None:
-            self.undo_stack.push(UpdateDistrict(self.document, d.id, instruments=instruments,
-                                                text=f"{text} ({d.name})"))
+            problem = push(self.undo_stack, UpdateDistrict(
+                self.document, d.id, instruments=instruments, text=f"{text} ({d.name})"))
+            self.show_message(problem)
+            if problem:
+                self._fill_table()
 
     def add_instrument(self, kind: InstrumentKind) -> None:
         d = self._district()
@@ -194,7 +197,7 @@ class IncentivesPanel(FigurePanel):
         self.tiles["cost_per_job_total"].set_value(
             fmt_money(r.cost_per_job_total, cur),
             f"{fmt_number(r.jobs_created_total)} jobs with ×{bundle.assumptions.jobs_multiplier:g}",
-            ex.get("cost_per_job_total", ex.get("cost_per_job", "")))
+            ex.get("cost_per_job", ""))
         self.tiles["cost_per_protected_m2"].set_value(
             fmt_money(r.cost_per_protected_m2, cur),
             f"{fmt_number(r.protected_workspace_m2)} m² protected",
