@@ -25,6 +25,7 @@ SAMPLE_LAYERS: dict[str, tuple[LayerRole, dict[str, str]]] = {
             "rent_growth": "rent_growth",
         },
     ),
+    "water": (LayerRole.CONTEXT, {"name": "name"}),
     "transit_lines": (LayerRole.TRANSIT_LINES, {"name": "name"}),
     "establishments": (LayerRole.ESTABLISHMENTS, {"sector": "sector", "jobs": "employees",
                                                   "name": "name"}),
