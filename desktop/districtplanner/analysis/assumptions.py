@@ -58,15 +58,21 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("horizon_years", "Projection horizon", "years", 10, 1, 30,
       "A typical local-plan horizon.", "Projection", integer=True),
     P("baseline_growth_firms", "Baseline growth of creative firms", "1/year", 0.02, -0.2, 0.3,
-      "Long-run growth of creative-industry business counts (DCMS Economic Estimates ≈2%/yr); "
-      "set from local business registers.", "Projection"),
+      "A cautious round figure: UK creative-industry activity grew faster through the 2010s "
+      "(DCMS Sector Economic Estimates). Set from local business registers.", "Projection"),
     P("baseline_growth_jobs", "Baseline growth of creative jobs", "1/year", 0.02, -0.2, 0.3,
-      "Long-run creative employment growth (DCMS Economic Estimates ≈2%/yr); set locally.",
-      "Projection"),
-    P("incentive_elasticity", "Elasticity of firm location to cost", "-", 0.2, 0.0, 2.0,
-      "Long-run elasticity of business activity to business costs, central estimate -0.2 "
-      "(Bartik 2018, 'Who benefits from economic development incentives?', Upjohn Institute).",
-      "Projection"),
+      "A cautious round figure: UK creative-industry employment grew faster through the "
+      "2010s (DCMS Sector Economic Estimates). Set locally.", "Projection"),
+    P("incentive_elasticity", "Elasticity of activity to business costs", "-", 10.0, 0.0, 40.0,
+      "Per cent more long-run creative activity per 1% of firms' operating cost offset by "
+      "incentives. Bartik (2018, 'But for' percentages, Upjohn WP 18-289) puts the elasticity "
+      "of business activity to state and local business taxes near -0.2 (-0.1 to -0.6); if "
+      "those taxes are about 2% of costs, offsetting 1% of costs is a 50% tax cut, i.e. ≈+10% "
+      "activity. Calibrate locally.", "Projection"),
+    P("grant_spread_years", "Spread of one-off grants", "years", 10, 1, 30,
+      "A one-off grant (per job, per start-up) lowers the recipient's costs over the life of "
+      "what it pays for; its value is spread evenly over this many years when expressed as a "
+      "share of operating cost. Set locally.", "Projection", integer=True),
     P("operating_cost_per_job", "Annual operating cost per creative job", "currency/job/year",
       90000, 1000, 1000000,
       "Wages plus overheads per job; used to express incentives as a share of firm costs. "
@@ -112,6 +118,18 @@ PARAMETERS: tuple[Parameter, ...] = (
       "See docs/methods.md.", "Affordability"),
     P("weight_plan", "Displacement index weight: plan pressure", "-", 0.25, 0, 1,
       "See docs/methods.md.", "Affordability"),
+    P("income_sigma", "Income dispersion (lognormal sigma)", "-", 0.85, 0.2, 2.0,
+      "Household incomes taken as lognormal around each neighbourhood's median; sigma 0.85 "
+      "matches a Gini of 0.45 via G = 2·Phi(sigma/sqrt 2) - 1 (Aitchison & Brown 1957; "
+      "Lopez & Serven 2006, World Bank WP 3969). Set from local income surveys.",
+      "Affordability"),
+    P("income_growth", "Income growth", "1/year", 0.02, -0.1, 0.3,
+      "Nominal growth of household incomes and of what firms can pay; 2% keeps pace with "
+      "the ECB inflation target. Set from local wage data.", "Affordability"),
+    P("uplift_full_pressure", "Plan uplift counted as full pressure", "share", 0.20, 0.01,
+      1.0, "Rent uplift from the plan at which the plan-pressure score of the displacement "
+      "index reaches 1; 20% is the top of the cited designation plus rail-station uplifts. "
+      "A calibration choice; see docs/methods.md.", "Affordability"),
     # --- Mitigations --------------------------------------------------------------------
     P("affordable_workspace_share", "Affordable workspace set-aside", "share of floor area",
       0.0, 0.0, 1.0, "Policy lever: share of creative floor area let at a capped rent.",
@@ -132,6 +150,17 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Set by the council; 0 means no cap.", "Incentives"),
     P("price_year", "Price year", "year", 2026, 1990, 2100,
       "Year whose prices all money figures are expressed in.", "Incentives", integer=True),
+    P("property_tax_rate", "Property tax rate", "share of assessed value per year", 0.01,
+      0.0, 0.1, "Effective annual property tax on commercial property; ≈1% of value is typical "
+      "of US cities (Lincoln Institute, 50-State Property Tax Comparison Study). Set locally.",
+      "Incentives"),
+    P("assessed_value_per_m2", "Assessed value of workspace", "currency/m²", 0.0, 0.0, 1e6,
+      "Taxable value per m² of creative workspace; 0 means derive it from the district's "
+      "median rent ÷ capitalisation yield. Set locally from the assessment roll.",
+      "Incentives"),
+    P("capitalisation_yield", "Capitalisation yield", "1/year", 0.06, 0.01, 0.25,
+      "Annual rent ÷ capital value of secondary commercial property (≈5-8% in European and "
+      "US markets); converts rent to an assessed value. Set locally.", "Incentives"),
 )
 del P
 
@@ -243,6 +272,24 @@ class Assumptions(Mapping[str, float]):
             return cls.from_dict(data)
         except AssumptionError as exc:
             raise AssumptionError(f"{path}: {exc}") from None
+
+
+def markdown_table() -> str:
+    """Every parameter as a Markdown table, the one in docs/methods.md (a test compares)."""
+    rows = ["| Group | Parameter | Meaning | Unit | Default | Range | Source |",
+            "|---|---|---|---|---|---|---|"]
+    for p in PARAMETERS:
+        cells = (p.group, f"`{p.name}`", p.label, p.unit, format_value(p.default),
+                 f"{format_value(p.minimum)} to {format_value(p.maximum)}", p.source)
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def format_value(v: float) -> str:
+    """A parameter value for people: whole numbers without decimals, thousands grouped."""
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
+    return f"{v:g}"
 
 
 def _checked(name: str, value: Any) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,9 +110,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     if args.command == "screenshot":
+        # Headless by definition: render offscreen unless the caller chose a platform.
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from districtplanner.ui.app import screenshot
 
         return screenshot(args.out, args.size, list(args.files))
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("QT_QPA_PLATFORM")):
+        print("error: no display to open the app on (DISPLAY is not set). Run it in a desktop "
+              "session, or use 'district-planner screenshot --out FILE.png' headless.",
+              file=sys.stderr)
+        return 2
     from districtplanner.ui.app import run_gui
 
     return run_gui(list(args.files))

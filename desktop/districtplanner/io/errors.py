@@ -5,13 +5,14 @@ Readers raise these and nothing else for bad input; a layer that fails never tou
 document, so layers already loaded are safe.
 """
 
+# ruff: noqa: N818  (the brief fixes these names; others code against them)
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
 
-class Cancelled(Exception):  # noqa: N818  (the name the UI codes against)
+class Cancelled(Exception):
     """The user pressed Cancel; not an error, nothing was loaded."""
 
 

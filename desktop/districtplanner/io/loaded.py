@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 
@@ -21,3 +22,5 @@ class LoadedLayer:
     mapping: dict[str, str] = field(default_factory=dict)
     source: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Drawing hints a reader knows better than the role default (e.g. water is blue).
+    style: dict[str, Any] = field(default_factory=dict)

@@ -36,6 +36,10 @@ SAMPLE_LAYERS: dict[str, tuple[LayerRole, dict[str, str]]] = {
                                                 "notes": "notes"}),
 }
 
+SAMPLE_STYLES: dict[str, dict[str, str]] = {
+    "water": {"colour": "#6FA8CF", "fill": "#CFE3F0"},
+}
+
 
 def read_raster(path: Path, name: str = "", unit: str = "") -> Raster:
     """Read band 1 of a GDAL raster; nodata becomes NaN so statistics can skip it."""
@@ -78,6 +82,7 @@ def load_sample_city(folder: Path) -> list[LoadedLayer]:
                 role=role,
                 mapping=dict(mapping),
                 source=f"{gpkg}|{layer_name}",
+                style=dict(SAMPLE_STYLES.get(layer_name, {})),
             )
         )
     return loaded

@@ -35,12 +35,16 @@ def default_style(role: LayerRole) -> LayerStyle:
 
 
 def layer_from_loaded(loaded: LoadedLayer) -> Layer:
+    style = default_style(loaded.role)
+    for key, value in loaded.style.items():
+        if hasattr(style, key):
+            setattr(style, key, value)
     return Layer(
         name=loaded.name,
         role=loaded.role,
         data=loaded.data,
         mapping=dict(loaded.mapping),
-        style=default_style(loaded.role),
+        style=style,
         source=loaded.source,
         meta={"warnings": list(loaded.warnings)},
     )

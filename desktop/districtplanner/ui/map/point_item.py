@@ -20,6 +20,9 @@ from districtplanner.ui.map.point_grid import PointGrid
 
 #: Above this many points in view the layer draws as a density image.
 DENSITY_THRESHOLD = 50_000
+#: Up to this many points in view the dots are round (and ringed when the style has a
+#: fill); above it they are squares, since Qt's round caps cost ~5x more per point.
+ROUND_LIMIT = 5_000
 
 Rect = tuple[float, float, float, float]
 
@@ -44,62 +47,97 @@ class PointLayerItem(pg.GraphicsObject):
     ``class_colours`` ('#rrggbb'); without classes every point takes ``colour``.
 
     ``size`` is the dot diameter in screen pixels; ``threshold`` the visible-point count
-    above which the density image is used. ``mode`` is 'density' or 'points' after a paint
-    (or ``mode_for``), 'empty' when nothing is in view.
+    above which the density image is used. ``mode`` says which of 'density', 'points' or
+    'empty' (nothing in view) the current view is drawn with.
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None,
                  class_colours: list[str] | None = None, colour: str = "#444444",
-                 size: float = 3.0, colormap: str = "viridis",
+                 size: float = 3.0, colormap: str = "viridis", fill: str = "",
                  threshold: int = DENSITY_THRESHOLD, parent: QtCore.QObject | None = None
                  ) -> None:
         super().__init__(parent)
         self.grid = PointGrid(x, y, classes)
-        self.threshold = int(threshold)
-        self.mode = "empty"
+        #: Per-row x, y and sector codes of the layer (set by the canvas), for highlights.
+        self.xy: tuple[np.ndarray, np.ndarray] = (np.asarray(x), np.asarray(y))
+        self.sector_codes: np.ndarray | None = None
+        self._threshold = int(threshold)
+        self._painted_mode = "empty"
         self.paint_count = 0
         self._size = float(size)
         self._colour = colour
+        self._fill = fill
         self._colormap = colormap
         self._class_colours = list(class_colours) if class_colours else None
         self._tile: dict | None = None
         self._make_pens()
-        x0, y0, x1, y1 = self.grid.bounds
-        pad = max(x1 - x0, y1 - y0, 1.0) * 0.01
-        self._bounds = QtCore.QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
 
     # ----------------------------------------------------------------------- style
     def _make_pens(self) -> None:
         colours = self._class_colours or [self._colour]
-        self._pens = []
-        for c in colours:
-            pen = QtGui.QPen(QtGui.QColor(c), self._size)
-            pen.setCosmetic(True)
-            pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-            self._pens.append(pen)
+
+        def pen(colour: str, width: float, cap: QtCore.Qt.PenCapStyle) -> QtGui.QPen:
+            p = QtGui.QPen(QtGui.QColor(colour), max(width, 1.0))
+            p.setCosmetic(True)
+            p.setCapStyle(cap)
+            return p
+
+        round_, square = QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenCapStyle.SquareCap
+        self._pens = [pen(c, self._size, square) for c in colours]
+        self._round_pens = [pen(c, self._size, round_) for c in colours]
+        # A ring: the class colour as the outer dot, the fill colour inside it.
+        self._inner_pen = (pen(self._fill, self._size - 3.0, round_)
+                           if self._fill and self._size > 4 else None)
         rgb = np.array([_rgb(c) for c in colours], dtype=np.float64)
         self._class_rgb = rgb
         self._lut = colormap_lut(self._colormap)
 
     def set_style(self, colour: str, size: float, class_colours: list[str] | None,
-                  colormap: str) -> None:
+                  colormap: str, fill: str = "") -> None:
         """Change colours or dot size (pixels) without rebuilding the grid."""
         self._colour, self._size, self._colormap = colour, float(size), colormap
+        self._fill = fill
         self._class_colours = list(class_colours) if class_colours else None
         self._make_pens()
         self._tile = None
         self.update()
 
+    @property
+    def threshold(self) -> int:
+        """Visible-point count above which the layer draws as a density image."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: int) -> None:
+        self._threshold = int(value)
+        self.update()
+
     # ------------------------------------------------------------------- geometry
     def boundingRect(self) -> QtCore.QRectF:
-        return QtCore.QRectF(self._bounds)
+        # The data extent plus a dot and a half in screen pixels, so the edge dots (or
+        # the only dot of a one-point layer) are not clipped by Qt's item cache.
+        x0, y0, x1, y1 = self.grid.bounds
+        px = self.pixelWidth() if self.getViewBox() is not None else 0.0
+        pad = max((1.5 * self._size + 2.0) * (px or 0.0), 1e-6 * max(x1 - x0, y1 - y0, 1.0))
+        return QtCore.QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph hook: the pixel padding of the bounds changes with the zoom."""
+        self.prepareGeometryChange()
 
     def data_bounds(self) -> Rect:
         """(xmin, ymin, xmax, ymax) of the points in metres."""
         return self.grid.bounds
 
-    def viewChanged(self) -> None:  # pyqtgraph hook: the visible range moved
-        pass
+    @property
+    def mode(self) -> str:
+        """'density', 'points' or 'empty' for the view the item is in now (or as last
+        painted when it is in no view)."""
+        vb = self.getViewBox()
+        view = self.mapRectFromView(vb.viewRect()) if vb is not None else None
+        if view is None:
+            return self._painted_mode
+        return self.mode_for((view.left(), view.top(), view.right(), view.bottom()))
 
     def mode_for(self, rect: Rect) -> str:
         """The drawing mode for a visible rectangle (metres)."""
@@ -123,13 +161,14 @@ class PointLayerItem(pg.GraphicsObject):
         if not ok:
             return
         dev = painter.device()
-        dev_rect = QtCore.QRectF(0, 0, dev.width(), dev.height())
+        dpr = dev.devicePixelRatioF() or 1.0  # the transform is in device-independent pixels
+        dev_rect = QtCore.QRectF(0, 0, dev.width() / dpr, dev.height() / dpr)
         vis = inv.mapRect(dev_rect)
         rect = (vis.left(), vis.top(), vis.right(), vis.bottom())
-        self.mode = self.mode_for(rect)
-        if self.mode == "density":
+        mode = self._painted_mode = self.mode_for(rect)
+        if mode == "density":
             self._paint_density(painter, t, rect, dev_rect)
-        elif self.mode == "points":
+        elif mode == "points":
             pad = self._size / abs(sx)
             self._paint_points(painter, (rect[0] - pad, rect[1] - pad,
                                          rect[2] + pad, rect[3] + pad))
@@ -140,15 +179,20 @@ class PointLayerItem(pg.GraphicsObject):
         if not len(idx):
             return
         cls = g.classes[idx]
-        present = np.flatnonzero(np.bincount(cls, minlength=len(self._pens)))
+        round_dots = len(idx) <= ROUND_LIMIT
+        pens = self._round_pens if round_dots else self._pens
+        present = np.flatnonzero(np.bincount(cls, minlength=len(pens)))
         for k in present:
             sel = idx if len(present) == 1 else idx[cls == k]
             poly = fn.create_qpolygonf(len(sel))
             arr = fn.ndarray_from_qpolygonf(poly)
             arr[:, 0] = g.x[sel]
             arr[:, 1] = g.y[sel]
-            painter.setPen(self._pens[min(int(k), len(self._pens) - 1)])
+            painter.setPen(pens[min(int(k), len(pens) - 1)])
             painter.drawPoints(poly)
+            if round_dots and self._inner_pen is not None:
+                painter.setPen(self._inner_pen)
+                painter.drawPoints(poly)
 
     def _paint_density(self, painter: QtGui.QPainter, t: QtGui.QTransform, rect: Rect,
                        dev_rect: QtCore.QRectF) -> None:
@@ -203,14 +247,17 @@ class PointLayerItem(pg.GraphicsObject):
             c = counts[nz].astype(np.float64)
             ref = max(float(np.percentile(c, 99)), 2.0)
             level = np.clip(np.log1p(c) / np.log1p(ref), 0.0, 1.0)
-            alpha = 0.55 + 0.45 * level
+            alpha = 0.45 + 0.55 * level
             if self._class_colours and len(self._class_rgb) > 1:
+                # The mean colour of the classes in the pixel, darkened where dense so
+                # clusters read at a glance.
                 rgb = np.empty((int(nz.sum()), 3))
                 for ch in range(3):
                     s = np.bincount(flat, weights=self._class_rgb[cs, ch], minlength=W * H)
                     rgb[:, ch] = s[nz] / c
+                rgb *= (1.0 - 0.55 * level)[:, None]
             elif self._class_colours:
-                rgb = np.broadcast_to(self._class_rgb[0], (int(nz.sum()), 3))
+                rgb = self._class_rgb[0] * (1.0 - 0.55 * level)[:, None]
             else:
                 rgb = self._lut[(level * (len(self._lut) - 1)).astype(np.int64)].astype(float)
             rgba[nz, :3] = (rgb * alpha[:, None]).astype(np.uint8)

@@ -1,0 +1,194 @@
+"""Benchmark: every compute() figure after one vertex move, fast index vs the plain way.
+
+Generates the benchmark city (1,000,000 establishments, 200,000 rent points, 5,000 stops,
+3,000 institutions, 2,000 neighbourhoods), builds the city index, then moves one vertex at
+a time of (a) a typical district (the sample city's first example district) and (b) a
+10 km², 200-vertex district over the densest cluster, timing ``metrics.compute`` (the fast
+path) and the same figures computed the plain way (a geopandas spatial join per edit,
+``PlainSelector`` + ``compute_selection``) on the same polygons, checking that both agree.
+
+Run: ``.venv/bin/python benchmarks/bench_metrics.py [--moves 200] [--n 1000000]``.
+Outside the test suite: it takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import pickle
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.citydata import CityData
+from districtplanner.analysis.incentives import default_instruments
+from districtplanner.analysis.index import CityIndex, PlainSelector
+from districtplanner.analysis.metrics import compute, compute_selection
+from districtplanner.sample_city import generate_city
+
+
+def densest_point(xy: np.ndarray, cell: float = 1000.0) -> tuple[float, float]:
+    """Centre of the 1 km cell holding most establishments."""
+    x0, y0 = xy.min(axis=0)
+    ix = ((xy[:, 0] - x0) // cell).astype(np.int64)
+    iy = ((xy[:, 1] - y0) // cell).astype(np.int64)
+    key = ix * (iy.max() + 1) + iy
+    best = np.bincount(key).argmax()
+    bx, by = divmod(int(best), int(iy.max() + 1))
+    return x0 + (bx + 0.5) * cell, y0 + (by + 0.5) * cell
+
+
+def wobbly_polygon(cx: float, cy: float, area_m2: float, n_vertices: int,
+                   rng: np.random.Generator) -> shapely.Polygon:
+    """A star-shaped polygon of ``n_vertices`` with irregular radius, scaled to ``area_m2``."""
+    theta = np.linspace(0, 2 * np.pi, n_vertices, endpoint=False)
+    r = 1 + 0.12 * np.sin(5 * theta) + 0.06 * np.sin(13 * theta + 1) \
+        + 0.03 * rng.standard_normal(n_vertices)
+    poly = shapely.Polygon(np.column_stack([np.cos(theta) * r, np.sin(theta) * r]))
+    s = math.sqrt(area_m2 / poly.area)
+    return shapely.Polygon(np.column_stack([cx + np.cos(theta) * r * s,
+                                            cy + np.sin(theta) * r * s]))
+
+
+def vertex_moves(poly: shapely.Polygon, n_moves: int, step_m: float,
+                 rng: np.random.Generator) -> list[shapely.Polygon]:
+    """``n_moves`` successive edits, each moving one vertex by up to ``step_m`` metres
+    (a drag: each edit starts from the previous one), kept valid."""
+    coords = np.asarray(poly.exterior.coords)[:-1].copy()
+    out = []
+    while len(out) < n_moves:
+        i = int(rng.integers(len(coords)))
+        trial = coords.copy()
+        trial[i] += rng.uniform(-step_m, step_m, 2)
+        p = shapely.Polygon(trial)
+        if p.is_valid:
+            coords = trial
+            out.append(p)
+    return out
+
+
+def timed(fn, polys) -> tuple[np.ndarray, list]:
+    times, results = [], []
+    for p in polys:
+        t = time.perf_counter()
+        results.append(fn(p))
+        times.append(time.perf_counter() - t)
+    return np.asarray(times) * 1000, results
+
+
+def same(a: dict, b: dict, path: str = "") -> list[str]:
+    """Differences between two Metrics dicts (floats to 1e-9 relative)."""
+    diffs = []
+    if isinstance(a, dict):
+        for k in a:
+            if k == "explanations":
+                continue
+            diffs += same(a[k], b.get(k), f"{path}.{k}")
+    elif isinstance(a, list):
+        if not isinstance(b, list) or len(a) != len(b):
+            return [path]
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            diffs += same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9):
+            diffs.append(f"{path}: {a} != {b}")
+    elif a != b:
+        diffs.append(f"{path}: {a} != {b}")
+    return diffs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help="establishments")
+    ap.add_argument("--moves", type=int, default=200, help="vertex moves per district")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="pickle of the generated city: read if present, else written")
+    args = ap.parse_args(argv)
+    scale = args.n / 1_000_000
+
+    t = time.perf_counter()
+    if args.cache is not None and args.cache.exists():
+        with args.cache.open("rb") as fh:
+            c = pickle.load(fh)
+    else:
+        c = generate_city(args.n, n_rent_points=int(200_000 * scale),
+                          n_stops=max(2, int(5_000 * scale)),
+                          n_institutions=int(3_000 * scale),
+                          n_neighbourhoods=max(1, int(2_000 * scale)), seed=args.seed)
+        if args.cache is not None:
+            with args.cache.open("wb") as fh:
+                pickle.dump(c, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"city ready in {time.perf_counter() - t:.1f} s: {len(c.establishments):,} "
+          f"establishments, {len(c.rent_points):,} rent points, {len(c.transit_stops):,} "
+          f"stops, {len(c.institutions):,} institutions, {len(c.neighbourhoods):,} "
+          "neighbourhoods")
+    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
+                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
+    del c.establishments
+    gc.collect()
+    tracemalloc.start()
+    t = time.perf_counter()
+    index = CityIndex.build(city)
+    build_s = time.perf_counter() - t
+    _, build_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"index built in {build_s:.2f} s (cell {index.grid.cell:.1f} m, "
+          f"{index.grid.nx} x {index.grid.ny} cells); peak traced memory during build "
+          f"{build_peak / 2**20:.0f} MiB")
+    t = time.perf_counter()
+    plain = PlainSelector(index)
+    print(f"plain-way frames prepared in {time.perf_counter() - t:.2f} s")
+
+    a = Assumptions()
+    instruments = default_instruments()
+    rng = np.random.default_rng(args.seed)
+    typical = c.example_districts.geometry.iloc[0]
+    cx, cy = densest_point(city.est_xy)
+    dense = wobbly_polygon(cx, cy, 10e6, 200, rng)
+    cases = [
+        (f"(a) typical: {c.example_districts['name'].iloc[0]}", typical, 30.0),
+        ("(b) 10 km², 200 vertices, densest cluster", dense, 60.0),
+    ]
+    ok = True
+    for label, poly, step in cases:
+        polys = vertex_moves(shapely.Polygon(poly.exterior.coords) if poly.geom_type ==
+                             "Polygon" else poly, args.moves, step, rng)
+        compute(index, polys[0], a, instruments)  # warm caches
+        fast_ms, fast = timed(lambda p: compute(index, p, a, instruments), polys)
+        sel_ms, _ = timed(lambda p: index.select(p, a.institution_buffer_m), polys)
+        plain_ms, slow = timed(
+            lambda p: compute_selection(index, plain.select(p, a.institution_buffer_m), a,
+                                        instruments), polys)
+        diffs = []
+        for f, s in zip(fast, slow, strict=True):
+            diffs += same(f.to_dict(), s.to_dict())
+        ok &= not diffs
+        m = fast[-1]
+        print(f"\n{label}: {m.area_km2:.2f} km², {len(polys[0].exterior.coords) - 1} "
+              f"vertices, {m.concentration.establishments:,.0f} establishments inside, "
+              f"{m.affordability.rent_observations:,} rent points, "
+              f"{len(m.affordability.neighbourhoods)} neighbourhoods touched")
+        print(f"  fast  compute(): median {np.median(fast_ms):6.2f} ms, "
+              f"p95 {np.percentile(fast_ms, 95):6.2f} ms  (selection alone: median "
+              f"{np.median(sel_ms):.2f}, p95 {np.percentile(sel_ms, 95):.2f} ms)")
+        print(f"  plain sjoin    : median {np.median(plain_ms):6.2f} ms, "
+              f"p95 {np.percentile(plain_ms, 95):6.2f} ms")
+        print(f"  ratio plain/fast: median {np.median(plain_ms) / np.median(fast_ms):.1f}x, "
+              f"p95 {np.percentile(plain_ms, 95) / np.percentile(fast_ms, 95):.1f}x")
+        print(f"  fast == plain on all {len(polys)} moves: "
+              f"{'yes' if not diffs else 'NO: ' + '; '.join(diffs[:5])}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak resident memory of the whole run: {rss:.0f} MiB")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

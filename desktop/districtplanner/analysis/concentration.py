@@ -1,0 +1,164 @@
+"""Concentration figures of a district: counts, jobs, density, shares, location quotients,
+diversity, transit proximity and cultural institutions. Methods: docs/methods.md
+("## Concentration"), texts held in :mod:`analysis.explain`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.index import CityTotals, Selection
+from districtplanner.analysis.sectors import CREATIVE_SECTORS, INSTITUTION_TYPES
+
+N_CREATIVE = len(CREATIVE_SECTORS)
+INSTITUTION_KEYS: tuple[str, ...] = (*INSTITUTION_TYPES, "other")
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den, or 0 when the denominator is zero (an empty district has no shares)."""
+    return float(num / den) if den > 0 else 0.0
+
+
+def location_quotient(part: float, part_total: float, city: float, city_total: float) -> float:
+    """(part / part_total) / (city / city_total); 0 when either share is undefined or zero.
+
+    part: sector quantity in the district; part_total: all sectors in the district;
+    city, city_total: the same for the whole city (firms or jobs).
+    """
+    district_share = _ratio(part, part_total)
+    city_share = _ratio(city, city_total)
+    return _ratio(district_share, city_share)
+
+
+def shannon_entropy(values: np.ndarray) -> float:
+    """Shannon entropy of the shares of ``values`` divided by ln(len(values)): 0 for one
+    sector (or none), 1 for an even spread."""
+    v = np.asarray(values, dtype=np.float64)
+    total = v.sum()
+    if total <= 0 or v.size < 2:
+        return 0.0
+    p = v[v > 0] / total
+    h = float(-(p * np.log(p)).sum() / np.log(v.size))
+    return min(max(h, 0.0), 1.0)
+
+
+def herfindahl(values: np.ndarray) -> float:
+    """Herfindahl-Hirschman index: the sum of squared shares (1/len..1; 0 when empty)."""
+    v = np.asarray(values, dtype=np.float64)
+    total = v.sum()
+    if total <= 0:
+        return 0.0
+    p = v / total
+    return float((p * p).sum())
+
+
+@dataclass
+class SectorFigures:
+    """One creative sector in one district."""
+
+    establishments: float
+    jobs: float
+    share_of_city_establishments: float
+    share_of_city_jobs: float
+    location_quotient: float
+
+    def to_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ConcentrationMetrics:
+    """What a district concentrates. Densities per km²; shares 0..1."""
+
+    establishments: float
+    jobs: float
+    jobs_known: bool
+    creative_establishments: float
+    creative_jobs: float
+    establishments_per_km2: float
+    creative_establishments_per_km2: float
+    creative_jobs_per_km2: float
+    share_of_city_creative_establishments: float
+    share_of_city_creative_jobs: float
+    location_quotient: float
+    lq_basis: str
+    entropy: float
+    hhi: float
+    by_sector: dict[str, SectorFigures]
+    transit_near_share: float
+    transit_far_share: float
+    transit_near_m: float
+    transit_far_m: float
+    institutions_inside: dict[str, int]
+    institutions_near: dict[str, int]
+    institution_buffer_m: float
+    density_ratio: float
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["by_sector"] = {k: v.to_dict() for k, v in self.by_sector.items()}
+        d["institutions_inside"] = dict(self.institutions_inside)
+        d["institutions_near"] = dict(self.institutions_near)
+        return d
+
+
+def concentration(
+    sel: Selection, totals: CityTotals, assumptions: Assumptions, jobs_known: bool
+) -> ConcentrationMetrics:
+    """Every concentration figure of ``sel`` against the city ``totals``."""
+    count, jobs = sel.count_by_sector, sel.jobs_by_sector
+    ccount, cjobs = totals.count_by_sector, totals.jobs_by_sector
+    area_km2 = sel.area_m2 / 1e6
+    city_km2 = totals.area_m2 / 1e6
+    basis = "jobs" if jobs_known else "establishments"
+    q, qc = (jobs, cjobs) if jobs_known else (count, ccount)
+    by_sector = {
+        key: SectorFigures(
+            establishments=float(count[i]),
+            jobs=float(jobs[i]),
+            share_of_city_establishments=_ratio(count[i], ccount[i]),
+            share_of_city_jobs=_ratio(jobs[i], cjobs[i]),
+            location_quotient=location_quotient(q[i], q.sum(), qc[i], qc.sum()),
+        )
+        for i, key in enumerate(CREATIVE_SECTORS)
+    }
+    cre_n, cre_j = float(count[:N_CREATIVE].sum()), float(jobs[:N_CREATIVE].sum())
+    city_cre_j = float(cjobs[:N_CREATIVE].sum())
+    near_m, far_m = assumptions.transit_near_m, assumptions.transit_far_m
+    d = sel.creative_stop_dist
+    n_cre_pts = d.size
+    near = _ratio(np.count_nonzero(d <= near_m), n_cre_pts)
+    far = _ratio(np.count_nonzero(d <= far_m), n_cre_pts)
+    district_density = _ratio(q[:N_CREATIVE].sum(), area_km2)
+    city_density = _ratio(qc[:N_CREATIVE].sum(), city_km2)
+    return ConcentrationMetrics(
+        establishments=float(count.sum()),
+        jobs=float(jobs.sum()),
+        jobs_known=jobs_known,
+        creative_establishments=cre_n,
+        creative_jobs=cre_j,
+        establishments_per_km2=_ratio(count.sum(), area_km2),
+        creative_establishments_per_km2=_ratio(cre_n, area_km2),
+        creative_jobs_per_km2=_ratio(cre_j, area_km2),
+        share_of_city_creative_establishments=_ratio(cre_n, ccount[:N_CREATIVE].sum()),
+        share_of_city_creative_jobs=_ratio(cre_j, city_cre_j),
+        location_quotient=location_quotient(
+            q[:N_CREATIVE].sum(), q.sum(), qc[:N_CREATIVE].sum(), qc.sum()),
+        lq_basis=basis,
+        entropy=shannon_entropy(q[:N_CREATIVE]),
+        hhi=herfindahl(q[:N_CREATIVE]),
+        by_sector=by_sector,
+        transit_near_share=near,
+        transit_far_share=far,
+        transit_near_m=near_m,
+        transit_far_m=far_m,
+        institutions_inside={k: int(v) for k, v in zip(INSTITUTION_KEYS, sel.inst_inside,
+                                                        strict=True)},
+        institutions_near={k: int(v) for k, v in zip(INSTITUTION_KEYS, sel.inst_near,
+                                                      strict=True)},
+        institution_buffer_m=assumptions.institution_buffer_m,
+        density_ratio=_ratio(district_density, city_density),
+    )

@@ -1,0 +1,259 @@
+"""The one source of every concentration, affordability and hot-spot method text.
+
+``docs/methods.md`` sections "Concentration", "Affordability risk" and "Hot spots" are
+rendered from :data:`METHODS` (``python -m districtplanner.analysis.explain docs/methods.md``
+rewrites just those sections; a test fails when the file and the code disagree), and every
+Metrics object quotes the same text with its inputs and assumptions filled in.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from districtplanner.analysis.assumptions import Assumptions, parameter
+
+
+@dataclass(frozen=True)
+class Method:
+    """How one figure is computed: ``formula`` in plain text, ``text`` the reasoning and
+    sources, ``assumptions`` the parameter names it reads."""
+
+    key: str
+    family: str
+    title: str
+    formula: str
+    text: str
+    assumptions: tuple[str, ...] = ()
+
+
+FAMILIES: tuple[str, ...] = ("Concentration", "Affordability risk", "Hot spots")
+
+_M = Method
+METHODS: dict[str, Method] = {m.key: m for m in (
+    _M("concentration.counts", "Concentration", "Establishments and jobs inside",
+       "N_s = number of establishments of sector s whose point lies strictly inside the "
+       "district; J_s = the sum of their jobs.",
+       "A point on the boundary is outside (the 'contains' predicate). Establishments "
+       "without a job count add 0 jobs; when the layer has no job counts at all, every "
+       "job-based figure falls back to establishment counts. The district index sorts "
+       "points by grid cell and tests exactly only those in cells the boundary crosses, "
+       "so the counts equal a point-in-polygon test of every point."),
+    _M("concentration.density", "Concentration", "Density per km²",
+       "density = N / A and J / A, with A the district area in km² (planar area in the "
+       "project CRS).",
+       "The project CRS is projected (metres), so areas are planar. A zero-area district "
+       "has density 0."),
+    _M("concentration.share_of_city", "Concentration", "Share of the city",
+       "share = N_creative(district) / N_creative(city), and the same for jobs.",
+       "The city is every establishment in the loaded layer."),
+    _M("concentration.location_quotient", "Concentration", "Location quotient",
+       "LQ_s = (x_s,d / X_d) / (x_s,c / X_c), with x the sector's jobs (establishments "
+       "when jobs are unknown), X all sectors, d the district and c the city; the overall "
+       "LQ uses all creative sectors for x.",
+       "LQ > 1 means the district is more specialised in the sector than the city "
+       "(Isard 1960, Methods of Regional Analysis; Flegg & Webber 2000). LQ is 0 when the "
+       "district or the city has none of the quantity. A district covering the whole city "
+       "has LQ 1 by construction."),
+    _M("concentration.diversity", "Concentration", "Diversity and specialisation",
+       "H = -Σ p_s ln p_s / ln 9 over the nine creative sectors, p_s = x_s / Σ x; "
+       "HHI = Σ p_s².",
+       "Normalised Shannon entropy (Shannon 1948; Pielou 1966 evenness) runs from 0 (one "
+       "sector) to 1 (an even spread). The Herfindahl-Hirschman index (Hirschman 1945; "
+       "Herfindahl 1950) runs from 1/9 (even) to 1 (one sector). Both use jobs when known, "
+       "else establishments; an empty district gives 0 for both."),
+    _M("concentration.transit", "Concentration", "Proximity to transit",
+       "share_near = #{creative firms inside with d_stop ≤ transit_near_m} / #{creative "
+       "firms inside}; share_far likewise with transit_far_m.",
+       "d_stop is the straight-line distance from each firm to its nearest transit stop "
+       "(a k-d tree query, computed once per layer). 400 m and 800 m are the quarter- and "
+       "half-mile catchments of transit planning practice.",
+       ("transit_near_m", "transit_far_m")),
+    _M("concentration.institutions", "Concentration", "Cultural institutions",
+       "inside = institutions strictly inside the district, by type; near = institutions "
+       "within institution_buffer_m of the district (inside included), by type.",
+       "Distance is the planar distance from the institution to the district polygon "
+       "(0 inside).",
+       ("institution_buffer_m",)),
+    _M("affordability.rent", "Affordability risk", "Rent inside vs the city",
+       "median, Q1, Q3 of the rent observations inside; IQR = Q3 - Q1; city percentile = "
+       "100 x share of the city's observations at or below the district median.",
+       "Rent points: the points inside (numpy's linear-interpolation quantiles). Rent "
+       "raster: the cells whose centre lies inside (the rule of "
+       "rasterio.features.geometry_mask), each cell one observation; exact for that rule. "
+       "Rent polygons: each polygon weighted by its area inside the district, quantiles "
+       "as the smallest value whose cumulative weight reaches the quantile, the city "
+       "percentile by area."),
+    _M("affordability.rent_burden", "Affordability risk", "Rent burden",
+       "B_i = Φ((ln(12·R_i·F / t) - ln m_i) / σ); district B = Σ w_i B_i / Σ w_i with "
+       "w_i = households_i · renter_share_i · a_i.",
+       "R_i is the median rent of neighbourhood i (currency/m²/month, from the rent layer "
+       "inside it; the city median where it has none), F the dwelling floor area, t the "
+       "burden threshold (30% of income, US HUD; 50% for severe burden), m_i the "
+       "neighbourhood's median household income (currency/year) and a_i the share of its "
+       "area inside the district. Household incomes are taken as lognormal around m_i "
+       "with log standard deviation σ (Aitchison & Brown 1957, The Lognormal "
+       "Distribution); σ = 0.85 corresponds to a Gini of 0.45 through "
+       "G = 2Φ(σ/√2) - 1 (Lopez & Servén 2006, World Bank WP 3969). So B_i is the share "
+       "of households whose income is below the annual rent divided by t.",
+       ("rent_burden_threshold", "severe_rent_burden_threshold", "dwelling_floor_area",
+        "income_sigma")),
+    _M("affordability.displacement", "Affordability risk", "Displacement-risk index",
+       "D_i = (w_v·V_i + w_m·M_i + w_p·P_i) / (w_v + w_m + w_p); V_i = mean(low-income "
+       "share, renter share); M_i = mean(rank of rent, rank of rent growth); "
+       "P_i = min(1, a_i·u / u_full); district D = household-weighted mean over the "
+       "neighbourhoods it touches. Classes: low < 0.25 ≤ moderate < 0.5 ≤ high < 0.75 ≤ "
+       "very high.",
+       "In the spirit of the Urban Displacement Project typology (Chapple & Zuk 2016, "
+       "Cityscape 18(3)): vulnerability is the share of households below low_income_fraction "
+       "of the area median income (lognormal incomes as in the rent burden; the area median "
+       "is the household-weighted median of neighbourhood medians) averaged with the "
+       "renter share; market pressure averages the neighbourhood's percentile rank "
+       "(0..1) among the city's neighbourhoods in median rent and, where present, in rent "
+       "growth; plan pressure is the rent uplift the designation adds, u = "
+       "designation_uplift + transit_uplift_residential x share of the district's creative "
+       "firms within transit_near_m of a stop, scaled by the share a_i of the neighbourhood "
+       "inside and capped at 1 when it reaches uplift_full_pressure. The city baseline has "
+       "no plan pressure. Each score runs 0..1, so the index does too.",
+       ("weight_vulnerability", "weight_market", "weight_plan", "low_income_fraction",
+        "income_sigma", "designation_uplift", "transit_uplift_residential",
+        "transit_near_m", "uplift_full_pressure")),
+    _M("affordability.projected_rent", "Affordability risk", "Projected rent",
+       "R_H = R_0 · (1 + g)^H without the plan; R_H · (1 + u) with it.",
+       "R_0 is the district median rent today, g the market rent growth, H the horizon "
+       "and u the plan uplift above (cultural-district designation about +7%, Louisiana "
+       "cultural districts evaluation; rail-station residential uplift +4.2% within a "
+       "quarter mile, Debrezion, Pels & Rietveld 2007).",
+       ("market_rent_growth", "horizon_years", "designation_uplift",
+        "transit_uplift_residential")),
+    _M("affordability.households_priced_out", "Affordability risk",
+       "Households priced out",
+       "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)); "
+       "without the plan u = 0; mitigated = priced out x (1 - clt_share).",
+       "Renter households (weights w_i as in the rent burden) who can afford their rent "
+       "today but would pay more than the burden threshold at the projected rent, with "
+       "incomes growing at y. Households in community land trust homes keep their rent, so "
+       "the CLT share of households is protected.",
+       ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
+        "rent_burden_threshold")),
+    _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
+       "firm j is priced out when r_j ≤ C today and r_j·(1+g)^H·(1 + d + c·[d_stop,j ≤ "
+       "transit_near_m]) > C·(1+y)^H; mitigated = priced out - min(saveable, s·N).",
+       "r_j is the rent at the firm (nearest rent point, the raster cell it falls in or "
+       "the rent polygon that holds it), C what a creative firm can pay "
+       "(firm_rent_capacity), d the designation uplift and c the commercial rail-station "
+       "uplift (+16.4%, Debrezion, Pels & Rietveld 2007). An affordable-workspace set-aside "
+       "of share s of the floor area (each firm taken to use the district's average floor "
+       "area, so s·N firm places for N creative firms with a known rent) at a rent "
+       "discounted by affordable_workspace_discount saves the priced-out firms whose "
+       "discounted rent they can pay, up to those places. Without the plan d = c = 0.",
+       ("firm_rent_capacity", "income_growth", "market_rent_growth", "horizon_years",
+        "designation_uplift", "transit_uplift_commercial", "transit_near_m",
+        "affordable_workspace_share", "affordable_workspace_discount")),
+    _M("hotspots.kde", "Hot spots", "Kernel density of creative jobs",
+       "f(x) = Σ_j J_j · K_h(x - x_j) / (cell area), K_h a Gaussian kernel of standard "
+       "deviation h = kde_bandwidth_m, evaluated on a grid of hotspot_cell_m cells; "
+       "jobs per km².",
+       "Jobs (establishments when jobs are unknown) are binned to the grid and convolved "
+       "with the Gaussian kernel (binned kernel density estimation; Silverman 1986, "
+       "Density Estimation, ch. 3); binning moves each point at most half a cell. Mass "
+       "that the kernel spreads beyond the grid edge is lost, as in any edge-uncorrected "
+       "estimate.",
+       ("hotspot_cell_m", "kde_bandwidth_m")),
+    _M("hotspots.gi_star", "Hot spots", "Getis-Ord Gi* hot and cold spots",
+       "G*_i = (Σ_j w_ij x_j - x̄ W_i) / (s · √((n Σ_j w_ij² - W_i²) / (n - 1))), "
+       "w_ij = 1 when cell centres are within gi_distance_m (i itself included), "
+       "W_i = Σ_j w_ij; classes at |G*| ≥ 1.645, 1.96, 2.576 (90/95/99%).",
+       "x is creative jobs per grid cell (establishments when jobs are unknown) over every "
+       "cell of the grid; x̄ and s are their mean and standard deviation (population "
+       "form). This is the Gi* statistic of Getis & Ord (1992) and Ord & Getis (1995) as a "
+       "z-score, computed with one convolution per sum; a test checks it against "
+       "esda.G_Local(star=True) with the same binary distance-band weights. The classes use "
+       "the normal approximation without a multiple-testing correction, so they flag "
+       "candidates to inspect, not proofs.",
+       ("hotspot_cell_m", "gi_distance_m")),
+)}
+del _M
+
+
+def assumptions_text(names: tuple[str, ...], assumptions: Assumptions) -> str:
+    """'name = value unit' for each parameter, joined by '; '."""
+    return "; ".join(f"{n} = {assumptions[n]:g} {parameter(n).unit}" for n in names)
+
+
+def explanation(key: str, inputs: Mapping[str, object], assumptions: Assumptions,
+                result: str = "") -> str:
+    """The explain text of figure ``key``: method, inputs with values, assumptions used."""
+    m = METHODS[key]
+    parts = [m.title, f"Formula: {m.formula}", m.text]
+    if inputs:
+        parts.append("Inputs: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in inputs.items()))
+    if m.assumptions:
+        parts.append("Assumptions: " + assumptions_text(m.assumptions, assumptions))
+    if result:
+        parts.append(f"Result: {result}")
+    return "\n".join(parts)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+def render_family(family: str) -> str:
+    """The markdown body of one docs/methods.md section (without its heading)."""
+    blocks = []
+    for m in METHODS.values():
+        if m.family != family:
+            continue
+        lines = [f"### {m.title}", "", f"**Formula.** {m.formula}", "", m.text]
+        if m.assumptions:
+            lines += ["", "**Assumptions.** " + ", ".join(f"`{n}`" for n in m.assumptions)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+_LATER_SECTIONS = ("Projection", "Incentive costs", "Assumptions and sources")
+_HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+def sections(markdown: str) -> dict[str, str]:
+    """Body text of each '## ' section of a markdown document."""
+    heads = list(_HEADING.finditer(markdown))
+    out = {}
+    for i, h in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(markdown)
+        out[h.group(1)] = markdown[h.end():end].strip("\n") + "\n"
+    return out
+
+
+def update_methods_file(path: str | Path) -> None:
+    """Rewrite this module's sections of ``path`` from :data:`METHODS`, keeping every
+    other section (incentives and projection are written by their own modules' owners)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Methods\n"
+    for family in FAMILIES:
+        body = render_family(family)
+        heads = list(_HEADING.finditer(text))
+        match = next((h for h in heads if h.group(1) == family), None)
+        if match is None:
+            # New sections go before the other owners' sections, in FAMILIES order.
+            later = [h for h in heads if h.group(1) in _LATER_SECTIONS]
+            block = f"## {family}\n\n{body}\n"
+            if later:
+                text = text[:later[0].start()] + block + text[later[0].start():]
+            else:
+                text = text.rstrip("\n") + "\n\n" + block
+            continue
+        nxt = next((h.start() for h in heads if h.start() > match.start()), len(text))
+        tail = text[nxt:]
+        text = text[:match.end()] + "\n\n" + body + ("\n" + tail if tail else "")
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    update_methods_file(sys.argv[1] if len(sys.argv) > 1 else "docs/methods.md")

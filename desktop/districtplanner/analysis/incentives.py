@@ -1,0 +1,847 @@
+"""What a district's incentive package costs the public purse, year by year, and what it buys.
+
+Each instrument (tax abatement, job grants, start-up grants, concessional loans, affordable
+workspace subsidy, public-private partnership) has a cost rule; the package's value to firms
+attracts extra activity through the projection's cost elasticity, and the extra activity in
+turn changes what job grants, abatements and loans cost. That loop is closed by a fixed
+point (see ``CIRCULARITY_METHOD``). The method texts below are quoted verbatim in
+docs/methods.md and in every explanation, so documentation and figures share one source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from .assumptions import Assumptions, format_value, parameter
+from .projection import PROJECTION_METHOD, Projection, baseline_factors, project
+from .sectors import CREATIVE_SECTORS
+
+
+class InstrumentKind(StrEnum):
+    TAX_ABATEMENT = "tax_abatement"
+    JOB_GRANT = "job_grant"
+    STARTUP_GRANT = "startup_grant"
+    LOAN = "loan"
+    WORKSPACE_SUBSIDY = "workspace_subsidy"
+    PPP = "ppp"
+
+
+KIND_LABELS: dict[InstrumentKind, str] = {
+    InstrumentKind.TAX_ABATEMENT: "Property tax abatement",
+    InstrumentKind.JOB_GRANT: "Grant per job created",
+    InstrumentKind.STARTUP_GRANT: "Start-up grants",
+    InstrumentKind.LOAN: "Low-interest loans",
+    InstrumentKind.WORKSPACE_SUBSIDY: "Affordable workspace subsidy",
+    InstrumentKind.PPP: "Public-private partnership",
+}
+
+
+class InstrumentError(ValueError):
+    """An instrument with a missing, unknown or out-of-range parameter."""
+
+
+class IncentiveError(ValueError):
+    """A package the model cannot evaluate (e.g. a job grant that pays for itself forever)."""
+
+
+@dataclass(frozen=True)
+class InstrumentParameter:
+    """One parameter of an instrument kind: ``default`` lies in ``[minimum, maximum]``."""
+
+    name: str
+    label: str
+    unit: str
+    default: float
+    minimum: float
+    maximum: float
+    doc: str
+    integer: bool = False
+
+
+_Q = InstrumentParameter
+_YEARS = _Q("years", "Years offered", "years", 10, 1, 100,
+            "Plan years the instrument is offered, counted from its start year.", integer=True)
+PARAMETER_SPECS: dict[InstrumentKind, tuple[InstrumentParameter, ...]] = {
+    InstrumentKind.TAX_ABATEMENT: (
+        _Q("share", "Share of property tax abated", "share", 0.5, 0.0, 1.0,
+           "Share of the eligible firms' property tax the council forgoes."),
+        _YEARS,
+    ),
+    InstrumentKind.JOB_GRANT: (
+        _Q("grant_per_job", "Grant per net new job", "currency/job", 5000, 0.0, 1e6,
+           "Paid once per net new eligible job in the district, induced or not."),
+        _YEARS,
+    ),
+    InstrumentKind.STARTUP_GRANT: (
+        _Q("grant", "Grant per start-up", "currency/firm", 15000, 0.0, 1e7,
+           "One-off grant to each supported start-up."),
+        _Q("startups_per_year", "Start-ups supported per year", "firms/year", 10, 0.0, 1e5,
+           "Grants awarded each year the instrument is offered."),
+        _YEARS,
+    ),
+    InstrumentKind.LOAN: (
+        _Q("principal", "Principal per loan", "currency", 50000, 0.0, 1e9,
+           "Amount lent to each participating firm."),
+        _Q("market_rate", "Market interest rate", "1/year", 0.07, 0.0, 0.5,
+           "Rate the firm would pay a commercial lender."),
+        _Q("concessional_rate", "Concessional interest rate", "1/year", 0.02, 0.0, 0.5,
+           "Rate the council charges; must not exceed the market rate."),
+        _Q("term_years", "Loan term", "years", 5, 1, 30,
+           "Straight-line repayment over this many years.", integer=True),
+        _Q("take_up", "Take-up", "share of eligible firms per year", 0.02, 0.0, 1.0,
+           "Share of eligible firms taking out a new loan each year offered."),
+        _YEARS,
+    ),
+    InstrumentKind.WORKSPACE_SUBSIDY: (
+        _Q("floor_area_m2", "Protected floor area", "m²", 2000, 0.0, 1e8,
+           "Workspace let at the capped rent."),
+        _Q("rent_cap_share", "Capped rent", "share of today's market rent", 0.8, 0.0, 1.0,
+           "The capped rent is this share of today's market rent, held for the whole term "
+           "(0.8 = a 20% discount at the start; London Plan Policy E3 asks for workspace "
+           "below market rent)."),
+        _YEARS,
+    ),
+    InstrumentKind.PPP: (
+        _Q("private_share", "Private partner's share", "share", 0.25, 0.0, 1.0,
+           "Share of every other instrument's cost a private partner pays."),
+        _YEARS,
+    ),
+}
+del _Q
+
+# Kinds paid once per job or firm: their value to firms is spread over grant_spread_years.
+ONE_OFF_KINDS = frozenset({InstrumentKind.JOB_GRANT, InstrumentKind.STARTUP_GRANT})
+
+# ---- Method texts: quoted verbatim in docs/methods.md (a test checks) -----------------------
+COST_METHODS: dict[InstrumentKind, str] = {
+    InstrumentKind.TAX_ABATEMENT: (
+        "Tax abatement, plan year t: cost = share × V_t × property_tax_rate × "
+        "floor_area_per_job × eligible jobs at the start of year t (with incentives). The "
+        "assessed value V_t = V_0 × (1 + U) × (1 + market_rent_growth)^t, with V_0 = "
+        "assessed_value_per_m2, or, when that is 0, R_0 × 12 ÷ capitalisation_yield (R_0 as "
+        "for affordable workspace), and U the plan's uplift on commercial values: "
+        "designation_uplift + transit_uplift_commercial × the share of the district's "
+        "creative firms near a stop."
+    ),
+    InstrumentKind.JOB_GRANT: (
+        "Job grant, plan year t: cost = grant_per_job × max(0, eligible jobs at the end of "
+        "year t − eligible jobs at its start), on the path with incentives; every net new "
+        "eligible job is paid, including the ones that would have come anyway."
+    ),
+    InstrumentKind.STARTUP_GRANT: (
+        "Start-up grants, plan year t: cost = grant × startups_per_year."
+    ),
+    InstrumentKind.LOAN: (
+        "Loans, plan year t: each year offered, take_up × eligible firms at the start of the "
+        "year borrow principal each, repaid straight-line over term_years; cost = "
+        "(market_rate − concessional_rate) × principal outstanding, where a loan in its k-th "
+        "year (k = 0, 1, ...) has principal × (1 − k / term_years) outstanding. Interest "
+        "forgone after the horizon is not counted."
+    ),
+    InstrumentKind.WORKSPACE_SUBSIDY: (
+        "Affordable workspace, plan year t: cost = max(0, R_t − rent_cap_share × R_0) × "
+        "floor_area_m2 × 12, with market rent R_t = R_0 × (1 + U) × (1 + "
+        "market_rent_growth)^t, U the plan's commercial uplift (as for tax abatement) and R_0 "
+        "the district's median rent today (firm_rent_capacity when the district has no rent "
+        "data), in currency per m² per month."
+    ),
+    InstrumentKind.PPP: (
+        "Public-private partnership: in the years it runs, a private partner pays "
+        "private_share of every other instrument's cost; several partnerships combine as 1 − "
+        "Π(1 − private_share). Public cost = cost × (1 − combined share)."
+    ),
+}
+
+CIRCULARITY_METHOD = (
+    "Job grants, abatements and loans depend on the jobs and firms the incentives attract, "
+    "which depend on the incentives. The model solves this loop as a fixed point: start "
+    "from the baseline path, cost every instrument on it, project the path with "
+    "incentives, cost again, and repeat until no yearly cost changes by more than 1e-9 of "
+    "the largest. A one-off grant's value to firms is spread evenly over grant_spread_years "
+    "from the year paid. The feedback ratio incentive_elasticity × (sum of grant_per_job "
+    "over the job grants) ÷ (operating_cost_per_job × grant_spread_years) is the grant "
+    "money one granted job attracts in further grants, per unit of its own grant. At 1 or "
+    "above the loop never settles; from 0.9 the figures hinge on small changes of the "
+    "grant (the jobs attracted grow tenfold between 0.9 and 0.99), beyond what the "
+    "elasticity can support, so a package with a ratio of 0.9 or more is refused with the "
+    "ratio in the message. Below 0.9 the iteration settles within a few hundred rounds."
+)
+
+ATTRACTION_METHOD = (
+    "Value to firms: each instrument's yearly value (before any private share; one-off "
+    "grants spread over grant_spread_years) is divided by operating_cost_per_job × the "
+    "baseline jobs of its eligible sectors at the end of the year; a sector's share s is "
+    "the sum over the instruments it is eligible for, clipped to 0..1, and its firms and "
+    "jobs rise by ε × s."
+)
+
+NPV_METHOD = (
+    "NPV = Σ_t public cost_t ÷ (1 + discount_rate)^t over plan years t = 0..horizon − 1; "
+    "nominal total = Σ_t public cost_t. Money is in the price year's currency."
+)
+
+JOBS_METHOD = (
+    "Direct jobs created = the largest number of extra creative jobs the path with "
+    "incentives holds over the baseline in any year of the horizon; total jobs = direct × "
+    "jobs_multiplier. Cost per job = NPV ÷ jobs (direct, and total)."
+)
+
+WORKSPACE_METHOD = (
+    "Protected workspace = the floor area of the enabled workspace subsidies; cost per "
+    "protected m² = NPV of their public cost ÷ that floor area."
+)
+
+BUDGET_METHOD = (
+    "Budget check: a plan year is over budget when its public cost exceeds budget_cap; a "
+    "cap of 0 means no cap."
+)
+
+# Packages refused at or above this feedback ratio (see CIRCULARITY_METHOD).
+MAX_FEEDBACK_RATIO = 0.9
+# Ample for a ratio just below MAX_FEEDBACK_RATIO at the longest horizon (≈250 are needed).
+MAX_ITERATIONS = 2000
+_TOLERANCE = 1e-9
+
+
+def _all_sectors() -> tuple[str, ...]:
+    return CREATIVE_SECTORS
+
+
+@dataclass
+class Instrument:
+    """One incentive instrument of a district's package.
+
+    ``params`` holds the kind's parameters (see ``PARAMETER_SPECS``; missing ones take their
+    defaults); ``start_year`` counts plan years from the plan start (0 = first year);
+    ``eligible_sectors`` are creative-sector keys whose firms receive it.
+    """
+
+    kind: InstrumentKind
+    name: str = ""
+    enabled: bool = True
+    eligible_sectors: tuple[str, ...] = field(default_factory=_all_sectors)
+    params: dict[str, float] = field(default_factory=dict)
+    start_year: int = 0
+
+    def __post_init__(self) -> None:
+        try:
+            self.kind = InstrumentKind(self.kind)
+        except ValueError:
+            kinds = ", ".join(k.value for k in InstrumentKind)
+            raise InstrumentError(
+                f"Unknown instrument kind {self.kind!r}; expected one of {kinds}.") from None
+        if not self.name:
+            self.name = KIND_LABELS[self.kind]
+        self.eligible_sectors = tuple(self.eligible_sectors)
+        merged = {p.name: float(p.default) for p in PARAMETER_SPECS[self.kind]}
+        merged.update(self.params)
+        self.params = merged
+
+    def param(self, name: str) -> float:
+        return float(self.params[name])
+
+    def spec(self, name: str) -> InstrumentParameter:
+        for p in PARAMETER_SPECS[self.kind]:
+            if p.name == name:
+                return p
+        raise InstrumentError(f"Instrument '{self.name}' ({self.kind.value}) has no "
+                              f"parameter '{name}'.")
+
+    def validate(self) -> None:
+        """Raise InstrumentError naming the instrument, parameter, range and value."""
+        where = f"Instrument '{self.name}' ({KIND_LABELS[self.kind]})"
+        unknown = [s for s in self.eligible_sectors if s not in CREATIVE_SECTORS]
+        if unknown:
+            raise InstrumentError(f"{where}: unknown sector(s) {', '.join(unknown)}; eligible "
+                                  f"sectors must be among {', '.join(CREATIVE_SECTORS)}.")
+        if self.kind is not InstrumentKind.PPP and not self.eligible_sectors:
+            raise InstrumentError(f"{where}: no eligible sectors.")
+        start = self.start_year
+        if not isinstance(start, int | float) or isinstance(start, bool) \
+                or start != int(start) or not 0 <= start <= 100:
+            raise InstrumentError(f"{where}: start year must be a whole number of years "
+                                  f"between 0 and 100; got {self.start_year!r}.")
+        for name, value in self.params.items():
+            p = self.spec(name)
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                raise InstrumentError(f"{where}: '{name}' ({p.label}) must be a number in "
+                                      f"{p.unit}; got {value!r}.") from None
+            if not (p.minimum <= v <= p.maximum):  # also refuses NaN
+                raise InstrumentError(f"{where}: '{name}' ({p.label}) must lie between "
+                                      f"{p.minimum:g} and {p.maximum:g} {p.unit}; got {v:g}.")
+            if p.integer and v != int(v):
+                raise InstrumentError(f"{where}: '{name}' ({p.label}) must be a whole "
+                                      f"number; got {v:g}.")
+        if self.kind is InstrumentKind.LOAN and \
+                self.param("concessional_rate") > self.param("market_rate"):
+            raise InstrumentError(
+                f"{where}: the concessional rate ({self.param('concessional_rate'):g}) must "
+                f"not exceed the market rate ({self.param('market_rate'):g}).")
+
+    def active_years(self, horizon: int) -> np.ndarray:
+        """Boolean per plan year 0..horizon-1: offered this year (and enabled)."""
+        t = np.arange(horizon)
+        years = int(self.param("years"))
+        return bool(self.enabled) & (t >= self.start_year) & (t < self.start_year + years)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "enabled": bool(self.enabled),
+            "eligible_sectors": list(self.eligible_sectors),
+            "params": {k: float(v) for k, v in self.params.items()},
+            "start_year": int(self.start_year),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Instrument:
+        """Inverse of ``to_dict``; validates, so a bad file fails with a clear message."""
+        if not isinstance(data, Mapping) or "kind" not in data:
+            raise InstrumentError("An instrument must be an object with at least a 'kind'.")
+        unknown = set(data) - {"kind", "name", "enabled", "eligible_sectors", "params",
+                               "start_year"}
+        if unknown:
+            raise InstrumentError(f"Unknown instrument field(s): {', '.join(sorted(unknown))}.")
+        params = data.get("params", {})
+        if not isinstance(params, Mapping):
+            raise InstrumentError("An instrument's 'params' must be an object of name: number.")
+        sectors = data.get("eligible_sectors", CREATIVE_SECTORS)
+        if isinstance(sectors, str):
+            raise InstrumentError("'eligible_sectors' must be a list of sector keys.")
+        inst = cls(
+            kind=data["kind"],
+            name=str(data.get("name", "")),
+            enabled=_flag(data.get("enabled", True)),
+            eligible_sectors=tuple(sectors),
+            params=dict(params),
+            start_year=data.get("start_year", 0),
+        )
+        inst.validate()
+        return inst
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InstrumentError(f"An instrument's 'enabled' must be true or false; got {value!r}.")
+    return value
+
+
+def default_instruments() -> list[Instrument]:
+    """A plausible package for the sample city, one instrument of each kind.
+
+    Abatement for the five years after designation; job grants and loans for every creative
+    sector; start-up grants for the sectors with the most small firms; affordable workspace
+    for the studio-based sectors; a private partner covering a fifth of the cost.
+    """
+    studio = ("design_fashion", "crafts_visual_arts", "music_performing", "film_tv")
+    return [
+        Instrument(InstrumentKind.TAX_ABATEMENT, params={"share": 0.5, "years": 5}),
+        Instrument(InstrumentKind.JOB_GRANT, params={"grant_per_job": 5000, "years": 10}),
+        Instrument(InstrumentKind.STARTUP_GRANT, eligible_sectors=(
+            "digital_software", "design_fashion", "crafts_visual_arts", "music_performing"),
+            params={"grant": 15000, "startups_per_year": 10, "years": 10}),
+        Instrument(InstrumentKind.LOAN, params={
+            "principal": 50000, "market_rate": 0.07, "concessional_rate": 0.02,
+            "term_years": 5, "take_up": 0.02, "years": 10}),
+        Instrument(InstrumentKind.WORKSPACE_SUBSIDY, eligible_sectors=studio,
+                   params={"floor_area_m2": 2000, "rent_cap_share": 0.8, "years": 10}),
+        Instrument(InstrumentKind.PPP, params={"private_share": 0.2, "years": 10}),
+    ]
+
+
+@dataclass(frozen=True)
+class EconomyInputs:
+    """What the concentration figures tell the cost model about a district.
+
+    Per-sector arrays follow ``CREATIVE_SECTORS``: creative establishments (firms) and jobs
+    inside the district. ``area_km2`` in km²; ``density_ratio`` = district creative jobs per
+    km² ÷ city creative jobs per km² (-; NaN when unknown); ``rent_median`` in currency per
+    m² per month (NaN when unknown); ``near_transit_share`` is the share (0..1) of the
+    district's creative firms near a stop.
+    """
+
+    creative_firms_by_sector: np.ndarray
+    creative_jobs_by_sector: np.ndarray
+    area_km2: float
+    density_ratio: float
+    rent_median: float = float("nan")
+    near_transit_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        near = float(self.near_transit_share)
+        if np.isfinite(near) and not 0.0 <= near <= 1.0:
+            raise ValueError(f"near_transit_share must lie between 0 and 1; got {near:g}.")
+        n = len(CREATIVE_SECTORS)
+        for name in ("creative_firms_by_sector", "creative_jobs_by_sector"):
+            arr = np.asarray(getattr(self, name), dtype=float).reshape(-1)
+            if arr.shape != (n,):
+                raise ValueError(f"{name} must hold {n} values (one per creative sector, in "
+                                 f"the order of CREATIVE_SECTORS); got {arr.shape[0]}.")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"{name} must be finite and ≥ 0.")
+            object.__setattr__(self, name, arr)
+
+    @property
+    def firms(self) -> float:
+        return float(self.creative_firms_by_sector.sum())
+
+    @property
+    def jobs(self) -> float:
+        return float(self.creative_jobs_by_sector.sum())
+
+
+@dataclass
+class IncentiveResult:
+    """Public cost of a package per instrument and plan year, and what it buys.
+
+    Money in ``currency`` at ``price_year`` prices; arrays are per plan year ``years``
+    (0..horizon-1); NaN marks a figure that is undefined (e.g. cost per job with no jobs).
+    ``cost_by_instrument`` holds the public cost of each enabled paying instrument (a
+    partnership pays, it costs nothing: its effect is ``private_contribution``);
+    ``gross_cost_by_instrument`` the cost before the private share.
+    """
+
+    years: np.ndarray
+    cost_by_instrument: dict[str, np.ndarray]
+    gross_cost_by_instrument: dict[str, np.ndarray]
+    instrument_kinds: dict[str, str]
+    private_contribution: np.ndarray
+    annual_total: np.ndarray
+    nominal_total: float
+    npv: float
+    jobs_created_direct: float
+    jobs_created_total: float
+    cost_per_job_direct: float
+    cost_per_job_total: float
+    protected_workspace_m2: float
+    cost_per_protected_m2: float
+    budget_cap: float
+    over_budget_years: list[int]
+    currency: str
+    price_year: int
+    projection: Projection
+    explanations: Mapping[str, str]  # figure key -> method, inputs, assumptions (lazy)
+    iterations: int = 0
+    max_cost_share: float = 0.0
+
+    @property
+    def within_budget(self) -> bool:
+        return not self.over_budget_years
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: numpy arrays as lists, NaN as None."""
+        return {
+            "currency": self.currency,
+            "price_year": int(self.price_year),
+            "years": [int(y) for y in self.years],
+            "npv": _num(self.npv),
+            "nominal_total": _num(self.nominal_total),
+            "cost_per_job": _num(self.cost_per_job_direct),
+            "cost_per_job_total": _num(self.cost_per_job_total),
+            "jobs_created_direct": _num(self.jobs_created_direct),
+            "jobs_created_total": _num(self.jobs_created_total),
+            "protected_workspace_m2": _num(self.protected_workspace_m2),
+            "cost_per_protected_m2": _num(self.cost_per_protected_m2),
+            "annual_total": [_num(v) for v in self.annual_total],
+            "cost_by_instrument": {k: [_num(v) for v in arr]
+                                   for k, arr in self.cost_by_instrument.items()},
+            "instrument_kinds": dict(self.instrument_kinds),
+            "private_contribution": [_num(v) for v in self.private_contribution],
+            "budget_cap": _num(self.budget_cap),
+            "over_budget_years": [int(y) for y in self.over_budget_years],
+            "within_budget": self.within_budget,
+            "projection": self.projection.to_dict(),
+            "explanations": dict(self.explanations),
+        }
+
+
+def check_package(instruments: Sequence[Instrument], assumptions: Assumptions) -> None:
+    """Refuse a package ``evaluate`` cannot cost, whatever the district's shape.
+
+    Raises InstrumentError for a bad instrument and IncentiveError for job grants so large
+    that the feedback of ``CIRCULARITY_METHOD`` cannot settle. Call it when a planner edits
+    instruments or assumptions, so the edit is refused there rather than in a recompute.
+    """
+    enabled = [i for i in instruments if i.enabled]
+    for inst in enabled:
+        inst.validate()
+    paying = [(n, i) for n, i in zip(_unique_names(enabled), enabled, strict=True)
+              if i.kind is not InstrumentKind.PPP]
+    if _feedback_ratio(paying, assumptions) >= MAX_FEEDBACK_RATIO:
+        raise IncentiveError(_divergence_message(paying, assumptions))
+
+
+def evaluate(inputs: EconomyInputs, instruments: Sequence[Instrument],
+             assumptions: Assumptions) -> IncentiveResult:
+    """Cost, NPV, jobs and budget check of ``instruments`` in the district of ``inputs``.
+
+    Disabled instruments are skipped. Raises what ``check_package`` raises; a package that
+    passes it always evaluates.
+    """
+    a = assumptions
+    plan = _Plan(inputs, instruments, a)
+    rows, shares, iterations = _solve(plan)
+    costs = {n: rows[r] for r, (n, _) in enumerate(plan.paying)}
+    horizon = plan.horizon
+    t_cost = np.arange(horizon)
+
+    private_rate = np.zeros(horizon)
+    if plan.ppp:
+        keep = np.ones(horizon)
+        for inst in plan.ppp:
+            keep *= 1.0 - inst.param("private_share") * inst.active_years(horizon)
+        private_rate = 1.0 - keep
+    public = {n: c * (1.0 - private_rate) for n, c in costs.items()}
+    private = sum((c * private_rate for c in costs.values()), np.zeros(horizon))
+    annual = sum(public.values(), np.zeros(horizon))
+    discount = (1.0 + a.discount_rate) ** -t_cost.astype(float)
+    npv = float(annual @ discount)
+
+    share_j = _weighted(shares, plan.base_jobs[:, 1:])
+    share_f = _weighted(shares, plan.base_firms[:, 1:])
+    proj = project(inputs.firms, inputs.jobs, inputs.density_ratio, share_j, a,
+                   firm_cost_share=share_f)
+    direct = max(0.0, float(np.max(proj.extra_jobs)))
+    total = direct * a.jobs_multiplier
+
+    workspace = [n for r, (n, i) in enumerate(plan.paying)
+                 if i.kind is InstrumentKind.WORKSPACE_SUBSIDY and plan.active[r].any()]
+    protected = float(sum(plan.instrument(n).param("floor_area_m2") for n in workspace))
+    workspace_npv = float(sum(public[n] @ discount for n in workspace))
+    cap = float(a.budget_cap)
+
+    result = IncentiveResult(
+        years=t_cost,
+        cost_by_instrument=public,
+        gross_cost_by_instrument=costs,
+        instrument_kinds={n: i.kind.value for n, i in plan.paying},
+        private_contribution=private,
+        annual_total=annual,
+        nominal_total=float(annual.sum()),
+        npv=npv,
+        jobs_created_direct=direct,
+        jobs_created_total=total,
+        cost_per_job_direct=npv / direct if direct > 0 else float("nan"),
+        cost_per_job_total=npv / total if total > 0 else float("nan"),
+        protected_workspace_m2=protected,
+        cost_per_protected_m2=workspace_npv / protected if protected > 0 else float("nan"),
+        budget_cap=cap,
+        over_budget_years=[int(t) for t in t_cost if cap > 0 and annual[t] > cap * (1 + 1e-12)],
+        currency=a.currency,
+        price_year=int(a.price_year),
+        projection=proj,
+        explanations=_LazyTexts(),
+        iterations=iterations,
+        max_cost_share=float(shares.max(initial=0.0)),
+    )
+    result.explanations = _LazyTexts(lambda: _explain(result, inputs, plan, a))
+    return result
+
+
+class _Plan:
+    """Everything about a package and a district that the fixed point does not change.
+
+    The paying instruments are rows of stacked arrays so that one iteration of the fixed
+    point is a handful of matrix operations, whatever the package: cost = constant part +
+    abatement coefficient × eligible jobs + grant × net new eligible jobs + loan matrix ×
+    eligible firms.
+    """
+
+    def __init__(self, inputs: EconomyInputs, instruments: Sequence[Instrument],
+                 a: Assumptions) -> None:
+        self.assumptions = a
+        self.horizon = h = int(a.horizon_years)
+        check_package(instruments, a)
+        enabled = [i for i in instruments if i.enabled]
+        self.named = list(zip(_unique_names(enabled), enabled, strict=True))
+        self.paying = [(n, i) for n, i in self.named if i.kind is not InstrumentKind.PPP]
+        self.ppp = [i for _, i in self.named if i.kind is InstrumentKind.PPP]
+
+        factor_f, factor_j, _ = baseline_factors(inputs.density_ratio, a)
+        self.base_jobs = inputs.creative_jobs_by_sector[:, None] * factor_j[None, :]
+        self.base_firms = inputs.creative_firms_by_sector[:, None] * factor_f[None, :]
+        self.rent_known = bool(np.isfinite(inputs.rent_median) and inputs.rent_median > 0)
+        self.rent0 = float(inputs.rent_median) if self.rent_known else float(
+            a.firm_rent_capacity)  # currency/m²/month
+        self.value0 = (a.assessed_value_per_m2 if a.assessed_value_per_m2 > 0
+                       else self.rent0 * 12.0 / a.capitalisation_yield)  # currency/m²
+        t = np.arange(h)
+        growth = (1.0 + commercial_uplift(a, inputs.near_transit_share)) * (
+            1.0 + a.market_rent_growth) ** t
+
+        n = len(self.paying)
+        self.masks = np.zeros((n, len(CREATIVE_SECTORS)))
+        self.active = np.zeros((n, h), dtype=bool)
+        self.constant = np.zeros((n, h))
+        self.abatement = np.zeros((n, h))
+        self.job_grant = np.zeros((n, h))
+        self.loans: list[tuple[int, np.ndarray]] = []  # (row, L) with cost = L @ firms
+        self.one_off = np.zeros(n, dtype=bool)
+        lag = t[:, None] - t[None, :]  # [t, τ] = t − τ
+        for r, (_, inst) in enumerate(self.paying):
+            eligible = set(inst.eligible_sectors)
+            self.masks[r] = [s in eligible for s in CREATIVE_SECTORS]
+            on = self.active[r] = inst.active_years(h)
+            k = inst.kind
+            self.one_off[r] = k in ONE_OFF_KINDS
+            if k is InstrumentKind.TAX_ABATEMENT:
+                self.abatement[r] = on * (inst.param("share") * self.value0 * growth
+                                          * a.property_tax_rate * a.floor_area_per_job)
+            elif k is InstrumentKind.JOB_GRANT:
+                self.job_grant[r] = on * inst.param("grant_per_job")
+            elif k is InstrumentKind.STARTUP_GRANT:
+                self.constant[r] = on * inst.param("grant") * inst.param("startups_per_year")
+            elif k is InstrumentKind.WORKSPACE_SUBSIDY:
+                gap = np.maximum(0.0, self.rent0 * growth - inst.param("rent_cap_share")
+                                 * self.rent0)
+                self.constant[r] = on * gap * inst.param("floor_area_m2") * 12.0
+            else:  # LOAN: cost[t] = Σ_τ L[t, τ] × eligible firms at the start of year τ
+                term = int(inst.param("term_years"))
+                per_loan = inst.param("principal") * (
+                    inst.param("market_rate") - inst.param("concessional_rate"))
+                outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
+                self.loans.append(
+                    (r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+        eligible_end = self.masks @ self.base_jobs[:, 1:]
+        # Operating cost of the eligible firms, ends of plan years (currency per year).
+        self.eligible_cost = a.operating_cost_per_job * eligible_end
+        self.has_cost = self.eligible_cost > 0
+        spread = int(a.grant_spread_years)
+        since = lag.T  # [τ, t] = t − τ: years since a grant was paid
+        self.spread = np.where((since >= 0) & (since < spread), 1.0 / spread, 0.0)
+
+    def instrument(self, name: str) -> Instrument:
+        return dict(self.named)[name]
+
+    def costs(self, with_jobs: np.ndarray, with_firms: np.ndarray) -> np.ndarray:
+        """Cost per paying instrument (rows) and plan year, before any private share."""
+        h = self.horizon
+        jobs = self.masks @ with_jobs
+        c = (self.constant + self.abatement * jobs[:, :h]
+             + self.job_grant * np.maximum(0.0, jobs[:, 1:] - jobs[:, :h]))
+        for r, matrix in self.loans:
+            c[r] += matrix @ (self.masks[r] @ with_firms[:, :h])
+        return c
+
+    def sector_shares(self, costs: np.ndarray) -> np.ndarray:
+        """Share of operating cost offset per sector and plan year (sector × year)."""
+        value = np.where(self.one_off[:, None], costs @ self.spread, costs)
+        with np.errstate(over="ignore"):  # a vanishing denominator: inf, clipped below
+            share = np.divide(value, self.eligible_cost, out=np.zeros_like(value),
+                              where=self.has_cost)
+        return np.clip(self.masks.T @ np.minimum(share, 1.0), 0.0, 1.0)
+
+
+def commercial_uplift(a: Assumptions, near_transit_share: float) -> float:
+    """Uplift of workspace rents and values the designation brings (share): the
+    designation uplift plus the commercial rail-station uplift times the share of creative
+    firms near a stop, the same rule the affordability figures apply to firms."""
+    near = near_transit_share if np.isfinite(near_transit_share) else 0.0
+    return float(a.designation_uplift + a.transit_uplift_commercial * near)
+
+
+def _solve(plan: _Plan) -> tuple[np.ndarray, np.ndarray, int]:
+    """The fixed point of costs and attracted activity (``CIRCULARITY_METHOD``)."""
+    eps = plan.assumptions.incentive_elasticity
+    costs = plan.costs(plan.base_jobs, plan.base_firms)
+    with_jobs, with_firms = plan.base_jobs.copy(), plan.base_firms.copy()
+    for iteration in range(1, MAX_ITERATIONS + 1):
+        uplift = 1.0 + eps * plan.sector_shares(costs)
+        with_jobs[:, 1:] = plan.base_jobs[:, 1:] * uplift
+        with_firms[:, 1:] = plan.base_firms[:, 1:] * uplift
+        new_costs = plan.costs(with_jobs, with_firms)
+        if new_costs.size == 0:
+            return new_costs, plan.sector_shares(new_costs), iteration
+        scale = float(np.abs(new_costs).max())
+        change = float(np.abs(new_costs - costs).max())
+        costs = new_costs
+        if not np.isfinite(scale):
+            break
+        if change <= _TOLERANCE * max(scale, 1.0):
+            return costs, plan.sector_shares(costs), iteration
+    raise IncentiveError(_divergence_message(plan.paying, plan.assumptions))
+
+
+class _LazyTexts(Mapping[str, str]):
+    """Explanation texts built on first read: formatting them costs more than the figures,
+    and a panel reads them only when a planner asks why."""
+
+    def __init__(self, build: Callable[[], dict[str, str]] | None = None) -> None:
+        self._build = build
+        self._texts: dict[str, str] | None = None if build else {}
+
+    def _get(self) -> dict[str, str]:
+        if self._texts is None:
+            assert self._build is not None
+            self._texts = self._build()
+            self._build = None
+        return self._texts
+
+    def __getitem__(self, key: str) -> str:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return "<explanations: not built yet>" if self._texts is None else repr(self._texts)
+
+
+def _weighted(shares: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-year share of the whole district: sector shares weighted by ``weights``."""
+    tot = weights.sum(axis=0)
+    num = (shares * weights).sum(axis=0)
+    return np.divide(num, tot, out=np.zeros_like(num), where=tot > 0)
+
+
+def _unique_names(instruments: Sequence[Instrument]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for inst in instruments:
+        base = inst.name or KIND_LABELS[inst.kind]
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
+    return names
+
+
+def _job_grants(paying: Sequence[tuple[str, Instrument]]) -> list[tuple[str, float]]:
+    return [(n, i.param("grant_per_job")) for n, i in paying
+            if i.kind is InstrumentKind.JOB_GRANT and i.enabled]
+
+
+def _feedback_ratio(paying: Sequence[tuple[str, Instrument]], a: Assumptions) -> float:
+    """Jobs' worth of grant value one granted job attracts; the loop settles below 1."""
+    grants = sum(g for _, g in _job_grants(paying))
+    return a.incentive_elasticity * grants / (a.operating_cost_per_job * a.grant_spread_years)
+
+
+def _divergence_message(paying: Sequence[tuple[str, Instrument]], a: Assumptions) -> str:
+    grants = _job_grants(paying)
+    ratio = _feedback_ratio(paying, a)
+    named = ", ".join(f"'{n}' ({g:g} per job)" for n, g in grants) or "none"
+    return (
+        "The incentive package does not settle: job grants would attract enough jobs to pay "
+        f"for ever more grants (job grants: {named}; incentive_elasticity × grants ÷ "
+        f"(operating_cost_per_job × grant_spread_years) = {ratio:.2f}, must be below "
+        f"{MAX_FEEDBACK_RATIO:g}). "
+        "Lower the grant per job or the elasticity, or raise operating_cost_per_job."
+    )
+
+
+def _num(v: float) -> float | None:
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def _money(v: float, currency: str) -> str:
+    return "undefined" if not np.isfinite(v) else f"{v:,.0f} {currency}"
+
+
+def _assumption_list(a: Assumptions, names: Sequence[str]) -> str:
+    """``name = value unit; ...`` with the money unit spelled as the settings' currency."""
+    parts = []
+    for n in names:
+        unit = parameter(n).unit.replace("currency", a.currency)
+        parts.append(f"{n} = {a[n]:g}" + ("" if unit == "-" else f" {unit}"))
+    return "; ".join(parts)
+
+
+def _explain(res: IncentiveResult, inputs: EconomyInputs, plan: _Plan,
+             a: Assumptions) -> dict[str, str]:
+    """Method text, inputs with their values and the assumptions used, per figure."""
+    cur = res.currency
+    rent0 = plan.rent0
+    rent_note = (f"district median rent R_0 = {rent0:.2f} {cur}/m²/month" if plan.rent_known
+                 else f"no rent data: R_0 = firm_rent_capacity = {rent0:.2f} {cur}/m²/month")
+    uplift = (f"U = {commercial_uplift(a, inputs.near_transit_share):.4f} (share of creative "
+              f"firms near a stop {inputs.near_transit_share:.2f})")
+    out: dict[str, str] = {}
+    for n, inst in plan.named:
+        params = ", ".join(f"{k} = {v:g}" for k, v in inst.params.items())
+        sectors = ("all creative sectors" if set(inst.eligible_sectors) == set(CREATIVE_SECTORS)
+                   else ", ".join(inst.eligible_sectors))
+        extra = ""
+        if inst.kind is InstrumentKind.TAX_ABATEMENT:
+            extra = (f"; V_0 = {plan.value0:,.0f} {cur}/m² ({rent_note}); {uplift}; "
+                     + _assumption_list(a, ("property_tax_rate", "assessed_value_per_m2",
+                                            "capitalisation_yield", "floor_area_per_job",
+                                            "designation_uplift", "transit_uplift_commercial",
+                                            "market_rent_growth")))
+        elif inst.kind is InstrumentKind.WORKSPACE_SUBSIDY:
+            extra = f"; {rent_note}; {uplift}; " + _assumption_list(
+                a, ("designation_uplift", "transit_uplift_commercial", "market_rent_growth"))
+        if inst.kind is InstrumentKind.PPP:
+            outcome = (f"Private partners pay {_money(res.private_contribution.sum(), cur)} over "
+                       "the horizon")
+            sectors = "every other instrument"
+        else:
+            total = _money(float(res.cost_by_instrument[n].sum()), cur)
+            outcome = f"Public cost over the horizon: {total}"
+        out[f"instrument:{n}"] = (
+            f"{COST_METHODS[inst.kind]}\nInputs: {params}; start year {inst.start_year}; "
+            f"applies to: {sectors}{extra}.\n{outcome} (price year {res.price_year})."
+        )
+    out["npv"] = (f"{NPV_METHOD}\nInputs: yearly public cost "
+                  f"{', '.join(f'{v:,.0f}' for v in res.annual_total)} {cur}; "
+                  f"{_assumption_list(a, ('discount_rate', 'horizon_years', 'price_year'))}."
+                  f"\nNPV = {_money(res.npv, cur)}.")
+    out["nominal_total"] = (f"{NPV_METHOD}\nNominal total = {_money(res.nominal_total, cur)}; "
+                            f"private partner pays {_money(res.private_contribution.sum(), cur)}.")
+    warn = ""
+    if res.max_cost_share > 0.05:
+        warn = (f"\nNote: the package offsets up to {res.max_cost_share:.1%} of a sector's "
+                "operating cost, beyond the small changes the elasticity was estimated on; "
+                "treat the attracted jobs as an upper estimate.")
+    extra = res.projection.extra_jobs
+    peak = f" (most in year {int(np.argmax(extra))})" if res.jobs_created_direct > 0 else ""
+    out["cost_per_job"] = (
+        f"{JOBS_METHOD}\n{ATTRACTION_METHOD}\nInputs: direct jobs created = "
+        f"{res.jobs_created_direct:,.1f}{peak}, total = {res.jobs_created_total:,.1f}, NPV = "
+        f"{_money(res.npv, cur)}; "
+        + _assumption_list(a, ("incentive_elasticity", "operating_cost_per_job",
+                               "grant_spread_years", "jobs_multiplier"))
+        + f".\nCost per job: {_money(res.cost_per_job_direct, cur)} direct, "
+        f"{_money(res.cost_per_job_total, cur)} with the multiplier.{warn}"
+    )
+    out["cost_per_protected_m2"] = (
+        f"{WORKSPACE_METHOD}\nProtected: {res.protected_workspace_m2:,.0f} m²; cost per m²: "
+        f"{_money(res.cost_per_protected_m2, cur)}.")
+    cap = "no cap" if res.budget_cap <= 0 else _money(res.budget_cap, cur) + " per year"
+    over = ", ".join(str(t) for t in res.over_budget_years) or "none"
+    out["budget"] = f"{BUDGET_METHOD}\nCap: {cap}; plan years over budget: {over}."
+    out["circularity"] = f"{CIRCULARITY_METHOD}\nConverged in {res.iterations} iteration(s)."
+    p = res.projection
+    out["projection"] = (
+        f"{PROJECTION_METHOD}\nInputs: {inputs.firms:,.0f} creative firms and "
+        f"{inputs.jobs:,.0f} creative jobs today; ρ = {inputs.density_ratio:.2f}; "
+        f"agglomeration term {p.agglomeration_rate:+.4f}/year; "
+        + _assumption_list(a, ("baseline_growth_firms", "baseline_growth_jobs",
+                               "agglomeration_coefficient", "incentive_elasticity",
+                               "operating_cost_per_job", "horizon_years"))
+        + f".\nJobs in year {int(p.years[-1])}: {p.jobs_baseline[-1]:,.0f} baseline, "
+        f"{p.jobs_with_incentives[-1]:,.0f} with incentives."
+    )
+    return out
+
+
+def parameters_markdown() -> str:
+    """Every instrument parameter as a Markdown table, the one in docs/methods.md."""
+    rows = ["| Instrument | Parameter | Meaning | Unit | Default | Range |",
+            "|---|---|---|---|---|---|"]
+    for kind, specs in PARAMETER_SPECS.items():
+        for p in specs:
+            limits = f"{format_value(p.minimum)} to {format_value(p.maximum)}"
+            rows.append(f"| {KIND_LABELS[kind]} (`{kind.value}`) | `{p.name}` | {p.label}: "
+                        f"{p.doc} | {p.unit} | {format_value(p.default)} | {limits} |")
+    return "\n".join(rows)

@@ -1,0 +1,616 @@
+"""The city index: what makes every district figure exact and a few milliseconds away.
+
+Points are sorted by the cell of a square grid, row by row, and each non-empty cell keeps
+the prefix sums of the per-point quantities (count and jobs per sector). For a district
+polygon, the cells its edges cross ("boundary cells", found by tracing each edge across the
+grid rows in numpy with a small safety margin) get exact ``shapely.contains_xy`` tests of
+their points; every other cell is wholly inside or outside, and a run of such cells in one
+row is one contiguous slice of the sorted points, decided by one test of its first cell's
+centre and summed with two prefix-sum look-ups. Results equal a point-in-polygon test of
+every point (a point on the boundary is outside, as in ``contains``).
+
+Polygon layers (neighbourhoods, rent parcels) go in an STRtree; their area weights come
+from intersections with the candidate polygons that the district does not wholly contain.
+:class:`PlainSelector` computes the same :class:`Selection` the plain way (a geopandas
+spatial join per edit): the reference the tests and the benchmark compare against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+from shapely.geometry.base import BaseGeometry
+
+from districtplanner.analysis.citydata import OTHER_INSTITUTION_CODE, CityData
+from districtplanner.analysis.sectors import NON_CREATIVE_CODE
+
+N_SECTOR_CODES = NON_CREATIVE_CODE + 1
+N_INSTITUTION_CODES = OTHER_INSTITUTION_CODE + 1
+# Safety margin, in cells, by which an edge's extent is widened before marking cells.
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A square grid: origin (x0, y0) in metres, ``cell`` metres, nx columns, ny rows."""
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+
+    def cell_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Row-major cell id of each point (points outside are clipped to the edge)."""
+        col = np.clip(np.floor((x - self.x0) / self.cell), 0, self.nx - 1).astype(np.int64)
+        row = np.clip(np.floor((y - self.y0) / self.cell), 0, self.ny - 1).astype(np.int64)
+        return row * self.nx + col
+
+
+@dataclass
+class Cover:
+    """Which cells of a grid a polygon covers: runs [lo, hi) of row-major cell ids wholly
+    inside, and the boundary cells whose points need exact tests."""
+
+    run_lo: np.ndarray
+    run_hi: np.ndarray
+    boundary: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Cover:
+        e = np.empty(0, np.int64)
+        return cls(e, e.copy(), e.copy())
+
+
+def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(lo[i], hi[i]) for all i, without a Python loop."""
+    n = hi - lo
+    keep = n > 0
+    lo, n = lo[keep], n[keep]
+    if n.size == 0:
+        return np.empty(0, np.int64)
+    ends = np.cumsum(n)
+    return np.repeat(lo - (ends - n), n) + np.arange(ends[-1], dtype=np.int64)
+
+
+def polygon_edges(geom: BaseGeometry) -> np.ndarray:
+    """Every ring segment of a (multi)polygon as rows (x1, y1, x2, y2)."""
+    parts = shapely.get_parts(geom)
+    rings = shapely.get_rings(parts)
+    coords, idx = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) < 2:
+        return np.empty((0, 4))
+    same = idx[1:] == idx[:-1]
+    return np.column_stack([coords[:-1][same], coords[1:][same]])
+
+
+def cover(grid: Grid, geom: BaseGeometry) -> Cover:
+    """Boundary cells and wholly-inside runs of ``geom`` on ``grid`` (see module doc)."""
+    if geom is None or geom.is_empty or geom.area <= 0:
+        return Cover.empty()
+    c, nx, ny = grid.cell, grid.nx, grid.ny
+    edges = polygon_edges(geom)
+    u1 = (edges[:, 0] - grid.x0) / c
+    v1 = (edges[:, 1] - grid.y0) / c
+    u2 = (edges[:, 2] - grid.x0) / c
+    v2 = (edges[:, 3] - grid.y0) / c
+    # Rows each edge passes through, widened by the margin and clipped to the grid.
+    r_lo = np.floor(np.minimum(v1, v2) - _EPS).astype(np.int64)
+    r_hi = np.floor(np.maximum(v1, v2) + _EPS).astype(np.int64)
+    r_lo = np.maximum(r_lo, 0)
+    r_hi = np.minimum(r_hi, ny - 1)
+    n_rows = np.maximum(r_hi - r_lo + 1, 0)
+    e = np.repeat(np.arange(len(edges)), n_rows)
+    row = _expand_ranges(r_lo, r_lo + n_rows)
+    a1, b1, a2, b2 = u1[e], v1[e], u2[e], v2[e]
+    # The part of each edge inside its row band [row - eps, row + 1 + eps].
+    dv = b2 - b1
+    flat = np.abs(dv) < 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ta = (row - _EPS - b1) / dv
+        tb = (row + 1 + _EPS - b1) / dv
+    t0 = np.where(flat, 0.0, np.clip(np.minimum(ta, tb), 0.0, 1.0))
+    t1 = np.where(flat, 1.0, np.clip(np.maximum(ta, tb), 0.0, 1.0))
+    xa = a1 + t0 * (a2 - a1)
+    xb = a1 + t1 * (a2 - a1)
+    c_lo = np.floor(np.minimum(xa, xb) - _EPS).astype(np.int64)
+    c_hi = np.floor(np.maximum(xa, xb) + _EPS).astype(np.int64)
+    inside_grid = (c_hi >= 0) & (c_lo <= nx - 1)
+    c_lo = np.maximum(c_lo[inside_grid], 0)
+    c_hi = np.minimum(c_hi[inside_grid], nx - 1)
+    base = row[inside_grid] * nx
+    boundary = np.unique(_expand_ranges(base + c_lo, base + c_hi + 1))
+
+    # Runs of non-boundary cells inside the polygon's bounding box, row by row.
+    xmin, ymin, xmax, ymax = geom.bounds
+    cmin = max(int(np.floor((xmin - grid.x0) / c)), 0)
+    cmax = min(int(np.floor((xmax - grid.x0) / c)), nx - 1)
+    rmin = max(int(np.floor((ymin - grid.y0) / c)), 0)
+    rmax = min(int(np.floor((ymax - grid.y0) / c)), ny - 1)
+    if cmin > cmax or rmin > rmax:
+        return Cover.empty()
+    rb = boundary // nx
+    lo_parts, hi_parts = [], []
+    if boundary.size:
+        same_row = rb[1:] == rb[:-1]
+        lo_parts.append(boundary[:-1][same_row] + 1)
+        hi_parts.append(boundary[1:][same_row])
+        first = np.r_[True, ~same_row]
+        last = np.r_[~same_row, True]
+        lo_parts.append(rb[first] * nx + cmin)
+        hi_parts.append(boundary[first])
+        lo_parts.append(boundary[last] + 1)
+        hi_parts.append(rb[last] * nx + cmax + 1)
+    rows = np.arange(rmin, rmax + 1, dtype=np.int64)
+    bare = rows[~np.isin(rows, rb)] if boundary.size else rows
+    lo_parts.append(bare * nx + cmin)
+    hi_parts.append(bare * nx + cmax + 1)
+    lo = np.concatenate(lo_parts)
+    hi = np.concatenate(hi_parts)
+    # Clip every run to the bounding-box columns of its row.
+    r = lo // nx
+    lo = np.maximum(lo, r * nx + cmin)
+    hi = np.minimum(hi, r * nx + cmax + 1)
+    ok = hi > lo
+    lo, hi = lo[ok], hi[ok]
+    if lo.size:
+        col, r = lo % nx, lo // nx
+        inside = shapely.contains_xy(
+            geom, grid.x0 + (col + 0.5) * c, grid.y0 + (r + 0.5) * c
+        )
+        lo, hi = lo[inside], hi[inside]
+    order = np.argsort(lo)
+    return Cover(lo[order], hi[order], boundary)
+
+
+class PointGrid:
+    """Points sorted by grid cell; ``starts[k]:starts[k+1]`` are the points of the k-th
+    non-empty cell ``cell_ids[k]``. ``order`` maps sorted positions to input rows."""
+
+    def __init__(self, grid: Grid, xy: np.ndarray):
+        self.grid = grid
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        cid = grid.cell_of(xy[:, 0], xy[:, 1]) if len(xy) else np.empty(0, np.int64)
+        self.order = np.argsort(cid, kind="stable")
+        cid = cid[self.order]
+        self.x = np.ascontiguousarray(xy[self.order, 0])
+        self.y = np.ascontiguousarray(xy[self.order, 1])
+        self.cell_ids, first = np.unique(cid, return_index=True)
+        self.starts = np.append(first, len(cid)).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    def sort(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per input point) in the grid's order."""
+        return np.ascontiguousarray(np.asarray(values)[self.order])
+
+    def cell_prefix_sums(self, columns: np.ndarray) -> np.ndarray:
+        """(m+1, K) prefix sums over non-empty cells of per-point ``columns`` (n, K),
+        given in input order."""
+        sorted_cols = np.asarray(columns, dtype=np.float64)[self.order]
+        per_cell = np.add.reduceat(sorted_cols, self.starts[:-1], axis=0) if len(self) else (
+            np.zeros((0, sorted_cols.shape[1])))
+        out = np.zeros((len(self.cell_ids) + 1, sorted_cols.shape[1]))
+        np.cumsum(per_cell, axis=0, out=out[1:])
+        return out
+
+    def run_cells(self, cov: Cover) -> tuple[np.ndarray, np.ndarray]:
+        """Non-empty-cell index ranges [ka, kb) of the inside runs."""
+        return (np.searchsorted(self.cell_ids, cov.run_lo),
+                np.searchsorted(self.cell_ids, cov.run_hi))
+
+    def boundary_hits(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
+        """Sorted positions of the points in boundary cells that lie inside ``geom``."""
+        if cov.boundary.size == 0 or len(self) == 0:
+            return np.empty(0, np.int64)
+        k = np.searchsorted(self.cell_ids, cov.boundary)
+        valid = k < len(self.cell_ids)
+        k = k[valid]
+        k = k[self.cell_ids[k] == cov.boundary[valid]]
+        pos = _expand_ranges(self.starts[k], self.starts[k + 1])
+        if pos.size == 0:
+            return pos
+        return pos[shapely.contains_xy(geom, self.x[pos], self.y[pos])]
+
+    def inside_positions(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
+        """Sorted positions of every point inside ``geom`` (runs, then boundary hits)."""
+        ka, kb = self.run_cells(cov)
+        runs = _expand_ranges(self.starts[ka], self.starts[kb])
+        return np.concatenate([runs, self.boundary_hits(cov, geom)])
+
+
+class PolygonOverlay:
+    """Polygons in an STRtree; area share of each polygon inside a district."""
+
+    def __init__(self, geoms: np.ndarray):
+        self.geoms = np.asarray(geoms)
+        self.areas = shapely.area(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+
+    def fractions(self, geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+        """(polygon index, share of its area inside ``geom``) for polygons it overlaps."""
+        if geom is None or geom.is_empty or geom.area <= 0 or len(self.geoms) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        cand = self.tree.query(geom, predicate="intersects")
+        frac = np.ones(cand.size)
+        whole = shapely.contains(geom, self.geoms[cand])
+        part = ~whole
+        if part.any():
+            inter = shapely.area(shapely.intersection(self.geoms[cand[part]], geom))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frac[part] = np.where(self.areas[cand[part]] > 0,
+                                      inter / self.areas[cand[part]], 0.0)
+        keep = frac > 0
+        order = np.argsort(cand[keep])
+        return cand[keep][order].astype(np.int64), np.minimum(frac[keep][order], 1.0)
+
+
+@dataclass
+class Selection:
+    """What a district holds: the raw sums every figure is computed from.
+
+    Counts and jobs are per sector code (creative sectors, then non-creative). Arrays of
+    per-item values hold the creative establishments and rent observations inside, in no
+    particular order (figures never depend on it).
+    """
+
+    area_m2: float
+    count_by_sector: np.ndarray
+    jobs_by_sector: np.ndarray
+    creative_stop_dist: np.ndarray  # metres to the nearest stop, per creative firm inside
+    creative_rent: np.ndarray  # local rent per creative firm inside (NaN unknown)
+    creative_jobs: np.ndarray  # jobs per creative firm inside
+    rent_values: np.ndarray
+    rent_weights: np.ndarray | None  # None: equal weights (points / raster cells)
+    inst_inside: np.ndarray  # count per institution type code
+    inst_near: np.ndarray  # count within the catchment distance (inside included)
+    nbhd_index: np.ndarray
+    nbhd_fraction: np.ndarray
+    whole_city: bool = False
+
+
+@dataclass
+class CityTotals:
+    """City-wide sums and distributions the district figures are compared against."""
+
+    count_by_sector: np.ndarray
+    jobs_by_sector: np.ndarray
+    area_m2: float
+    rent_sorted: np.ndarray  # every rent value, ascending
+    rent_weights_sorted: np.ndarray | None
+
+
+def establishment_attributes(
+    city: CityData,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per establishment: distance to the nearest transit stop (m; inf without stops) and
+    the local rent (the nearest rent point, the raster cell it falls in, or the rent
+    polygon that contains it; NaN where unknown)."""
+    n = city.n_establishments
+    if len(city.stops_xy) and n:
+        dist, _ = cKDTree(city.stops_xy).query(city.est_xy, k=1)
+        dist = np.asarray(dist, dtype=np.float64)
+    else:
+        dist = np.full(n, np.inf)
+    rent = np.full(n, np.nan)
+    if n == 0:
+        return dist, rent
+    kind = city.rent_kind
+    if kind == "points" and len(city.rent_values):
+        _, nearest = cKDTree(city.rent_xy).query(city.est_xy, k=1)
+        rent = city.rent_values[nearest].astype(np.float64)
+    elif kind == "raster":
+        r = city.rent_raster
+        a, b, c, d, e, f = r.transform
+        det = a * e - b * d
+        x = city.est_xy[:, 0] - c
+        y = city.est_xy[:, 1] - f
+        col = np.floor((e * x - b * y) / det).astype(np.int64)
+        row = np.floor((-d * x + a * y) / det).astype(np.int64)
+        rows, cols = r.values.shape
+        ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        rent[ok] = np.asarray(r.values, dtype=np.float64)[row[ok], col[ok]]
+    elif kind == "polygons" and len(city.rent_polygon_values):
+        tree = shapely.STRtree(city.rent_polygons)
+        pts = shapely.points(city.est_xy)
+        hit_pt, hit_poly = tree.query(pts, predicate="within")
+        first = np.unique(hit_pt, return_index=True)[1]
+        rent[hit_pt[first]] = city.rent_polygon_values[hit_poly[first]]
+    return dist, rent
+
+
+def _weighted_quantile(sorted_values: np.ndarray, weights: np.ndarray | None,
+                       q: float) -> float:
+    """Quantile ``q`` of ascending values: numpy's linear rule when unweighted, else the
+    smallest value whose cumulative weight reaches ``q`` of the total."""
+    if sorted_values.size == 0:
+        return float("nan")
+    if weights is None:
+        return float(np.quantile(sorted_values, q))
+    cw = np.cumsum(weights)
+    k = int(np.searchsorted(cw, q * cw[-1], side="left"))
+    return float(sorted_values[min(k, sorted_values.size - 1)])
+
+
+def _neighbourhood_rents(overlay: PolygonOverlay, city: CityData, rxy: np.ndarray,
+                         rv: np.ndarray, fallback: float) -> np.ndarray:
+    """Median rent per neighbourhood (currency/m²/month): of the rent points or raster cell
+    centres inside it, or area-weighted over rent polygons; ``fallback`` (the city median)
+    where it holds no observation."""
+    n = len(overlay.geoms)
+    out = np.full(n, fallback, dtype=np.float64)
+    if city.rent_kind == "polygons":
+        poly_i, nb_i = overlay.tree.query(city.rent_polygons, predicate="intersects")
+        w = shapely.area(shapely.intersection(city.rent_polygons[poly_i],
+                                              overlay.geoms[nb_i]))
+        vals = np.asarray(city.rent_polygon_values, dtype=np.float64)[poly_i]
+    elif len(rv):
+        pt_i, nb_i = overlay.tree.query(shapely.points(rxy), predicate="within")
+        vals, w = rv[pt_i].astype(np.float64), None
+    else:
+        return out
+    order = np.lexsort((vals, nb_i))
+    nb_s, val_s = nb_i[order], vals[order]
+    w_s = None if w is None else w[order]
+    bounds = np.flatnonzero(np.r_[True, nb_s[1:] != nb_s[:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        ww = None if w_s is None else w_s[a:b]
+        if ww is not None and ww.sum() <= 0:
+            continue
+        out[nb_s[a]] = _weighted_quantile(val_s[a:b], ww, 0.5)
+    return out
+
+
+def _auto_cell(city: CityData) -> float:
+    """Cell size (m) aiming at ~16 establishments per occupied cell, between 20 and 500 m:
+    fewer points per boundary cell mean fewer exact tests; more cells cost memory."""
+    n = max(city.n_establishments, 1)
+    xmin, ymin, xmax, ymax = city.extent()
+    area = max((xmax - xmin) * (ymax - ymin), 1.0)
+    # Establishments cluster, so occupied area is a fraction of the extent.
+    return float(np.clip(np.sqrt(area / n * 16 * 0.25), 20.0, 500.0))
+
+
+class CityIndex:
+    """Everything a district figure needs, built once per layer change (seconds for a
+    million establishments; build it off the GUI thread)."""
+
+    city: CityData
+    grid: Grid
+
+    @classmethod
+    def build(cls, city: CityData, cell_size: float | None = None) -> CityIndex:
+        """Index ``city`` on a grid of ``cell_size`` metres (automatic when None)."""
+        self = cls()
+        self.city = city
+        cell = float(cell_size) if cell_size else _auto_cell(city)
+        xmin, ymin, xmax, ymax = city.extent()
+        nx = int(np.floor((xmax - xmin) / cell)) + 1
+        ny = int(np.floor((ymax - ymin) / cell)) + 1
+        self.grid = Grid(xmin, ymin, cell, nx, ny)
+
+        # Establishments: count and jobs per sector code, as cell prefix sums.
+        self.est = PointGrid(self.grid, city.est_xy)
+        onehot = np.zeros((city.n_establishments, 2 * N_SECTOR_CODES))
+        rows = np.arange(city.n_establishments)
+        onehot[rows, city.est_sector.astype(np.int64)] = 1.0
+        onehot[rows, N_SECTOR_CODES + city.est_sector.astype(np.int64)] = city.est_jobs
+        self.est_cum = self.est.cell_prefix_sums(onehot)
+        del onehot
+        self.est_sector_sorted = self.est.sort(city.est_sector).astype(np.int64)
+        self.est_jobs_sorted = self.est.sort(city.est_jobs)
+
+        # Creative establishments: their own grid, with per-firm stop distance and rent.
+        dist, rent = establishment_attributes(city)
+        creative = city.est_sector != NON_CREATIVE_CODE
+        self.creative = PointGrid(self.grid, city.est_xy[creative])
+        self.cre_dist = self.creative.sort(dist[creative])
+        self.cre_rent = self.creative.sort(rent[creative])
+        self.cre_jobs = self.creative.sort(city.est_jobs[creative])
+        self.est_stop_dist = dist
+        self.est_rent = rent
+
+        # Rent observations (points or raster cell centres) and rent polygons.
+        rxy, rv = city.rent_observations()
+        self.rents = PointGrid(self.grid, rxy)
+        self.rent_sorted_values = self.rents.sort(rv.astype(np.float64))
+        self.rent_overlay = (PolygonOverlay(city.rent_polygons)
+                             if city.rent_kind == "polygons" else None)
+        if self.rent_overlay is not None:
+            vals = np.asarray(city.rent_polygon_values, dtype=np.float64)
+            order = np.argsort(vals, kind="stable")
+            rent_sorted, rent_w = vals[order], self.rent_overlay.areas[order]
+        else:
+            rent_sorted, rent_w = np.sort(rv.astype(np.float64)), None
+
+        # Institutions: few, tested directly.
+        self.inst_points = shapely.points(city.inst_xy) if len(city.inst_xy) else np.empty(0)
+        self.inst_codes = city.inst_type.astype(np.int64)
+
+        nb = city.neighbourhoods
+        self.nbhd_overlay = (PolygonOverlay(np.asarray(nb.geometry.values))
+                             if nb is not None and len(nb) else None)
+        city_median = (float(_weighted_quantile(rent_sorted, rent_w, 0.5))
+                       if rent_sorted.size else np.nan)
+        self.nbhd_rent = (
+            _neighbourhood_rents(self.nbhd_overlay, city, rxy, rv, city_median)
+            if self.nbhd_overlay is not None else np.empty(0)
+        )
+
+        total = self.est_cum[-1]
+        self.totals = CityTotals(
+            count_by_sector=total[:N_SECTOR_CODES].copy(),
+            jobs_by_sector=total[N_SECTOR_CODES:].copy(),
+            area_m2=city.city_area_m2(),
+            rent_sorted=rent_sorted,
+            rent_weights_sorted=rent_w,
+        )
+        self._cache_nbhd: dict[str, object] = {}
+        return self
+
+    # ------------------------------------------------------------------------------------
+    def select(
+        self, district: BaseGeometry | None, institution_buffer_m: float = 500.0
+    ) -> Selection:
+        """The sums of everything inside ``district`` (None: the whole city)."""
+        if district is None:
+            return self.whole_city(institution_buffer_m)
+        geom = district
+        if geom.is_empty or geom.area <= 0:
+            return self._empty_selection()
+        shapely.prepare(geom)
+        cov = cover(self.grid, geom)
+
+        ka, kb = self.est.run_cells(cov)
+        sums = (self.est_cum[kb] - self.est_cum[ka]).sum(axis=0)
+        hits = self.est.boundary_hits(cov, geom)
+        codes = self.est_sector_sorted[hits]
+        count = sums[:N_SECTOR_CODES] + np.bincount(codes, minlength=N_SECTOR_CODES)
+        jobs = sums[N_SECTOR_CODES:] + np.bincount(
+            codes, weights=self.est_jobs_sorted[hits], minlength=N_SECTOR_CODES)
+
+        cpos = self.creative.inside_positions(cov, geom)
+        rpos = self.rents.inside_positions(cov, geom)
+        rent_values = self.rent_sorted_values[rpos]
+        rent_weights = None
+        if self.rent_overlay is not None:
+            idx, frac = self.rent_overlay.fractions(geom)
+            rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
+            rent_weights = frac * self.rent_overlay.areas[idx]
+        inside, near = self._institutions(geom, institution_buffer_m)
+        nidx, nfrac = (self.nbhd_overlay.fractions(geom) if self.nbhd_overlay is not None
+                       else (np.empty(0, np.int64), np.empty(0)))
+        return Selection(
+            area_m2=float(geom.area), count_by_sector=count, jobs_by_sector=jobs,
+            creative_stop_dist=self.cre_dist[cpos], creative_rent=self.cre_rent[cpos],
+            creative_jobs=self.cre_jobs[cpos], rent_values=rent_values,
+            rent_weights=rent_weights, inst_inside=inside, inst_near=near,
+            nbhd_index=nidx, nbhd_fraction=nfrac,
+        )
+
+    def whole_city(self, institution_buffer_m: float = 500.0) -> Selection:
+        """The selection of everything: the city baseline."""
+        rent_values = self.rent_sorted_values
+        rent_weights = None
+        if self.rent_overlay is not None:
+            rent_values = np.asarray(self.city.rent_polygon_values, dtype=np.float64)
+            rent_weights = self.rent_overlay.areas.copy()
+        inside = np.bincount(self.inst_codes, minlength=N_INSTITUTION_CODES).astype(float)
+        n_nb = 0 if self.nbhd_overlay is None else len(self.nbhd_overlay.geoms)
+        return Selection(
+            area_m2=self.totals.area_m2,
+            count_by_sector=self.totals.count_by_sector.copy(),
+            jobs_by_sector=self.totals.jobs_by_sector.copy(),
+            creative_stop_dist=self.cre_dist, creative_rent=self.cre_rent,
+            creative_jobs=self.cre_jobs, rent_values=rent_values, rent_weights=rent_weights,
+            inst_inside=inside, inst_near=inside.copy(),
+            nbhd_index=np.arange(n_nb, dtype=np.int64), nbhd_fraction=np.ones(n_nb),
+            whole_city=True,
+        )
+
+    def _empty_selection(self) -> Selection:
+        z = np.zeros(N_SECTOR_CODES)
+        e = np.empty(0)
+        zi = np.zeros(N_INSTITUTION_CODES)
+        return Selection(0.0, z, z.copy(), e, e, e, e, None, zi, zi.copy(),
+                         np.empty(0, np.int64), e)
+
+    def _institutions(self, geom: BaseGeometry, buffer_m: float) -> tuple[np.ndarray,
+                                                                         np.ndarray]:
+        inside = np.zeros(N_INSTITUTION_CODES)
+        near = np.zeros(N_INSTITUTION_CODES)
+        if len(self.inst_points) == 0:
+            return inside, near
+        xy = self.city.inst_xy
+        xmin, ymin, xmax, ymax = geom.bounds
+        cand = np.flatnonzero(
+            (xy[:, 0] >= xmin - buffer_m) & (xy[:, 0] <= xmax + buffer_m)
+            & (xy[:, 1] >= ymin - buffer_m) & (xy[:, 1] <= ymax + buffer_m)
+        )
+        if cand.size == 0:
+            return inside, near
+        is_in = shapely.contains_xy(geom, xy[cand, 0], xy[cand, 1])
+        is_near = is_in | shapely.dwithin(geom, self.inst_points[cand], buffer_m)
+        codes = self.inst_codes[cand]
+        inside += np.bincount(codes[is_in], minlength=N_INSTITUTION_CODES)
+        near += np.bincount(codes[is_near], minlength=N_INSTITUTION_CODES)
+        return inside, near
+
+
+@dataclass
+class PlainSelector:
+    """The plain way: one geopandas spatial join per edit, no index. The reference the
+    fast path is tested against, and timed against in ``benchmarks/bench_metrics.py``."""
+
+    index: CityIndex
+    est: gpd.GeoDataFrame = field(init=False)
+    rents: gpd.GeoDataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        city = self.index.city
+        crs = city.crs
+        self.est = gpd.GeoDataFrame(
+            {"code": city.est_sector.astype(np.int64), "jobs": city.est_jobs,
+             "dist": self.index.est_stop_dist, "rent": self.index.est_rent},
+            geometry=gpd.points_from_xy(city.est_xy[:, 0], city.est_xy[:, 1]), crs=crs,
+        )
+        rxy, rv = city.rent_observations()
+        self.rents = gpd.GeoDataFrame(
+            {"rent": rv}, geometry=gpd.points_from_xy(rxy[:, 0], rxy[:, 1]), crs=crs)
+        self.inst = gpd.GeoDataFrame(
+            {"code": city.inst_type.astype(np.int64)},
+            geometry=gpd.points_from_xy(city.inst_xy[:, 0], city.inst_xy[:, 1]), crs=crs)
+        self.nbhd = city.neighbourhoods
+        if city.rent_kind == "polygons":
+            self.rent_polys = gpd.GeoDataFrame(
+                {"rent": city.rent_polygon_values}, geometry=city.rent_polygons, crs=crs)
+        else:
+            self.rent_polys = None
+
+    def select(self, district: BaseGeometry, institution_buffer_m: float = 500.0
+               ) -> Selection:
+        """The same Selection as :meth:`CityIndex.select`, by spatial joins."""
+        if district is None:
+            return self.index.whole_city(institution_buffer_m)
+        if district.is_empty or district.area <= 0:
+            return self.index._empty_selection()
+        crs = self.index.city.crs
+        d = gpd.GeoDataFrame(geometry=[district], crs=crs)
+        est = gpd.sjoin(self.est, d, predicate="within", how="inner")
+        codes = est["code"].to_numpy()
+        count = np.bincount(codes, minlength=N_SECTOR_CODES).astype(float)
+        jobs = np.bincount(codes, weights=est["jobs"].to_numpy(), minlength=N_SECTOR_CODES)
+        cre = est[codes != NON_CREATIVE_CODE]
+        rents = gpd.sjoin(self.rents, d, predicate="within", how="inner")
+        rent_values = rents["rent"].to_numpy(np.float64)
+        rent_weights = None
+        if self.rent_polys is not None:
+            hit = self.rent_polys[self.rent_polys.intersects(district)]
+            area = hit.intersection(district).area.to_numpy()
+            keep = area > 0
+            rent_values = hit["rent"].to_numpy(np.float64)[keep]
+            rent_weights = area[keep]
+        inst_in = gpd.sjoin(self.inst, d, predicate="within", how="inner")
+        inst_near = self.inst[self.inst.distance(district) <= institution_buffer_m]
+        inside = np.bincount(inst_in["code"].to_numpy(), minlength=N_INSTITUTION_CODES)
+        near = np.bincount(inst_near["code"].to_numpy(), minlength=N_INSTITUTION_CODES)
+        nidx, nfrac = np.empty(0, np.int64), np.empty(0)
+        if self.nbhd is not None and len(self.nbhd):
+            hit = self.nbhd[self.nbhd.intersects(district)]
+            frac = (hit.intersection(district).area / hit.area).to_numpy()
+            keep = frac > 0
+            nidx = hit.index.to_numpy()[keep].astype(np.int64)
+            nfrac = np.minimum(frac[keep], 1.0)
+        return Selection(
+            area_m2=float(district.area), count_by_sector=count, jobs_by_sector=jobs,
+            creative_stop_dist=cre["dist"].to_numpy(np.float64),
+            creative_rent=cre["rent"].to_numpy(np.float64),
+            creative_jobs=cre["jobs"].to_numpy(np.float64), rent_values=rent_values,
+            rent_weights=rent_weights, inst_inside=inside.astype(float),
+            inst_near=near.astype(float), nbhd_index=nidx, nbhd_fraction=nfrac,
+        )

@@ -1,0 +1,215 @@
+"""One call from a district to every figure the panels, the CLI and the report show.
+
+``compute(index, district, assumptions, instruments)`` selects what the district holds
+through the city index (exact, milliseconds) and derives the concentration,
+affordability-risk and incentive figures from that one selection. The hot-spot surface is
+city-wide and slower, so it is computed apart (:mod:`analysis.hotspots`) and ``hotspots``
+stays None here until a worker fills it in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from shapely.geometry.base import BaseGeometry
+
+from districtplanner.analysis.affordability import AffordabilityMetrics, affordability
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.concentration import (
+    N_CREATIVE,
+    ConcentrationMetrics,
+    concentration,
+)
+from districtplanner.analysis.explain import explanation
+from districtplanner.analysis.incentives import (
+    EconomyInputs,
+    IncentiveResult,
+    Instrument,
+    evaluate,
+)
+from districtplanner.analysis.index import CityIndex, Selection
+
+
+@dataclass
+class Metrics:
+    """Every figure of one district (or of the whole city when it is the baseline).
+
+    ``explanations`` maps a figure key to its explain text (method, inputs with values,
+    assumptions used); incentive keys come prefixed ``incentives.``.
+    """
+
+    name: str
+    area_km2: float
+    concentration: ConcentrationMetrics
+    affordability: AffordabilityMetrics
+    incentives: IncentiveResult | None
+    assumptions: Assumptions
+    explanations: dict[str, str] = field(default_factory=dict)
+    hotspots: Any = None  # a HotspotSurface once the slow path has run
+    is_baseline: bool = False
+
+    @property
+    def projection(self) -> Any:
+        """The growth projection (with and without incentives) of the incentive model."""
+        return None if self.incentives is None else self.incentives.projection
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the keys of issue 4's 'Headless command' (stable; tools read them),
+        NaN as null."""
+        inc = self.incentives.to_dict() if self.incentives is not None else {
+            "npv": None, "nominal_total": None, "cost_per_job": None}
+        projection = inc.pop("projection", None)
+        inc_expl = inc.pop("explanations", {})
+        out = {
+            "name": self.name,
+            "area_km2": self.area_km2,
+            "concentration": self.concentration.to_dict(),
+            "affordability": self.affordability.to_dict(),
+            "incentives": inc,
+            "projection": projection,
+            "hotspots": None if self.hotspots is None else self.hotspots.summary(),
+            "explanations": {**self.explanations,
+                             **{f"incentives.{k}": v for k, v in inc_expl.items()}},
+        }
+        return _clean(out)
+
+
+def _clean(value: Any) -> Any:
+    """Replace NaN/inf by None and numpy scalars by Python numbers, recursively."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def economy_inputs(conc: ConcentrationMetrics, rent_median: float, area_km2: float
+                   ) -> EconomyInputs:
+    """What the incentive model needs from the concentration and rent figures."""
+    firms = np.array([conc.by_sector[k].establishments for k in conc.by_sector])
+    jobs = np.array([conc.by_sector[k].jobs for k in conc.by_sector])
+    if not conc.jobs_known:
+        # Without job counts, each firm counts as one job so cost per job stays defined.
+        jobs = firms.copy()
+    return EconomyInputs(
+        creative_firms_by_sector=firms, creative_jobs_by_sector=jobs, area_km2=area_km2,
+        density_ratio=conc.density_ratio if area_km2 > 0 else float("nan"),
+        rent_median=rent_median, near_transit_share=conc.transit_near_share,
+    )
+
+
+def compute(
+    index: CityIndex,
+    district: BaseGeometry | None,
+    assumptions: Assumptions,
+    instruments: Sequence[Instrument] = (),
+    name: str = "",
+) -> Metrics:
+    """Every fast figure of ``district`` (None: the whole-city baseline).
+
+    ``district`` is a (multi)polygon in the index's CRS (metres); an empty or zero-area
+    one gives zeros and empty distributions. Exact: point counts equal a point-in-polygon
+    test of every point.
+    """
+    sel = index.select(district, assumptions.institution_buffer_m)
+    return compute_selection(index, sel, assumptions, instruments,
+                             name or ("City baseline" if district is None else ""))
+
+
+def compute_selection(
+    index: CityIndex,
+    sel: Selection,
+    assumptions: Assumptions,
+    instruments: Sequence[Instrument] = (),
+    name: str = "",
+) -> Metrics:
+    """The figures of an already made selection (the fast index's or the plain join's)."""
+    a = assumptions
+    conc = concentration(sel, index.totals, a, index.city.has_jobs)
+    aff = affordability(index, sel, a, conc.transit_near_share)
+    area_km2 = sel.area_m2 / 1e6
+    inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2), instruments, a)
+    m = Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
+                incentives=inc, assumptions=a, is_baseline=sel.whole_city)
+    m.explanations = _explanations(conc, aff, area_km2, a)
+    return m
+
+
+def _explanations(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: float,
+                  a: Assumptions) -> dict[str, str]:
+    basis = c.lq_basis
+    return {
+        "concentration.counts": explanation(
+            "concentration.counts",
+            {"establishments": c.establishments, "creative establishments":
+             c.creative_establishments, "jobs": c.jobs, "creative jobs": c.creative_jobs},
+            a),
+        "concentration.density": explanation(
+            "concentration.density", {"A (km²)": area_km2}, a,
+            f"{c.creative_establishments_per_km2:,.1f} creative firms/km², "
+            f"{c.creative_jobs_per_km2:,.1f} creative jobs/km²"),
+        "concentration.share_of_city": explanation(
+            "concentration.share_of_city", {}, a,
+            f"{c.share_of_city_creative_establishments:.1%} of creative firms, "
+            f"{c.share_of_city_creative_jobs:.1%} of creative jobs"),
+        "concentration.location_quotient": explanation(
+            "concentration.location_quotient", {"basis": basis}, a,
+            f"LQ = {c.location_quotient:.2f}; " + ", ".join(
+                f"{k} {s.location_quotient:.2f}" for k, s in c.by_sector.items())),
+        "concentration.diversity": explanation(
+            "concentration.diversity", {"basis": basis}, a,
+            f"H = {c.entropy:.3f}, HHI = {c.hhi:.3f}"),
+        "concentration.transit": explanation(
+            "concentration.transit", {"creative firms": c.creative_establishments}, a,
+            f"{c.transit_near_share:.1%} within {c.transit_near_m:g} m, "
+            f"{c.transit_far_share:.1%} within {c.transit_far_m:g} m"),
+        "concentration.institutions": explanation(
+            "concentration.institutions", {}, a,
+            "inside: " + _counts(c.institutions_inside) + "; near: "
+            + _counts(c.institutions_near)),
+        "affordability.rent": explanation(
+            "affordability.rent", {"source": f.rent_source, "observations":
+                                   f.rent_observations}, a,
+            f"median {f.rent_median:.2f}, IQR {f.rent_iqr:.2f} {a.currency}/m²/month, "
+            f"city percentile {f.rent_city_percentile:.0f}"),
+        "affordability.rent_burden": explanation(
+            "affordability.rent_burden", {"renter households (area-weighted)":
+                                          f.renter_households}, a,
+            f"{f.rent_burden_share:.1%} burdened, {f.severe_rent_burden_share:.1%} "
+            "severely"),
+        "affordability.displacement": explanation(
+            "affordability.displacement", {"V": f.vulnerability, "M": f.market_pressure,
+                                           "P": f.plan_pressure, "u": f.plan_uplift}, a,
+            f"D = {f.displacement_risk:.2f} ({f.displacement_class})"),
+        "affordability.projected_rent": explanation(
+            "affordability.projected_rent", {"R_0": f.rent_median, "u": f.plan_uplift}, a,
+            f"{f.projected_rent_without_plan:.2f} without the plan, "
+            f"{f.projected_rent:.2f} with it ({a.currency}/m²/month)"),
+        "affordability.households_priced_out": explanation(
+            "affordability.households_priced_out", {"renter households":
+                                                    f.renter_households}, a,
+            f"{f.households_priced_out_without_plan:,.0f} without the plan, "
+            f"{f.households_priced_out:,.0f} with it, "
+            f"{f.households_priced_out_mitigated:,.0f} with the CLT share"),
+        "affordability.firms_priced_out": explanation(
+            "affordability.firms_priced_out", {"creative firms with a known rent":
+                                               f.creative_firms_rent_known}, a,
+            f"{f.creative_firms_priced_out_without_plan:,.0f} without the plan, "
+            f"{f.creative_firms_priced_out:,.0f} with it, "
+            f"{f.creative_firms_priced_out_mitigated:,.0f} with affordable workspace"),
+    }
+
+
+def _counts(d: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items() if v) or "none"
+
+
+__all__ = ["N_CREATIVE", "Metrics", "compute", "compute_selection", "economy_inputs"]

@@ -1,0 +1,365 @@
+"""`district-planner metrics`: every figure for each district polygon, headless.
+
+With no layer options it reads the bundled sample city; with no ``--district`` it uses the
+sample city's example districts. ``--json`` prints a JSON document whose ``districts`` list
+and ``baseline`` entry carry the stable keys of issue 4 (other tools read them); without it,
+a readable table. Errors go to stderr with a non-zero exit and name the file and problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from districtplanner.analysis.assumptions import AssumptionError, Assumptions
+from districtplanner.analysis.citydata import CityData, CityDataError
+from districtplanner.analysis.incentives import (
+    Instrument,
+    InstrumentError,
+    default_instruments,
+)
+from districtplanner.analysis.index import CityIndex
+from districtplanner.analysis.metrics import compute
+from districtplanner.analysis.raster import Raster
+from districtplanner.analysis.roles import LayerRole
+from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
+
+LAYER_OPTIONS = ("establishments", "rents", "transit", "institutions", "neighbourhoods")
+
+
+class MetricsCommandError(Exception):
+    """A problem to report on stderr: the message names the file and what is wrong."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``district-planner metrics`` (issue 4, 'Headless command')."""
+    parser.add_argument("--district", type=Path, metavar="DISTRICTS_FILE",
+                        help="GeoJSON or GeoPackage of district polygons (default: the "
+                             "sample city's example districts)")
+    parser.add_argument("--establishments", type=Path, metavar="FILE",
+                        help="establishment points (firms); with any layer option, only the "
+                             "given layers are used instead of the sample city")
+    parser.add_argument("--sector-column", metavar="COL",
+                        help="column holding the sector (default: guessed)")
+    parser.add_argument("--jobs-column", metavar="COL",
+                        help="column holding jobs per establishment (default: guessed)")
+    parser.add_argument("--rents", type=Path, metavar="FILE",
+                        help="rent points, polygons or a raster (currency/m²/month)")
+    parser.add_argument("--rent-column", metavar="COL",
+                        help="column holding the rent (default: guessed)")
+    parser.add_argument("--transit", type=Path, metavar="FILE", help="transit stops")
+    parser.add_argument("--institutions", type=Path, metavar="FILE",
+                        help="cultural institutions (points with a type)")
+    parser.add_argument("--neighbourhoods", type=Path, metavar="FILE",
+                        help="neighbourhood polygons with households, median income, "
+                             "renter share, rent growth")
+    parser.add_argument("--assumptions", type=Path, metavar="FILE.json",
+                        help="assumptions to use instead of the defaults")
+    parser.add_argument("--instruments", type=Path, metavar="FILE.json",
+                        help="incentive instruments (a JSON list); default: the standard "
+                             "package of one instrument of each kind")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the command; 0 on success, 1 with a message on stderr otherwise."""
+    try:
+        doc = build_document(args)
+    except MetricsCommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print(format_table(doc))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+def build_document(args: argparse.Namespace) -> dict[str, Any]:
+    """Read the layers, compute every district and the baseline, return the JSON document."""
+    assumptions = _assumptions(getattr(args, "assumptions", None))
+    instruments = _instruments(getattr(args, "instruments", None))
+    use_sample = not any(getattr(args, k, None) for k in LAYER_OPTIONS)
+    if use_sample:
+        city, crs, source, sample_districts = _sample_city()
+    else:
+        city, crs, source = _user_city(args)
+        sample_districts = None
+    district_path = getattr(args, "district", None)
+    if district_path is not None:
+        districts = _read_districts(district_path, crs)
+    else:
+        districts = sample_districts if sample_districts is not None else (
+            _sample_city()[3])
+        districts = [dict(d, geometry=_to_crs(d["geometry"], d.get("crs"), crs))
+                     for d in districts]
+    try:
+        index = CityIndex.build(city)
+    except (CityDataError, ValueError) as exc:
+        raise MetricsCommandError(f"{source}: {exc}") from None
+    baseline = compute(index, None, assumptions, instruments, name="City baseline")
+    results = [compute(index, d["geometry"], assumptions, instruments, name=d["name"])
+               for d in districts]
+    return {
+        "source": source,
+        "crs": str(crs),
+        "currency": assumptions.currency,
+        "assumptions": assumptions.to_dict(),
+        "instruments": [i.to_dict() for i in instruments],
+        "baseline": baseline.to_dict(),
+        "districts": [m.to_dict() for m in results],
+    }
+
+
+def _assumptions(path: Path | None) -> Assumptions:
+    if path is None:
+        return Assumptions()
+    try:
+        return Assumptions.from_json(path)
+    except AssumptionError as exc:
+        raise MetricsCommandError(str(exc)) from None
+
+
+def _instruments(path: Path | None) -> list[Instrument]:
+    if path is None:
+        return default_instruments()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MetricsCommandError(f"{path}: file not found.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MetricsCommandError(f"{path}: not valid JSON ({exc}).") from None
+    items = data.get("instruments", data) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise MetricsCommandError(f"{path}: expected a JSON list of instruments.")
+    out = []
+    for i, item in enumerate(items, start=1):
+        try:
+            inst = Instrument.from_dict(item)
+            inst.validate()
+        except (InstrumentError, KeyError, TypeError, ValueError) as exc:
+            raise MetricsCommandError(f"{path}: instrument {i}: {exc}") from None
+        out.append(inst)
+    return out
+
+
+def _sample_city() -> tuple[CityData, str, str, list[dict[str, Any]]]:
+    from districtplanner.io.sample import load_sample_city
+    from districtplanner.paths import sample_city_dir
+
+    folder = sample_city_dir()
+    try:
+        layers = load_sample_city(folder)
+    except FileNotFoundError as exc:
+        raise MetricsCommandError(str(exc)) from None
+    except Exception as exc:  # a damaged file: name it
+        raise MetricsCommandError(f"{folder}: the sample city could not be read ({exc}).") \
+            from None
+    by_role: dict[LayerRole, Any] = {}
+    rent_points = None
+    for layer in layers:
+        if layer.role == LayerRole.RENTS and not isinstance(layer.data, Raster):
+            rent_points = layer
+        else:
+            by_role.setdefault(layer.role, layer)
+    est = by_role[LayerRole.ESTABLISHMENTS]
+    rents = rent_points or by_role.get(LayerRole.RENTS)
+    crs = est.data.crs
+    city = CityData.from_frames(
+        establishments=est.data, sector_column=est.mapping.get("sector", "sector"),
+        jobs_column=est.mapping.get("jobs"),
+        rents=rents.data if rents is not None else None,
+        rent_column=rents.mapping.get("rent", "rent") if rents is not None else "rent",
+        stops=_data(by_role.get(LayerRole.TRANSIT_STOPS)),
+        institutions=_data(by_role.get(LayerRole.INSTITUTIONS)),
+        type_column=_col(by_role.get(LayerRole.INSTITUTIONS), "type"),
+        neighbourhoods=_data(by_role.get(LayerRole.NEIGHBOURHOODS)),
+        neighbourhood_columns=_data_mapping(by_role.get(LayerRole.NEIGHBOURHOODS)),
+    )
+    districts = []
+    dl = by_role.get(LayerRole.DISTRICTS)
+    if dl is not None:
+        for _, row in dl.data.iterrows():
+            districts.append({"geometry": row.geometry, "name": str(row.get("name", "")),
+                              "crs": dl.data.crs})
+    return city, crs, str(folder), districts
+
+
+def _data(layer: Any) -> Any:
+    return None if layer is None else layer.data
+
+
+def _col(layer: Any, field: str) -> str:
+    return field if layer is None else layer.mapping.get(field, field)
+
+
+def _data_mapping(layer: Any) -> dict[str, str] | None:
+    return None if layer is None else dict(layer.mapping)
+
+
+def _read(path: Path, role: LayerRole, mapping: dict[str, str] | None,
+          project_crs: Any) -> Any:
+    """One user layer through the io readers (their errors name file, row and column)."""
+    from districtplanner.io.errors import DataImportError
+    from districtplanner.io.readers import read_layer
+
+    if not Path(path).exists():
+        raise MetricsCommandError(f"{path}: file not found.")
+    try:
+        layer = read_layer(path, role=role, mapping=mapping or None,
+                           project_crs=None if project_crs is None else str(project_crs))
+    except DataImportError as exc:
+        raise MetricsCommandError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise MetricsCommandError(f"{path}: {exc}") from None
+    if mapping:
+        # Fields the user did not name are still guessed.
+        from districtplanner.io.guess import guess_mapping
+
+        data = layer.data
+        if not isinstance(data, Raster):
+            cols = [c for c in data.columns if c != data.geometry.name]
+            guessed = guess_mapping(role, cols, data[cols].head(1000))
+            layer.mapping = {**guessed, **layer.mapping}
+    return layer
+
+
+def _user_city(args: argparse.Namespace) -> tuple[CityData, Any, str]:
+    crs = None
+    loaded: dict[str, Any] = {}
+    specs = [
+        ("establishments", LayerRole.ESTABLISHMENTS,
+         {k: v for k, v in (("sector", args.sector_column), ("jobs", args.jobs_column)) if v}),
+        ("rents", LayerRole.RENTS, {"rent": args.rent_column} if args.rent_column else {}),
+        ("transit", LayerRole.TRANSIT_STOPS, {}),
+        ("institutions", LayerRole.INSTITUTIONS, {}),
+        ("neighbourhoods", LayerRole.NEIGHBOURHOODS, {}),
+    ]
+    for key, role, mapping in specs:
+        path = getattr(args, key)
+        if path is None:
+            continue
+        layer = _read(path, role, mapping, crs)
+        loaded[key] = layer
+        if crs is None:
+            crs = layer.data.crs
+    est = loaded.get("establishments")
+    rents = loaded.get("rents")
+    inst = loaded.get("institutions")
+    try:
+        city = CityData.from_frames(
+            establishments=_data(est),
+            sector_column=_col(est, "sector"),
+            jobs_column=est.mapping.get("jobs") if est is not None else None,
+            rents=_data(rents), rent_column=_col(rents, "rent"),
+            stops=_data(loaded.get("transit")), institutions=_data(inst),
+            type_column=_col(inst, "type"),
+            neighbourhoods=_data(loaded.get("neighbourhoods")),
+            neighbourhood_columns=_data_mapping(loaded.get("neighbourhoods")),
+        )
+    except CityDataError as exc:
+        files = ", ".join(str(getattr(args, k)) for k in loaded)
+        raise MetricsCommandError(f"{files}: {exc}") from None
+    return city, crs, ", ".join(str(getattr(args, k)) for k in loaded)
+
+
+def _read_districts(path: Path, crs: Any) -> list[dict[str, Any]]:
+    from districtplanner.io.districts import read_districts
+    from districtplanner.io.errors import DataImportError
+
+    try:
+        return read_districts(path, project_crs=None if crs is None else str(crs))
+    except DataImportError as exc:
+        raise MetricsCommandError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise MetricsCommandError(f"{path}: {exc}") from None
+
+
+def _to_crs(geom: Any, src: Any, dst: Any) -> Any:
+    if src is None or dst is None:
+        return geom
+    import geopandas as gpd
+
+    s = gpd.GeoSeries([geom], crs=src)
+    return s.to_crs(dst).iloc[0] if not s.crs.equals(dst) else geom
+
+
+# ---------------------------------------------------------------------------------------
+def _num(v: Any, fmt: str = ",.2f") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return format(v, fmt)
+
+
+def format_table(doc: dict[str, Any]) -> str:
+    """Readable table: one column per district, the city baseline first."""
+    entries = [doc["baseline"], *doc["districts"]]
+    cur = doc.get("currency", "")
+    rows: list[tuple[str, list[str]]] = []
+
+    def add(label: str, get: Any, fmt: str = ",.2f") -> None:
+        rows.append((label, [_num(get(e), fmt) for e in entries]))
+
+    def section(title: str) -> None:
+        rows.append((title, [""] * len(entries)))
+
+    add("Area (km²)", lambda e: e["area_km2"])
+    section("CONCENTRATION")
+    add("Establishments", lambda e: e["concentration"]["establishments"], ",.0f")
+    add("Jobs", lambda e: e["concentration"]["jobs"], ",.0f")
+    add("Creative establishments", lambda e: e["concentration"]["creative_establishments"],
+        ",.0f")
+    add("Creative jobs", lambda e: e["concentration"]["creative_jobs"], ",.0f")
+    add("Creative firms per km²",
+        lambda e: e["concentration"]["creative_establishments_per_km2"], ",.1f")
+    add("Share of city creative jobs",
+        lambda e: e["concentration"]["share_of_city_creative_jobs"], ".1%")
+    add("Location quotient (creative)", lambda e: e["concentration"]["location_quotient"])
+    for key in CREATIVE_SECTORS:
+        add(f"  LQ {SECTOR_LABELS[key]}",
+            lambda e, k=key: e["concentration"]["by_sector"][k]["location_quotient"])
+    add("Diversity (entropy 0..1)", lambda e: e["concentration"]["entropy"], ".3f")
+    add("Specialisation (HHI)", lambda e: e["concentration"]["hhi"], ".3f")
+    add("Creative firms near transit (near)",
+        lambda e: e["concentration"]["transit_near_share"], ".1%")
+    add("Creative firms near transit (far)",
+        lambda e: e["concentration"]["transit_far_share"], ".1%")
+    add("Institutions inside",
+        lambda e: sum(e["concentration"]["institutions_inside"].values()), ",.0f")
+    section("AFFORDABILITY RISK")
+    add(f"Rent median ({cur}/m²/month)", lambda e: e["affordability"]["rent_median"])
+    add("Rent IQR", lambda e: e["affordability"]["rent_iqr"])
+    add("Rent city percentile", lambda e: e["affordability"]["rent_city_percentile"], ",.0f")
+    add("Rent burden share", lambda e: e["affordability"]["rent_burden_share"], ".1%")
+    add("Displacement risk (0..1)", lambda e: e["affordability"]["displacement_risk"])
+    rows.append(("Displacement class", [e["affordability"]["displacement_class"]
+                                        for e in entries]))
+    add("Projected rent with plan", lambda e: e["affordability"]["projected_rent"])
+    add("Households priced out", lambda e: e["affordability"]["households_priced_out"],
+        ",.0f")
+    add("  with mitigation",
+        lambda e: e["affordability"]["households_priced_out_mitigated"], ",.0f")
+    add("Creative firms priced out",
+        lambda e: e["affordability"]["creative_firms_priced_out"], ",.0f")
+    add("  with mitigation",
+        lambda e: e["affordability"]["creative_firms_priced_out_mitigated"], ",.0f")
+    section("INCENTIVE COSTS")
+    add(f"Nominal total ({cur})", lambda e: e["incentives"]["nominal_total"], ",.0f")
+    add(f"NPV ({cur})", lambda e: e["incentives"]["npv"], ",.0f")
+    add(f"Cost per job ({cur})", lambda e: e["incentives"]["cost_per_job"], ",.0f")
+
+    names = [e["name"] for e in entries]
+    label_w = max(len(r[0]) for r in rows)
+    widths = [max(len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]
+    lines = [f"Source: {doc['source']}  (CRS {doc['crs']})", ""]
+    lines.append(" " * label_w + "  " + "  ".join(n.rjust(w) for n, w in
+                                                   zip(names, widths, strict=True)))
+    for label, vals in rows:
+        lines.append(label.ljust(label_w) + "  " + "  ".join(
+            v.rjust(w) for v, w in zip(vals, widths, strict=True)))
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""Assumptions: defaults in range, JSON round-trip, refusals that name what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from districtplanner.analysis.assumptions import (
+    PARAMETERS,
+    AssumptionError,
+    Assumptions,
+    markdown_table,
+    parameter,
+)
+
+
+def test_every_default_is_in_range_and_documented():
+    names = [p.name for p in PARAMETERS]
+    assert len(names) == len(set(names))
+    for p in PARAMETERS:
+        assert p.minimum <= p.default <= p.maximum, p.name
+        assert p.unit and p.label and p.source and p.group, p.name
+        if p.integer:
+            assert p.default == int(p.default), p.name
+
+
+def test_attribute_and_mapping_access():
+    a = Assumptions()
+    assert a.discount_rate == a["discount_rate"] == 0.035
+    assert set(a) == {p.name for p in PARAMETERS}
+    assert len(a) == len(PARAMETERS)
+    with pytest.raises(AttributeError):
+        _ = a.no_such_thing
+    with pytest.raises(AttributeError):
+        a.discount_rate = 0.1  # type: ignore[misc]
+
+
+def test_replace_makes_a_changed_copy():
+    a = Assumptions()
+    b = a.replace(discount_rate=0.02, currency="GBP")
+    assert a.discount_rate == 0.035 and b.discount_rate == 0.02
+    assert b.currency == "GBP" and a.currency == "EUR"
+    assert b.changed_from_default() == {"discount_rate": 0.02}
+    assert a != b and a == Assumptions()
+    assert hash(a) == hash(Assumptions())
+
+
+def test_json_round_trip(tmp_path):
+    a = Assumptions().replace(discount_rate=0.02, horizon_years=15, budget_cap=0,
+                              currency="USD")
+    path = tmp_path / "a.json"
+    a.to_json(path)
+    b = Assumptions.from_json(path)
+    assert b == a
+    assert Assumptions.from_dict(json.loads(a.to_json())) == a
+    # A flat {name: value} file is accepted too.
+    assert Assumptions.from_dict({"discount_rate": 0.02}).discount_rate == 0.02
+
+
+def test_out_of_range_names_parameter_range_and_value():
+    with pytest.raises(AssumptionError) as err:
+        Assumptions().replace(discount_rate=0.5)
+    msg = str(err.value)
+    assert "discount_rate" in msg and "0" in msg and "0.2" in msg and "got 0.5" in msg
+    with pytest.raises(AssumptionError, match=r"horizon_years.*between 1 and 30.*got 0"):
+        Assumptions({"horizon_years": 0})
+    with pytest.raises(AssumptionError, match="whole number"):
+        Assumptions().replace(horizon_years=2.5)
+    with pytest.raises(AssumptionError, match="must be a number"):
+        Assumptions().replace(discount_rate="high")
+    with pytest.raises(AssumptionError, match="discount_rate"):
+        Assumptions().replace(discount_rate=float("nan"))
+
+
+def test_unknown_name_is_refused():
+    with pytest.raises(AssumptionError, match="Unknown assumption 'discount_rat'"):
+        Assumptions().replace(discount_rat=0.1)
+    with pytest.raises(AssumptionError, match="Unknown assumption"):
+        parameter("nope")
+    with pytest.raises(AssumptionError, match="Unknown assumption"):
+        _ = Assumptions()["nope"]
+
+
+def test_bad_json_file_names_the_file(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(AssumptionError, match=r"broken\.json: not valid JSON"):
+        Assumptions.from_json(broken)
+    missing = tmp_path / "missing.json"
+    with pytest.raises(AssumptionError, match=r"missing\.json: file not found"):
+        Assumptions.from_json(missing)
+    bad_value = tmp_path / "range.json"
+    bad_value.write_text(json.dumps({"values": {"jobs_multiplier": 9}}), encoding="utf-8")
+    with pytest.raises(AssumptionError, match=r"range\.json: .*jobs_multiplier.*got 9"):
+        Assumptions.from_json(bad_value)
+    not_object = tmp_path / "list.json"
+    not_object.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(AssumptionError, match=r"list\.json: .*JSON object"):
+        Assumptions.from_json(not_object)
+
+
+def test_cost_model_parameters_exist():
+    a = Assumptions()
+    for name in ("property_tax_rate", "assessed_value_per_m2", "capitalisation_yield",
+                 "grant_spread_years", "incentive_elasticity", "operating_cost_per_job"):
+        assert name in a
+
+
+def test_methods_md_holds_the_current_assumptions_table():
+    """docs/methods.md quotes markdown_table(); regenerate that section when this fails."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "methods.md"
+    assert markdown_table() in doc.read_text(encoding="utf-8")

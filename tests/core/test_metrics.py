@@ -1,0 +1,129 @@
+"""metrics.compute: one call, every figure, the stable JSON keys, and explain texts that
+come from the same source as docs/methods.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import box
+
+from districtplanner.analysis import explain
+from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.citydata import CityData
+from districtplanner.analysis.hotspots import compute_surface
+from districtplanner.analysis.incentives import default_instruments
+from districtplanner.analysis.index import CityIndex, PlainSelector
+from districtplanner.analysis.metrics import compute, compute_selection
+from districtplanner.sample_city import generate_city
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "methods.md"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    c = generate_city(4000, n_rent_points=800)
+    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
+                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
+    return c, CityIndex.build(city)
+
+
+def test_to_dict_has_the_stable_keys(sample):
+    c, index = sample
+    m = compute(index, c.example_districts.geometry.iloc[0], Assumptions(),
+                default_instruments(), name="Foundry")
+    d = m.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["name"] == "Foundry" and d["area_km2"] > 0
+    for key in ("establishments", "jobs", "creative_establishments", "creative_jobs",
+                "location_quotient", "entropy", "hhi", "by_sector"):
+        assert key in d["concentration"]
+    for key in ("rent_median", "rent_iqr", "rent_burden_share", "displacement_risk"):
+        assert key in d["affordability"]
+    for key in ("npv", "nominal_total", "cost_per_job"):
+        assert key in d["incentives"]
+    assert set(d["concentration"]["by_sector"]) == {
+        "film_tv", "music_performing", "design_fashion", "digital_software", "publishing",
+        "architecture", "advertising", "crafts_visual_arts", "museums_heritage"}
+    assert d["incentives"]["npv"] > 0
+    assert d["projection"] is not None and d["hotspots"] is None
+
+
+def test_baseline_is_the_whole_city(sample):
+    _, index = sample
+    m = compute(index, None, Assumptions())
+    assert m.is_baseline and m.name == "City baseline"
+    assert m.concentration.location_quotient == pytest.approx(1.0)
+    assert all(s.location_quotient == pytest.approx(1.0)
+               for s in m.concentration.by_sector.values() if s.jobs > 0)
+    assert m.concentration.share_of_city_creative_jobs == pytest.approx(1.0)
+    assert m.affordability.plan_uplift == 0.0
+    assert m.area_km2 == pytest.approx(index.totals.area_m2 / 1e6)
+
+
+def test_fast_and_plain_agree_on_every_figure(sample):
+    c, index = sample
+    plain = PlainSelector(index)
+    a = Assumptions()
+    for geom in c.example_districts.geometry:
+        fast = compute(index, geom, a, default_instruments()).to_dict()
+        slow = compute_selection(index, plain.select(geom, a.institution_buffer_m), a,
+                                 default_instruments()).to_dict()
+        assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+
+
+def test_explanations_quote_inputs_and_assumptions(sample):
+    c, index = sample
+    a = Assumptions().replace(transit_near_m=350)
+    m = compute(index, c.example_districts.geometry.iloc[1], a)
+    text = m.explanations["concentration.transit"]
+    assert explain.METHODS["concentration.transit"].formula in text
+    assert "transit_near_m = 350 m" in text
+    assert f"{m.concentration.transit_near_share:.1%}" in text
+    burden = m.explanations["affordability.rent_burden"]
+    assert "income_sigma = 0.85" in burden and "Aitchison" in burden
+    assert set(explain.METHODS) - set(m.explanations) == {"hotspots.kde", "hotspots.gi_star"}
+    assert any(k.startswith("incentives.") for k in m.to_dict()["explanations"])
+
+
+def test_methods_md_is_rendered_from_the_code():
+    """Regenerate with `python -m districtplanner.analysis.explain docs/methods.md`."""
+    doc = explain.sections(DOCS.read_text(encoding="utf-8"))
+    for family in explain.FAMILIES:
+        assert doc[family].strip() == explain.render_family(family).strip(), family
+
+
+def test_every_method_names_real_assumptions():
+    a = Assumptions()
+    for m in explain.METHODS.values():
+        for name in m.assumptions:
+            a[name]  # raises for an unknown name
+
+
+def test_empty_and_multipolygon_districts(sample):
+    _, index = sample
+    a = Assumptions()
+    empty = compute(index, shapely.Polygon(), a).to_dict()
+    assert empty["concentration"]["establishments"] == 0
+    assert empty["affordability"]["rent_median"] is None
+    assert empty["area_km2"] == 0
+    xmin, ymin, xmax, ymax = index.city.extent()
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    a1, a2 = box(cx - 900, cy - 900, cx - 100, cy), box(cx + 100, cy, cx + 900, cy + 900)
+    both = compute(index, shapely.MultiPolygon([a1, a2]), a).concentration
+    one, two = compute(index, a1, a).concentration, compute(index, a2, a).concentration
+    assert both.establishments == one.establishments + two.establishments
+    assert both.creative_jobs == one.creative_jobs + two.creative_jobs
+
+
+def test_hotspot_summary_goes_into_the_json(sample):
+    c, index = sample
+    m = compute(index, c.example_districts.geometry.iloc[0], Assumptions())
+    m.hotspots = compute_surface(index, Assumptions())
+    d = m.to_dict()
+    assert d["hotspots"]["cell_m"] == 250 and d["hotspots"]["cells"] > 0
+    json.dumps(d, allow_nan=False)
+    assert np.isfinite(m.hotspots.kde).all()
