@@ -6,7 +6,12 @@ the same process on the same points, forcing one synchronous repaint per frame
 (``viewport().repaint()`` then ``processEvents``). Two zoom levels: the whole city (density
 mode) and a close-up where under 50,000 points are in view (points mode).
 
-    .venv/bin/python benchmarks/bench_map_pan.py [--points 1000000] [--frames 60]
+With ``--city DIR`` (a folder made by ``district-planner make-sample-city --out DIR
+--establishments 1000000``) the points are that city's establishments and the MapCanvas
+rows draw the whole document (rents, neighbourhoods, transit, institutions, districts).
+Without it a seeded clustered point set stands in.
+
+    .venv/bin/python benchmarks/bench_map_pan.py [--city DIR] [--points 1000000] [--frames 60]
 """
 
 from __future__ import annotations
@@ -54,9 +59,27 @@ def make_view(item: pg.GraphicsObject, w: int, h: int) -> tuple[pg.GraphicsView,
     return view, vb
 
 
-def map_canvas(x: np.ndarray, y: np.ndarray, classes: np.ndarray, w: int, h: int
-               ) -> pg.GraphicsView:
-    """A MapCanvas over a document holding the points as an establishments layer."""
+def city_points(folder: str) -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
+    """The document of a generated city and its establishments' x, y and sector codes."""
+    from pathlib import Path
+
+    from districtplanner.analysis.roles import LayerRole
+    from districtplanner.analysis.sectors import sector_codes
+    from districtplanner.io.sample import load_sample_city
+    from districtplanner.model.build import document_from_loaded
+    from districtplanner.ui.map.styling import point_xy
+
+    doc = document_from_loaded(load_sample_city(Path(folder)), title=Path(folder).name)
+    est = doc.first_layer(LayerRole.ESTABLISHMENTS)
+    assert est is not None, f"{folder} has no establishments layer"
+    x, y = point_xy(est.data)
+    return doc, x, y, sector_codes(est.data[est.mapping["sector"]].to_numpy())
+
+
+def map_canvas(x: np.ndarray, y: np.ndarray, classes: np.ndarray, w: int, h: int,
+               doc: object = None) -> pg.GraphicsView:
+    """A MapCanvas over ``doc``, or over a document holding the points as an
+    establishments layer."""
     import geopandas as gpd
 
     from districtplanner.analysis.roles import LayerRole
@@ -64,13 +87,14 @@ def map_canvas(x: np.ndarray, y: np.ndarray, classes: np.ndarray, w: int, h: int
     from districtplanner.model.layer import Layer, LayerStyle
     from districtplanner.ui.map.canvas import MapCanvas
 
-    sectors = np.array([*CREATIVE_SECTORS, "retail"])[classes]
-    gdf = gpd.GeoDataFrame({"sector": sectors}, geometry=gpd.points_from_xy(x, y),
-                           crs="EPSG:32633")
-    doc = Document(crs="EPSG:32633")
-    doc.add_layer(Layer("establishments", LayerRole.ESTABLISHMENTS, gdf,
-                        mapping={"sector": "sector"},
-                        style=LayerStyle(size=3, colour_by="sector")))
+    if doc is None:
+        sectors = np.array([*CREATIVE_SECTORS, "retail"])[classes]
+        gdf = gpd.GeoDataFrame({"sector": sectors}, geometry=gpd.points_from_xy(x, y),
+                               crs="EPSG:32633")
+        doc = Document(crs="EPSG:32633")
+        doc.add_layer(Layer("establishments", LayerRole.ESTABLISHMENTS, gdf,
+                            mapping={"sector": "sector"},
+                            style=LayerStyle(size=3, colour_by="sector")))
     canvas = MapCanvas(doc)
     canvas.resize(w, h)
     canvas.show()
@@ -150,12 +174,17 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--size", default="1600x1000")
+    ap.add_argument("--city", help="a city folder from make-sample-city to pan instead")
     ap.add_argument("--skip-scatter", action="store_true",
                     help="do not run ScatterPlotItem (slow: about 0.3 s per frame)")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
     _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    x, y, classes = synthetic_points(args.points)
+    doc = None
+    if args.city:
+        doc, x, y, classes = city_points(args.city)
+    else:
+        x, y, classes = synthetic_points(args.points)
     colours = [SECTOR_COLOURS[s] for s in CREATIVE_SECTORS] + [SECTOR_COLOURS["non_creative"]]
     whole = (x.min(), y.min(), x.max(), y.max())
     cx, cy = float(np.median(x)), float(np.median(y))
@@ -172,10 +201,13 @@ def main() -> None:
     view.close()
 
     # The same layer inside the real MapCanvas (document, cached base items, scale bar).
-    canvas = map_canvas(x, y, classes, w, h)
+    canvas = map_canvas(x, y, classes, w, h, doc)
+    est = canvas.layer_item(next(la.id for la in canvas.document.layers
+                                 if la.role == "establishments"))
+    what = "whole document" if doc is not None else "one layer"
     for label, rect in (("whole city", whole), ("close-up", close)):
         fps, med = pan_fps(canvas, canvas.vb, rect, args.frames)
-        rows.append((f"MapCanvas, {label}", fps, med))
+        rows.append((f"MapCanvas ({what}), {label} ({est.mode})", fps, med))
     drag = drag_vertex_ms(canvas, cx, cy, args.frames)
     canvas.close()
 
@@ -189,7 +221,8 @@ def main() -> None:
             rows.append((f"ScatterPlotItem (pxMode, one brush), {label}", fps, med))
         view.close()
 
-    print(f"{args.points:,} points, {w}x{h} offscreen, grid build {build_ms:.0f} ms")
+    source = f"establishments of {args.city}" if args.city else "synthetic points"
+    print(f"{len(x):,} points ({source}), {w}x{h} offscreen, grid build {build_ms:.0f} ms")
     print(f"MapCanvas, dragging a district vertex over the whole city: median "
           f"{drag[0]:.1f} ms, p95 {drag[1]:.1f} ms per mouse move (event to repainted map)")
     print(f"{'item':<58} {'fps':>7} {'median ms':>10}")

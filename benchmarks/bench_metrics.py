@@ -74,13 +74,26 @@ def vertex_moves(poly: shapely.Polygon, n_moves: int, step_m: float,
     return out
 
 
-def timed(fn, polys) -> tuple[np.ndarray, list]:
-    times, results = [], []
+def timed_pair(fast, plain, polys) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """Time both ways on each polygon in turn, so machine load hits both alike."""
+    tf, tp, rf, rp = [], [], [], []
     for p in polys:
+        a = shapely.Polygon(p)  # a fresh, unprepared copy for each way
+        b = shapely.Polygon(p)
         t = time.perf_counter()
-        results.append(fn(p))
-        times.append(time.perf_counter() - t)
-    return np.asarray(times) * 1000, results
+        rf.append(fast(a))
+        t1 = time.perf_counter()
+        rp.append(plain(b))
+        t2 = time.perf_counter()
+        tf.append(t1 - t)
+        tp.append(t2 - t1)
+    return np.asarray(tf) * 1000, np.asarray(tp) * 1000, rf, rp
+
+
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def same(a: dict, b: dict, path: str = "") -> list[str]:
@@ -162,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         polys = vertex_moves(shapely.Polygon(poly.exterior.coords) if poly.geom_type ==
                              "Polygon" else poly, args.moves, step, rng)
         compute(index, polys[0], a, instruments)  # warm caches
-        fast_ms, fast = timed(lambda p: compute(index, p, a, instruments), polys)
-        sel_ms, _ = timed(lambda p: index.select(p, a.institution_buffer_m), polys)
-        plain_ms, slow = timed(
+        fast_ms, plain_ms, fast, slow = timed_pair(
+            lambda p: compute(index, p, a, instruments),
             lambda p: compute_selection(index, plain.select(p, a.institution_buffer_m), a,
-                                        instruments), polys)
+                                        instruments),
+            polys)
+        sel_ms = np.asarray([_time(lambda p=p: index.select(shapely.Polygon(p),
+                                                            a.institution_buffer_m))
+                             for p in polys]) * 1000
         diffs = []
         for f, s in zip(fast, slow, strict=True):
             diffs += same(f.to_dict(), s.to_dict())

@@ -71,14 +71,14 @@ case "${1:-run}" in
     ;;
   test)
     ensure_apt "${QT_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-    ensure_venv gui,test
+    ensure_venv gui,test,qt-test
     shift || true
     export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   setup)
     ensure_apt "${QT_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-    ensure_venv gui,test
+    ensure_venv gui,test,qt-test
     ;;
   *)
     echo "usage: bash installer/bootstrap.sh [run|test|setup]" >&2

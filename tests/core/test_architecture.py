@@ -20,7 +20,8 @@ def test_headless_modules_do_not_load_qt():
         "import districtplanner.model.build, districtplanner.model.document\n"
         "import districtplanner.cli\n"
         "from districtplanner.cli import build_parser; build_parser()\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
+        "qt = ('PySide6', 'pyqtgraph', 'shiboken6')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in qt]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

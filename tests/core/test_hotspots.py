@@ -94,7 +94,7 @@ def test_geotiff_round_trip(tmp_path):
         assert src.descriptions == ("kde", "gi_z", "gi_class")
         np.testing.assert_allclose(src.read(1), s.kde.astype(np.float32))
         assert src.transform.a == 500 and src.transform.e == -500
-        x, y = src.xy(0, 0)
+        x, _y = src.xy(0, 0)
     assert x == pytest.approx(s.transform[2] + 250)
     summary = s.summary()
     assert sum(summary["cells_by_class"].values()) == s.counts.size

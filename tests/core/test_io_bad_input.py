@@ -438,3 +438,33 @@ def test_geopackage_deleted_between_batches(tmp_path: Path, monkeypatch) -> None
 
     with pytest.raises(FileVanished):
         r.read_layer(p, progress=progress)
+
+
+def test_unexpected_library_errors_become_import_errors(tmp_path: Path, monkeypatch) -> None:
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(13.4, 52.5)], crs=4326)
+    p = tmp_path / "firms.gpkg"
+    pyogrio.write_dataframe(gdf, p)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("GDAL went sideways")
+
+    monkeypatch.setattr(r.pyogrio, "read_dataframe", boom)
+    with pytest.raises(UnreadableFile) as exc:
+        r.read_layer(p)
+    _says(exc.value, "GDAL went sideways")
+    assert isinstance(exc.value.__cause__, RuntimeError)
+
+    def oom(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(r.pyogrio, "read_dataframe", oom)
+    with pytest.raises(FileTooLarge):
+        r.read_layer(p)
+
+
+def test_program_errors_are_not_blamed_on_the_file(tmp_path: Path) -> None:
+    p = _csv(tmp_path, "firms.csv", FIRMS + "a,13.4,52.5,film_tv,3\n")
+    with pytest.raises(r.BadArgumentError, match="not a projected CRS in metres"):
+        r.read_layer(p, project_crs="EPSG:4326")
+    with pytest.raises(r.BadArgumentError, match="unknown role"):
+        r.read_layer(p, role="shops")

@@ -402,3 +402,23 @@ def test_layers_laid_out_like_the_sample_city_get_their_roles(tmp_path: Path) ->
     assert nb.mapping["renter_share_unit"] == "share"
     est = r.read_layer(gpkg, layer="establishments")
     assert est.mapping["jobs"] == "employees" and est.data[r.SECTOR_COLUMN].iloc[0] == "film_tv"
+
+
+def test_osm_poi_export_with_one_column_per_key(tmp_path: Path) -> None:
+    # As Overpass turbo exports POIs: one column per tag key, most of them empty.
+    pois = gpd.GeoDataFrame(
+        {"name": ["Volksbühne", "Atelier", "Büro X", "Bäcker"],
+         "amenity": ["theatre", None, None, None], "craft": [None, "pottery", None, None],
+         "office": [None, None, "architect", None], "shop": [None, None, None, "bakery"]},
+        geometry=[Point(13.41 + i / 1000, 52.52) for i in range(4)], crs=4326)
+    path = tmp_path / "pois.geojson"
+    pyogrio.write_dataframe(pois, path)
+    pv = r.preview(path)
+    assert pv.role == LayerRole.ESTABLISHMENTS and pv.mapping["sector"] == "amenity"
+    layer = r.read_layer(path)
+    assert layer.mapping["sector_scheme"] == "osm"
+    assert list(layer.data[r.SECTOR_COLUMN]) == ["music_performing", "crafts_visual_arts",
+                                                 "architecture", "retail"]
+    assert r.unknown_categories(path, "amenity") == ("osm", [])
+    with pytest.raises(r.MissingColumn):
+        r.unknown_categories(path, "sector")

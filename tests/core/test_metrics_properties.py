@@ -77,7 +77,7 @@ def test_fast_path_equals_plain_geopandas(district):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(districts(), st.integers(0, 2**32 - 1), st.sampled_from([40.0, 150.0, 600.0]))
 def test_results_do_not_depend_on_row_order(district, seed, cell):
-    c, city, index, _ = sample()
+    c, _city, index, _ = sample()
     rng = np.random.default_rng(seed)
     shuffled = CityData.from_frames(
         c.establishments.iloc[rng.permutation(len(c.establishments))],

@@ -345,3 +345,18 @@ def test_every_tool_has_a_distinct_shortcut_and_announces_its_hint(canvas):
         canvas.set_tool(name)
         assert hints[-1] == cls.hint and changed[-1] == name
         assert canvas.tool.name == name
+
+
+def test_vertex_handles_stay_inside_the_overlay_bounds_when_zoomed_out(canvas, doc):
+    """Qt repaints only an item's bounds; handles drawn outside would leave trails."""
+    d = doc.districts[0]
+    canvas.set_tool("edit")
+    canvas.zoom_to((X0 - 50_000, Y0 - 40_000, X0 + 50_000, Y0 + 40_000))
+    QtWidgets.QApplication.processEvents()
+    item = canvas.district_item(d.id)
+    t = item.deviceTransform(canvas.viewportTransform())
+    drawn = t.mapRect(item.path.boundingRect())
+    bounds = t.mapRect(item.boundingRect())
+    margin = item.handle_px / 2
+    assert bounds.left() <= drawn.left() - margin and bounds.right() >= drawn.right() + margin
+    assert bounds.top() <= drawn.top() - margin and bounds.bottom() >= drawn.bottom() + margin

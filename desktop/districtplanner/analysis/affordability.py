@@ -228,7 +228,7 @@ def affordability(
     a = assumptions
     totals = index.totals
     q1, med, q3 = rent_quantiles(sel.rent_values, sel.rent_weights)
-    city_q = rent_quantiles(totals.rent_sorted, totals.rent_weights_sorted)
+    city_q = index.rent_city_quantiles
     horizon = int(a.horizon_years)
     market = (1 + a.market_rent_growth) ** horizon
     income = (1 + a.income_growth) ** horizon

@@ -124,7 +124,7 @@ def valid_extent(crs: Any) -> Bounds:
     try:
         t = Transformer.from_crs(WGS84, c, always_xy=True)
         x0, y0, x1, y1 = t.transform_bounds(lon0, lat0, lon1, lat1, densify_pts=21)
-    except Exception:
+    except Exception:  # no usable area of use: accept any finite coordinates
         return (-math.inf, -math.inf, math.inf, math.inf)
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         return (-math.inf, -math.inf, math.inf, math.inf)

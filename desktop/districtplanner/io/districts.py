@@ -26,6 +26,7 @@ from districtplanner.io.errors import (
     UnreadableFile,
     UnsupportedFormat,
 )
+from districtplanner.io.readers import import_errors
 
 LAYER = "districts"
 FIELDS = ("name", "colour", "notes")
@@ -86,6 +87,7 @@ def write_districts(
     return p
 
 
+@import_errors
 def read_districts(
     path: str | Path, layer: str | None = None, *, project_crs: str | None = None,
     source_crs: str | None = None,

@@ -164,10 +164,13 @@ class FileTooLarge(DataImportError):
     ) -> None:
         self.needed = int(needed)
         self.available = int(available)
-        problem = (
-            f"loading it would need about {_gb(needed)} of memory but only "
-            f"{_gb(available)} is available"
-        )
+        if self.needed > self.available:
+            problem = (
+                f"loading it would need about {_gb(needed)} of memory but only "
+                f"{_gb(available)} is available"
+            )
+        else:  # the estimate was fine but the read still ran out (MemoryError)
+            problem = f"the computer ran out of memory while loading it ({_gb(available)} free)"
         super().__init__(path, problem, remedy=remedy)
 
 

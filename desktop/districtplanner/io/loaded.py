@@ -24,3 +24,15 @@ class LoadedLayer:
     warnings: list[str] = field(default_factory=list)
     # Drawing hints a reader knows better than the role default (e.g. water is blue).
     style: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_raster(self) -> bool:
+        return isinstance(self.data, Raster)
+
+    @property
+    def crs(self) -> str:
+        """The layer's CRS as 'EPSG:nnnn' (or WKT), '' when unknown."""
+        c = self.data.crs
+        if not c:
+            return ""
+        return c.to_string() if hasattr(c, "to_string") else str(c)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import math
 import os
@@ -21,7 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -210,6 +211,46 @@ def _reraise_os(path: Path, exc: BaseException) -> DataImportError:
     return UnreadableFile(path, f"the file could not be read ({exc})")
 
 
+class BadArgumentError(ValueError):
+    """A call the program got wrong (an unknown role, a project CRS not in metres); not a
+    problem with the file, so it is not a DataImportError."""
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def import_errors(fn: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Turn whatever GDAL, pandas or the OS raise for a bad file into a DataImportError that
+    names it (the original is chained), so no file can crash the app."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return fn(*args, **kwargs)
+        except (DataImportError, Cancelled, BadArgumentError):
+            raise
+        except MemoryError as exc:
+            p = Path(args[0])  # type: ignore[arg-type]
+            raise FileTooLarge(p, needed=_safe_estimate(p), available=available_memory(),
+                               ) from exc
+        except Exception as exc:
+            p = Path(args[0])  # type: ignore[arg-type]
+            if not p.exists():
+                raise FileVanished(p) from exc
+            detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise UnreadableFile(p, f"the file could not be read ({detail})") from exc
+
+    return wrapper
+
+
+def _safe_estimate(p: Path) -> int:
+    try:
+        return estimate_memory(p)
+    except Exception:  # only feeds the message of a failure already being raised
+        return 0
+
+
 # --------------------------------------------------------------------------------------
 # What kind of file is it?
 # --------------------------------------------------------------------------------------
@@ -273,7 +314,7 @@ def file_kind(path: str | Path) -> str:
     try:
         pyogrio.read_info(p)
         return "vector"
-    except Exception:
+    except Exception:  # any failure just means "not a vector"
         pass
     try:
         with rasterio.open(p):
@@ -305,7 +346,7 @@ def _ogr_path(path: Path) -> str:
 def _gpkg_tables(path: Path) -> tuple[list[str], list[str]]:
     """(feature/attribute tables, tile tables) of a GeoPackage, from gpkg_contents."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             rows = con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
         finally:
@@ -322,6 +363,7 @@ def _gpkg_tables(path: Path) -> tuple[list[str], list[str]]:
 # --------------------------------------------------------------------------------------
 
 
+@import_errors
 def list_layers(path: str | Path) -> list[LayerInfo]:
     """The readable layers of a file: GeoPackage feature and tile tables, the shapefiles of
     a zip, KML folders, spreadsheet sheets; one entry for single-layer files."""
@@ -571,6 +613,7 @@ def _read_csv(path: Path, kind: str, fmt: TextFormat, *, nrows: int | None = Non
 # --------------------------------------------------------------------------------------
 
 
+@import_errors
 def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
             encoding: str | None = None, sample_rows: int = 1000) -> Preview:
     """The first ``n`` rows and every guess for a file's layer, reading at most
@@ -728,7 +771,25 @@ def _cell(v: Any) -> str:
 
 def _osm_key(column: str) -> str | None:
     c = column.strip().lower()
-    return c if c in {"amenity", "shop", "craft", "office", "tourism", "healthcare"} else None
+    return c if c in OSM_KEYS else None
+
+
+OSM_KEYS = ("amenity", "shop", "craft", "office", "tourism", "healthcare")
+
+
+def osm_tag_strings(frame: pd.DataFrame, first: str | None = None) -> pd.Series:
+    """'amenity=theatre;shop=art' per row from OSM tag columns (as Overpass and QuickOSM
+    export them), so a feature tagged by any key finds its sector; ``first`` leads."""
+    cols = {c.lower(): c for c in frame.columns}
+    keys = [k for k in ((first.lower(),) if first else ()) + OSM_KEYS if k in cols]
+    out = pd.Series("", index=frame.index, dtype=object)
+    for k in dict.fromkeys(keys):
+        v = frame[cols[k]].astype("string").str.strip()
+        has = v.notna() & (v != "")
+        part = (k + "=" + v[has]).astype(object)
+        sep = out[has].map(lambda s: ";" if s else "")
+        out.loc[has] = out[has] + sep + part
+    return out.where(out != "", None)
 
 
 def _pick_layer(p: Path, layers: list[LayerInfo], layer: str | None) -> LayerInfo:
@@ -807,6 +868,7 @@ def estimate_memory(
 # --------------------------------------------------------------------------------------
 
 
+@import_errors
 def read_layer(
     path: str | Path,
     layer: str | None = None,
@@ -837,14 +899,17 @@ def read_layer(
     kind = file_kind(p)
     watch.step(0.0)
     if project_crs is not None and not is_metric_projected(project_crs):
-        raise ValueError(f"project CRS {project_crs!r} is not a projected CRS in metres")
+        raise BadArgumentError(f"project CRS {project_crs!r} is not a projected CRS in metres")
+    try:
+        role = LayerRole(role) if role is not None else None
+    except ValueError as exc:
+        raise BadArgumentError(f"unknown role {role!r}") from exc
     layers = list_layers(p)  # metadata only
     info = _pick_layer(p, layers, layer)
     est = estimate_memory(p, kind, info, layers)
     avail = available_memory()
     if est > avail:
         raise FileTooLarge(p, est, avail)
-    role = LayerRole(role) if role is not None else None
     if info.kind in ("raster", "tiles"):
         loaded = _read_raster(p, info, role, dict(mapping or {}), source_crs, project_crs, watch)
     else:
@@ -1224,7 +1289,10 @@ def apply_mapping(
         col = mapping["sector"]
         scheme = mapping.get("sector_scheme") or guess_scheme(gdf[col].head(2000).tolist(), col)
         sm = SectorMapping.load(scheme).with_overrides(overrides or {})
-        keys, unknown = sm.categorise(gdf[col], _osm_key(col), unknown_as_raw=True)
+        values = gdf[col]
+        if scheme == "osm" and _osm_key(col):
+            values = osm_tag_strings(gdf, first=col)
+        keys, unknown = sm.categorise(values, _osm_key(col), unknown_as_raw=True)
         gdf[SECTOR_COLUMN] = keys
         mapping.update(sector=SECTOR_COLUMN, sector_source=col, sector_scheme=scheme)
         if unknown:
@@ -1462,28 +1530,43 @@ def _data_bounds(layer: LoadedLayer) -> tuple[float, float, float, float]:
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 
+@import_errors
 def unknown_categories(
     path: str | Path, column: str, layer: str | None = None, *, scheme: str | None = None,
     overrides: Mapping[str, str] | None = None, encoding: str | None = None,
 ) -> tuple[str, list[tuple[str, int]]]:
     """(scheme, [(category, rows)]) of a sector column over the whole file, most frequent
-    first, reading only that column; for the dialog's "map unknown categories" table."""
+    first, reading only that column (and the other OSM tag columns when it is one); for the
+    dialog's "map unknown categories" table."""
     p = Path(path)
     kind = file_kind(p)
+    osm = _osm_key(column) is not None
+
+    def wanted(columns: Iterable[str]) -> list[str]:
+        return [c for c in columns if c == column or (osm and c.lower() in OSM_KEYS)]
+
     if kind in ("table", "zip-table", "gtfs"):
         fmt = _text_format(p, kind, encoding)
-        values = _read_csv(p, kind, fmt, str_columns=[column], usecols=[column])[column]
+        head = _read_csv(p, kind, fmt, nrows=0)
+        if column not in head.columns:
+            raise MissingColumn(p, f"the column '{column}' is not in the file", column=column)
+        cols = wanted(head.columns)
+        df = _read_csv(p, kind, fmt, str_columns=cols, usecols=cols)
     else:
         info = _pick_layer(p, list_layers(p), layer)
         try:
-            df = pyogrio.read_dataframe(_ogr_path(p), layer=info.name, columns=[column],
-                                        read_geometry=False)
+            fields = pyogrio.read_info(_ogr_path(p), layer=info.name)["fields"]
+            if column not in list(fields):
+                raise MissingColumn(p, f"the column '{column}' is not in the file",
+                                    column=column)
+            df = pyogrio.read_dataframe(_ogr_path(p), layer=info.name,
+                                        columns=wanted(fields), read_geometry=False)
         except (DataSourceError, DataLayerError) as exc:
             raise _open_error(p, exc) from exc
-        if column not in df.columns:
-            raise MissingColumn(p, f"the column '{column}' is not in the file", column=column)
-        values = df[column]
+    values = df[column]
     scheme = scheme or guess_scheme(values.head(2000).tolist(), column)
+    if scheme == "osm" and osm:
+        values = osm_tag_strings(df, first=column)
     sm = SectorMapping.load(scheme).with_overrides(overrides or {})
     _, unknown = sm.categorise(values, _osm_key(column))
     return scheme, unknown

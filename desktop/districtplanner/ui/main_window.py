@@ -4,19 +4,42 @@ panels on the right, and a status bar that always says where the cursor is and i
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
+    QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSpinBox,
+    QUndoView,
     QWidget,
 )
 
 from districtplanner import __version__
+from districtplanner.analysis.incentives import default_instruments
+from districtplanner.analysis.roles import LayerRole
+from districtplanner.io.errors import BadValues, DataImportError, MissingCRS
+from districtplanner.io.loaded import LoadedLayer
 from districtplanner.model.document import Document
+from districtplanner.ui.commands import AddDistrict, AddLayers, SetDistrictGeometry, push
+from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
+from districtplanner.ui.loader import LayerLoader
+from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
 from districtplanner.ui.map.canvas import MapCanvas
 from districtplanner.ui.panels.affordability import AffordabilityPanel
 from districtplanner.ui.panels.assumptions import AssumptionsPanel
@@ -75,10 +98,24 @@ class MainWindow(QMainWindow):
 
         for panel in self.panels:
             self.recompute.metrics_ready.connect(panel.show_metrics)
+        self.overlays = AnalysisOverlays(self.canvas, document, self.recompute, self)
+        self.concentration.hotspot_toggle.toggled.connect(self.overlays.set_hotspots)
+        self.affordability.risk_toggle.toggled.connect(self.overlays.set_risk)
         self.recompute.failed.connect(self.show_notice)
 
+        self.loader = LayerLoader(self)
+        self.loader.finished.connect(self._layer_loaded)
+        self.loader.failed.connect(self._layer_failed)
+        self.loader.cancelled.connect(self._layer_cancelled)
+        self._import_queue: list[Path] = []
+        self._last_choice: ImportChoice | None = None
+        self.setAcceptDrops(True)
+        self._gesture = 0
+        self._new_district_count = 0
         self._build_status_bar()
         self._build_actions()
+        self._build_tools()
+        self._connect_canvas()
         self._update_title()
         self.canvas.cursor_moved.connect(self._cursor_moved)
         self.recompute.run_now()
@@ -114,17 +151,35 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        add_layer = QAction("&Add layer…", self, shortcut=QKeySequence("Ctrl+L"))
+        add_layer.setStatusTip("Add vector, table or raster files as layers (or drop them on "
+                               "the window)")
+        add_layer.triggered.connect(self._choose_layer_files)
+        file_menu.addAction(add_layer)
+        file_menu.addSeparator()
+        imp = QAction("&Import districts…", self)
+        imp.triggered.connect(self._choose_district_import)
+        exp = QAction("&Export districts…", self)
+        exp.triggered.connect(self._choose_district_export)
+        file_menu.addAction(imp)
+        file_menu.addAction(exp)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
         edit_menu = menu.addMenu("&Edit")
+        self.edit_menu = edit_menu
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        history = QAction("&History…", self)
+        history.setStatusTip("Every edit of this session; click one to go back to it")
+        history.triggered.connect(self._show_history)
+        edit_menu.addAction(history)
 
         view_menu = menu.addMenu("&View")
         self.zoom_all_action = QAction("&Zoom to all", self, shortcut=QKeySequence("Ctrl+0"))
@@ -146,6 +201,120 @@ class MainWindow(QMainWindow):
         tools.setObjectName("toolbar-map")
         tools.addAction(self.zoom_all_action)
 
+    def _build_tools(self) -> None:
+        """One checkable action per map tool, with its shortcut and status-bar hint."""
+        from districtplanner.ui.map.tools import TOOLS
+
+        bar = self.addToolBar("Draw")
+        bar.setObjectName("toolbar-draw")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.tool_actions: dict[str, QAction] = {}
+        for name, cls in TOOLS.items():
+            act = QAction(cls.label, self, checkable=True)
+            act.setShortcut(QKeySequence(cls.shortcut))
+            act.setToolTip(f"{cls.label} ({cls.shortcut})\n{cls.hint}")
+            act.setStatusTip(cls.hint)
+            act.triggered.connect(lambda _=False, n=name: self.canvas.set_tool(n))
+            group.addAction(act)
+            bar.addAction(act)
+            self.tool_actions[name] = act
+        self.tool_actions["pan"].setChecked(True)
+        bar.addSeparator()
+        self.radius_spin = QSpinBox()
+        self.radius_spin.setRange(50, 5000)
+        self.radius_spin.setSingleStep(50)
+        self.radius_spin.setSuffix(" m")
+        self.radius_spin.setValue(int(self.canvas.circle_radius_m))
+        self.radius_spin.setToolTip("Radius of the circle tool (e.g. 800 m around a station)")
+        self.radius_spin.valueChanged.connect(
+            lambda v: setattr(self.canvas, "circle_radius_m", float(v)))
+        bar.addWidget(QLabel(" Circle radius "))
+        bar.addWidget(self.radius_spin)
+        self.snap_action = QAction("Snap to neighbourhoods", self, checkable=True)
+        self.snap_action.setToolTip("Snap drawn and edited corners to neighbourhood boundaries")
+        self.snap_action.toggled.connect(
+            lambda on: setattr(self.canvas, "snap_to_neighbourhoods", on))
+        bar.addAction(self.snap_action)
+        buffer_action = QAction("Buffer…", self)
+        buffer_action.setToolTip("Grow or shrink the selected district by a distance")
+        buffer_action.triggered.connect(self.buffer_active_district)
+        bar.addAction(buffer_action)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(buffer_action)
+
+    def _connect_canvas(self) -> None:
+        c = self.canvas
+        c.tool_changed.connect(lambda n: self.tool_actions[n].setChecked(True))
+        c.status_hint.connect(self.show_notice)
+        c.district_drawn.connect(self.add_drawn_district)
+        c.district_edited.connect(self.edit_district_shape)
+        c.district_clicked.connect(self.document.selection.set_active_district)
+        c.feature_clicked.connect(self._feature_clicked)
+        c.feature_hovered.connect(self._feature_hovered)
+
+    # ---------------------------------------------------------------- edits
+    def add_drawn_district(self, geometry: object) -> None:
+        from districtplanner.analysis.incentives import default_instruments
+        from districtplanner.model.district import District
+
+        self._new_district_count += 1
+        names = {d.name for d in self.document.districts}
+        n = self._new_district_count
+        while f"New district {n}" in names:
+            n += 1
+        district = District(name=f"New district {n}", geometry=geometry,
+                            colour=self.document.next_district_colour(),
+                            instruments=default_instruments())
+        problem = push(self.undo_stack, AddDistrict(self.document, district))
+        self.show_notice(problem or self.document.last_notice or
+                         f"Drew {district.name} ({district.area_km2:.2f} km²); rename it in "
+                         "the Districts list.")
+
+    def edit_district_shape(self, district_id: str, geometry: object, finished: bool) -> None:
+        """Every move of a drag updates the document (so the panels follow live); the whole
+        drag merges into one undo step."""
+        problem = push(self.undo_stack, SetDistrictGeometry(
+            self.document, district_id, geometry, gesture=self._gesture))
+        if problem:
+            self.show_notice(problem)
+            self.canvas.preview_district(district_id, None)
+        elif self.document.last_notice:
+            self.show_notice(self.document.last_notice)
+        if finished:
+            self._gesture += 1
+
+    def buffer_active_district(self) -> None:
+        did = self.document.selection.active_district
+        if did is None:
+            self.show_notice("Select a district to buffer first.")
+            return
+        d = self.document.district(did)
+        metres, ok = QInputDialog.getInt(
+            self, "Buffer district",
+            f"Grow {d.name} by this many metres (negative shrinks it):", 100, -5000, 5000, 50)
+        if not ok or metres == 0:
+            return
+        problem = push(self.undo_stack, SetDistrictGeometry(
+            self.document, did, d.geometry.buffer(metres, join_style="mitre"),
+            text=f"Buffer by {metres} m"))
+        self.show_notice(problem or f"Buffered {d.name} by {metres} m.")
+
+    def _feature_clicked(self, layer_id: str, row: int) -> None:
+        from districtplanner.analysis.roles import LayerRole
+
+        if self.document.layer(layer_id).role == LayerRole.NEIGHBOURHOODS:
+            sel = self.document.selection
+            sel.set_neighbourhood(None if sel.neighbourhood == row else row)
+
+    def _feature_hovered(self, layer_id: str, row: int) -> None:
+        from districtplanner.analysis.roles import LayerRole
+
+        if layer_id and self.document.layer(layer_id).role == LayerRole.NEIGHBOURHOODS:
+            self.document.selection.set_hovered_neighbourhood(row if row >= 0 else None)
+        else:
+            self.document.selection.set_hovered_neighbourhood(None)
+
     def _update_title(self) -> None:
         title = self.document.title or "Untitled plan"
         self.setWindowTitle(f"{title} — District Planner")
@@ -165,6 +334,150 @@ class MainWindow(QMainWindow):
         self.notice_label.setText(text)
         log.info("notice: %s", text)
 
+    # ---------------------------------------------------------------- import
+    def _choose_layer_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add layers", "",
+            "Spatial data (*.gpkg *.geojson *.json *.shp *.zip *.fgb *.kml *.csv *.tsv *.txt "
+            "*.xlsx *.tif *.tiff *.mbtiles);;All files (*)")
+        self.add_layer_files([Path(f) for f in files])
+
+    def add_layer_files(self, paths: list[Path]) -> None:
+        """Ask about each file in turn (Import dialog), then read it in the background."""
+        self._import_queue.extend(paths)
+        if not self.loader.busy:
+            self._import_next()
+
+    def _import_next(self) -> None:
+        while self._import_queue:
+            path = self._import_queue.pop(0)
+            try:
+                dialog = ImportDialog(path, self)
+            except DataImportError as exc:
+                self._report_import_error(exc)
+                continue
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.load_choice(dialog.choice())
+                return
+
+    def load_choice(self, choice: ImportChoice) -> None:
+        """Read one confirmed file off the GUI thread; the document changes only on success."""
+        self._last_choice = choice
+        self.show_notice(f"Reading {choice.path.name}…")
+        self.loader.start(choice, self.document.crs or None, self)
+
+    def _layer_loaded(self, loaded: LoadedLayer) -> None:
+        from districtplanner.model.build import districts_from_frame, layer_from_loaded
+
+        if loaded.role == LayerRole.DISTRICTS and not loaded.is_raster:
+            for d in districts_from_frame(loaded.data, loaded.mapping):
+                d.instruments = default_instruments()
+                push(self.undo_stack, AddDistrict(self.document, d, f"Import {d.name}"))
+        else:
+            if not self.document.crs and loaded.crs:
+                self.document.crs = loaded.crs
+                self.crs_label.setText(loaded.crs)
+            push(self.undo_stack, AddLayers(self.document, [layer_from_loaded(loaded)]))
+        note = f"Added {loaded.name}."
+        if loaded.warnings:
+            note += " " + " ".join(loaded.warnings)
+            QMessageBox.information(self, "Layer added with notes",
+                                    "\n\n".join(loaded.warnings))
+        self.show_notice(note)
+        self._import_next()
+
+    def _layer_failed(self, exc: DataImportError) -> None:
+        choice = self._last_choice
+        if isinstance(exc, BadValues) and choice is not None:
+            answer = QMessageBox.question(
+                self, "Problem in the file", f"{exc}\n\nLoad it anyway, treating those "
+                "values as missing?")
+            if answer == QMessageBox.StandardButton.Yes:
+                self.load_choice(replace(choice, allow_bad_values=True))
+                return
+        elif isinstance(exc, MissingCRS) and choice is not None:
+            crs, ok = QInputDialog.getText(self, "Coordinate system", f"{exc}\n\nEPSG code:",
+                                           text=exc.guess or "")
+            if ok and crs.strip():
+                self.load_choice(replace(choice, source_crs=crs.strip()))
+                return
+        else:
+            self._report_import_error(exc)
+        self._import_next()
+
+    def _layer_cancelled(self) -> None:
+        self.show_notice("Loading cancelled; nothing was changed.")
+        self._import_next()
+
+    def _report_import_error(self, exc: Exception) -> None:
+        self.show_notice(str(exc))
+        QMessageBox.warning(self, "Cannot add the file", str(exc))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        QTimer.singleShot(0, lambda: self.add_layer_files(paths))
+
+    # ------------------------------------------------------------- districts io
+    def _choose_district_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import districts", "",
+                                              "Districts (*.geojson *.json *.gpkg)")
+        if path:
+            self.import_districts(Path(path))
+
+    def import_districts(self, path: Path) -> int:
+        """Add every polygon of ``path`` as a district (one undo step each)."""
+        from districtplanner.io.districts import read_districts
+        from districtplanner.model.district import District
+
+        try:
+            rows = read_districts(path, project_crs=self.document.crs or None)
+        except DataImportError as exc:
+            self._report_import_error(exc)
+            return 0
+        self.undo_stack.beginMacro(f"Import districts from {path.name}")
+        added = 0
+        for row in rows:
+            d = District(name=row["name"], geometry=row["geometry"], colour=row["colour"],
+                         notes=row.get("notes", ""), instruments=default_instruments())
+            problem = push(self.undo_stack, AddDistrict(self.document, d))
+            if problem:
+                self.show_notice(f"{path.name}: {row['name']}: {problem}")
+            else:
+                added += 1
+        self.undo_stack.endMacro()
+        self.show_notice(f"Imported {added} district(s) from {path.name}.")
+        return added
+
+    def _choose_district_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export districts", "districts.geojson",
+                                              "GeoJSON (*.geojson);;GeoPackage (*.gpkg)")
+        if path:
+            self.export_districts(Path(path))
+
+    def export_districts(self, path: Path) -> None:
+        from districtplanner.io.districts import write_districts
+
+        try:
+            write_districts(path, self.document.districts, crs=self.document.crs or None)
+        except (DataImportError, OSError) as exc:
+            self._report_import_error(exc)
+            return
+        self.show_notice(f"Exported {len(self.document.districts)} district(s) to {path}.")
+
+    def _show_history(self) -> None:
+        if getattr(self, "_history", None) is None:
+            self._history = QUndoView(self.undo_stack)
+            self._history.setWindowTitle("Edit history")
+            self._history.setWindowFlag(Qt.WindowType.Tool)
+            self._history.resize(320, 400)
+        self._history.show()
+        self._history.raise_()
+
     def _about(self) -> None:
         QMessageBox.about(
             self, "About District Planner",
@@ -174,4 +487,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.recompute.shutdown()
+        self.overlays.shutdown()
+        self.loader.shutdown()
         super().closeEvent(event)

@@ -10,18 +10,12 @@ import shapely
 from PySide6 import QtCore, QtGui, QtWidgets
 from shapely.geometry.base import BaseGeometry
 
-from districtplanner.ui.map.polygon_item import geometry_path
+from districtplanner.ui.map.polygon_item import geometry_path, pixel_padded
 
 #: z values: base layers take 0..N (their document order), overlays sit above.
 Z_HIGHLIGHT = 10_000
 Z_DISTRICT = 20_000
 Z_TOOL = 30_000
-
-
-def _padded_rect(path: QtGui.QPainterPath) -> QtCore.QRectF:
-    r = path.boundingRect()
-    pad = max(r.width(), r.height(), 1.0) * 0.02
-    return r.adjusted(-pad, -pad, pad, pad)
 
 
 class ShapeItem(pg.GraphicsObject):
@@ -34,13 +28,13 @@ class ShapeItem(pg.GraphicsObject):
         super().__init__()
         self.geometry: BaseGeometry | None = None
         self.path = QtGui.QPainterPath()
-        self._rect = QtCore.QRectF()
         self._handles = np.zeros((0, 2))
         self.handle_px = handle_px
         self.set_pen(colour, width, dash)
         self.set_fill(fill, fill_alpha)
 
     def set_pen(self, colour: str, width: float, dash: bool = False) -> None:
+        self.prepareGeometryChange()
         pen = QtGui.QPen(QtGui.QColor(colour), float(width))
         pen.setCosmetic(True)
         pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
@@ -69,7 +63,6 @@ class ShapeItem(pg.GraphicsObject):
         else:
             self.path = geometry_path([geometry])
             self._handles = shapely.get_coordinates(geometry)
-        self._rect = _padded_rect(self.path)
         self.update()
 
     def set_handles(self, xy: np.ndarray) -> None:
@@ -79,7 +72,16 @@ class ShapeItem(pg.GraphicsObject):
         self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
-        return QtCore.QRectF(self._rect)
+        rect = self.path.boundingRect()
+        if len(self._handles):
+            x0, y0 = self._handles.min(axis=0)
+            x1, y1 = self._handles.max(axis=0)
+            rect = rect.united(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        return pixel_padded(self, rect, self._pen.widthF() + self.handle_px + 2.0)
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph hook: the pixel padding of the bounds changes with the zoom."""
+        self.prepareGeometryChange()
 
     def paint(self, painter: QtGui.QPainter, option: object, widget: object = None) -> None:
         if self.path.isEmpty():

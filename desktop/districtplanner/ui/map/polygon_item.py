@@ -38,6 +38,17 @@ def geometry_path(geoms: Sequence[object] | np.ndarray) -> QtGui.QPainterPath:
     return pg.arrayToQPath(coords[:, 0], coords[:, 1], connect=connect, finiteCheck=False)
 
 
+def pixel_padded(item: pg.GraphicsObject, rect: QtCore.QRectF, pixels: float
+                 ) -> QtCore.QRectF:
+    """``rect`` (item coordinates) grown by ``pixels`` screen pixels on every side, so pens
+    and handles drawn in pixels stay inside the item's bounds (and its repaint region)."""
+    if rect.isNull():
+        return QtCore.QRectF(rect)
+    px = item.pixelWidth() if item.getViewBox() is not None else 0.0
+    pad = max(pixels * (px or 0.0), 1e-6 * max(rect.width(), rect.height(), 1.0))
+    return rect.adjusted(-pad, -pad, pad, pad)
+
+
 class PathLayerItem(pg.GraphicsObject):
     """All features of a polygon or line layer.
 
@@ -55,20 +66,18 @@ class PathLayerItem(pg.GraphicsObject):
         self.tree = shapely.STRtree(self.geoms)
         self.path = geometry_path(self.geoms)
         self._fill_alpha = fill_alpha
-        self.set_style(colour, width, fills)
         valid = self.geoms[~shapely.is_missing(self.geoms)]
         if len(valid):
             b = shapely.total_bounds(valid)
             self._data_bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
         else:
             self._data_bounds = (0.0, 0.0, 0.0, 0.0)
-        x0, y0, x1, y1 = self._data_bounds
-        pad = max(x1 - x0, y1 - y0, 1.0) * 0.005
-        self._bounds = QtCore.QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
+        self.set_style(colour, width, fills)
 
     def set_style(self, colour: str, width: float,
                   fills: list[tuple[str, np.ndarray]] | None = None) -> None:
         """Outline colour and width (pixels), and the fill classes (colour, rows)."""
+        self.prepareGeometryChange()
         pen = QtGui.QPen(QtGui.QColor(colour), float(width))
         pen.setCosmetic(True)
         pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
@@ -81,7 +90,13 @@ class PathLayerItem(pg.GraphicsObject):
         self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
-        return QtCore.QRectF(self._bounds)
+        x0, y0, x1, y1 = self._data_bounds
+        return pixel_padded(self, QtCore.QRectF(x0, y0, x1 - x0, y1 - y0),
+                            self._pen.widthF() + 2.0)
+
+    def viewTransformChanged(self) -> None:
+        """pyqtgraph hook: the pixel padding of the bounds changes with the zoom."""
+        self.prepareGeometryChange()
 
     def data_bounds(self) -> Rect:
         """(xmin, ymin, xmax, ymax) in metres."""

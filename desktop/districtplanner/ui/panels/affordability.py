@@ -58,11 +58,18 @@ class AffordabilityPanel(FigurePanel):
             self.sliders[name] = slider
             self.slider_labels[name] = value
         self.risk_toggle = QCheckBox("Show displacement-risk classes on the map")
+        self.neighbourhood_label = QLabel("")
+        self.neighbourhood_label.setWordWrap(True)
+        self.neighbourhood_label.setStyleSheet(f"color: {theme.TEXT}; background: #FFF6E5;"
+                                               "padding: 3px; border-radius: 3px;")
+        self.neighbourhood_label.hide()
+        self.neighbourhood_marker = self.histogram.add_marker("#6B4C9A")
         self.body.addWidget(self.tiles)
         self.body.addWidget(self._section(
             "Rents: district (blue) vs city (grey). Drag across the chart to highlight "
             "those rents on the map."))
         self.body.addWidget(self.histogram)
+        self.body.addWidget(self.neighbourhood_label)
         self.body.addWidget(self._section("Mitigations"))
         self.body.addLayout(grid)
         self.body.addWidget(self.risk_toggle)
@@ -96,11 +103,37 @@ class AffordabilityPanel(FigurePanel):
         self.document.selection.set_value_range(ValueRange("rent", low, high))
 
     def _sync_range(self, _state: object) -> None:
+        self._mark_neighbourhood()
         vr = self.document.selection.value_range
         if vr is not None and vr.variable == "rent":
             self.histogram.set_range(vr.low, vr.high)
         else:
             self.histogram.set_range(None, None)
+
+    def _mark_neighbourhood(self) -> None:
+        """Mark the hovered (else the clicked) neighbourhood's rent in the histogram."""
+        sel = self.document.selection
+        row = sel.hovered_neighbourhood if sel.hovered_neighbourhood is not None \
+            else sel.neighbourhood
+        nb = None
+        if row is not None and self.bundle is not None:
+            nb = next((n for n in self.bundle.baseline.affordability.neighbourhoods
+                       if n.row == row), None)
+        if nb is None:
+            self.neighbourhood_marker.hide()
+            self.neighbourhood_label.hide()
+            return
+        if np.isfinite(nb.rent):
+            self.neighbourhood_marker.setValue(nb.rent)
+            self.neighbourhood_marker.show()
+        else:
+            self.neighbourhood_marker.hide()
+        cur = self.bundle.assumptions.currency
+        self.neighbourhood_label.setText(
+            f"<b>{nb.name}</b>: rent {fmt_number(nb.rent, 2)} {cur}/m² (purple line), "
+            f"{fmt_share(nb.rent_burden_share, 0)} rent-burdened, displacement risk "
+            f"<b>{nb.risk_class}</b> ({fmt_number(nb.risk, 2)})")
+        self.neighbourhood_label.show()
 
     # ------------------------------------------------------------------------ show
     def show_metrics(self, bundle: MetricsBundle) -> None:
@@ -156,3 +189,4 @@ class AffordabilityPanel(FigurePanel):
             self.histogram.getPlotItem().getAxis("bottom").setLabel(
                 f"rent ({cur}/m² per month)")
         self.histogram.set_marker(a.rent_median)
+        self._mark_neighbourhood()

@@ -137,6 +137,15 @@ class HistogramChart(ChartWidget):
         self._edges = np.array([0.0, 1.0])
         self._drag_start: float | None = None
 
+    def add_marker(self, colour: str) -> pg.InfiniteLine:
+        """An extra vertical marker (e.g. a hovered neighbourhood's value), hidden at first."""
+        line = pg.InfiniteLine(angle=90, pen=pg.mkPen(colour, width=2,
+                                                      style=Qt.PenStyle.DotLine))
+        line.setZValue(12)
+        line.hide()
+        self.getPlotItem().addItem(line)
+        return line
+
     def set_data(self, edges: np.ndarray, city: np.ndarray, district: np.ndarray) -> None:
         self._edges = edges
         self.city_curve.setData(edges, city)

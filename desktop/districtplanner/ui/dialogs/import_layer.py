@@ -1,0 +1,197 @@
+"""The Import dialog: what a file holds (first rows), the guessed role and column mapping,
+its CRS, and the sector categories the mappings do not know, all confirmable before the
+full read. It reads only a preview; the full read runs in the background (ui/loader.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from districtplanner.analysis.roles import ROLE_FIELDS, ROLE_LABELS, LayerRole
+from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
+from districtplanner.io.errors import DataImportError
+from districtplanner.io.readers import Preview, preview
+from districtplanner.ui import theme
+
+NOT_MAPPED = "(not mapped)"
+FIELD_LABELS = {
+    "sector": "Sector or category", "jobs": "Employees / jobs", "name": "Name",
+    "rent": "Rent value", "line": "Line", "type": "Institution type",
+    "population": "Population", "households": "Households",
+    "median_income": "Median household income", "renter_share": "Renter share",
+    "rent_growth": "Rent growth", "colour": "Colour", "notes": "Notes",
+}
+
+
+@dataclass
+class ImportChoice:
+    """What the user confirmed; passed to ``read_layer`` as is."""
+
+    path: Path
+    layer: str | None
+    role: LayerRole
+    mapping: dict[str, str]
+    source_crs: str | None
+    sector_overrides: dict[str, str] = field(default_factory=dict)
+    allow_bad_values: bool = False
+
+
+class ImportDialog(QDialog):
+    def __init__(self, path: Path, parent: QWidget | None = None,
+                 layer: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Add layer: {path.name}")
+        self.resize(760, 620)
+        self.path = path
+        self.preview: Preview = preview(path, layer=layer)  # raises DataImportError
+        self.layer_combo = QComboBox()
+        for info in self.preview.layers:
+            self.layer_combo.addItem(f"{info.name} ({info.geometry_type or info.kind}, "
+                                     f"{info.feature_count or '?'} features)", info.name)
+        if self.preview.layer is not None:
+            self.layer_combo.setCurrentIndex(max(0, self.layer_combo.findData(self.preview.layer)))
+        self.layer_combo.setVisible(len(self.preview.layers) > 1)
+        self.layer_combo.currentIndexChanged.connect(self._layer_changed)
+        self.role_combo = QComboBox()
+        for role in LayerRole:
+            if role is not LayerRole.BASEMAP or self.preview.kind in ("tiles", "raster"):
+                self.role_combo.addItem(ROLE_LABELS[role], role)
+        self.role_combo.currentIndexChanged.connect(self._role_changed)
+        self.crs_edit = QLineEdit()
+        self.crs_edit.setPlaceholderText("e.g. EPSG:4326 or EPSG:25832")
+        self.mapping_box = QGroupBox("Columns")
+        self.mapping_form = QFormLayout(self.mapping_box)
+        self.field_combos: dict[str, QComboBox] = {}
+        self.unknown_box = QGroupBox("Categories the sector mappings do not know")
+        self.unknown_form = QFormLayout(self.unknown_box)
+        self.unknown_combos: dict[str, QComboBox] = {}
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMaximumHeight(190)
+        self.messages = QLabel("")
+        self.messages.setWordWrap(True)
+        self.messages.setStyleSheet(f"color: {theme.WARNING};")
+        head = QFormLayout()
+        if len(self.preview.layers) > 1:
+            head.addRow("Layer", self.layer_combo)
+        head.addRow("Role", self.role_combo)
+        head.addRow("Coordinate system", self.crs_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add layer")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(head)
+        lay.addWidget(self.mapping_box)
+        lay.addWidget(self.unknown_box)
+        lay.addWidget(QLabel("First rows"))
+        lay.addWidget(self.table)
+        lay.addWidget(self.messages)
+        lay.addWidget(buttons)
+        self._show_preview()
+
+    # ---------------------------------------------------------------- building
+    def _show_preview(self) -> None:
+        pv = self.preview
+        self.role_combo.blockSignals(True)
+        self.role_combo.setCurrentIndex(max(0, self.role_combo.findData(pv.role)))
+        self.role_combo.blockSignals(False)
+        self.crs_edit.setText(pv.crs or pv.guessed_crs or "")
+        self.crs_edit.setEnabled(pv.crs is None)
+        self.crs_edit.setToolTip(
+            f"Declared by the file: {pv.crs}" if pv.crs else
+            "The file declares no coordinate system; check the guess before adding it."
+        )
+        self.table.setColumnCount(len(pv.columns))
+        self.table.setHorizontalHeaderLabels(pv.columns)
+        self.table.setRowCount(len(pv.rows))
+        for r, row in enumerate(pv.rows):
+            for c, value in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        notes = list(pv.messages)
+        if pv.row_count is not None:
+            notes.insert(0, f"{pv.row_count:,} rows.")
+        self.messages.setText(" ".join(notes))
+        self._role_changed()
+        self._show_unknown(pv.unknown_categories)
+
+    def _layer_changed(self) -> None:
+        try:
+            self.preview = preview(self.path, layer=self.layer_combo.currentData())
+        except DataImportError as exc:
+            self.messages.setText(str(exc))
+            return
+        self._show_preview()
+
+    def role(self) -> LayerRole:
+        return LayerRole(self.role_combo.currentData())
+
+    def _role_changed(self) -> None:
+        while self.mapping_form.rowCount():
+            self.mapping_form.removeRow(0)
+        self.field_combos.clear()
+        pv = self.preview
+        role = self.role()
+        guessed = pv.mapping if role == pv.role else {}
+        for fld in ROLE_FIELDS.get(role, ()):
+            combo = QComboBox()
+            combo.addItem(NOT_MAPPED, "")
+            options = pv.candidates.get(fld, []) + [c for c in pv.columns
+                                                    if c not in pv.candidates.get(fld, [])]
+            for col in options:
+                combo.addItem(col, col)
+            chosen = guessed.get(fld, "")
+            combo.setCurrentIndex(max(0, combo.findData(chosen)))
+            self.mapping_form.addRow(FIELD_LABELS.get(fld, fld), combo)
+            self.field_combos[fld] = combo
+        self.mapping_box.setVisible(bool(self.field_combos))
+
+    def _show_unknown(self, categories: list[str]) -> None:
+        while self.unknown_form.rowCount():
+            self.unknown_form.removeRow(0)
+        self.unknown_combos.clear()
+        for cat in categories[:40]:
+            combo = QComboBox()
+            combo.addItem("Non-creative", "non_creative")
+            for key in CREATIVE_SECTORS:
+                combo.addItem(SECTOR_LABELS[key], key)
+            self.unknown_form.addRow(cat, combo)
+            self.unknown_combos[cat] = combo
+        self.unknown_box.setVisible(bool(categories))
+        if len(categories) > 40:
+            self.unknown_form.addRow(QLabel(f"… and {len(categories) - 40} more, counted as "
+                                            "non-creative until mapped."))
+
+    # ------------------------------------------------------------------ result
+    def choice(self) -> ImportChoice:
+        mapping = {f: c.currentData() for f, c in self.field_combos.items() if c.currentData()}
+        # Keep geometry and unit choices the reader guessed (x/y, wkt, units, schemes).
+        for key, value in self.preview.mapping.items():
+            if key not in ROLE_FIELDS.get(self.role(), ()) and key not in mapping:
+                mapping[key] = value
+        crs = self.crs_edit.text().strip() or None
+        return ImportChoice(
+            path=self.path,
+            layer=self.layer_combo.currentData() if len(self.preview.layers) > 1
+            else self.preview.layer,
+            role=self.role(),
+            mapping=mapping,
+            source_crs=None if self.preview.crs else crs,
+            sector_overrides={cat: c.currentData() for cat, c in self.unknown_combos.items()},
+        )
