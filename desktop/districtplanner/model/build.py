@@ -4,12 +4,14 @@ layers, the project CRS from the data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import geopandas as gpd
 
 from districtplanner.analysis.incentives import default_instruments
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.io.loaded import LoadedLayer
+from districtplanner.io.readers import read_files
 from districtplanner.io.sample import SAMPLE_TITLE, load_sample_city
 from districtplanner.model.district import DISTRICT_COLOURS, District
 from districtplanner.model.document import Document
@@ -93,6 +95,18 @@ def document_from_loaded(loaded: Sequence[LoadedLayer], title: str = "",
     if doc.districts:
         doc.selection.set_active_district(doc.districts[0].id)
     return doc
+
+
+def open_files(paths: Sequence[Path]) -> tuple[Document, list[str]]:
+    """A document of ``paths`` with guessed roles and mappings, in the UTM zone of the data;
+    also the message of every file that could not be read (the others still open)."""
+    loaded, errors = read_files(list(paths))
+    names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+    doc = document_from_loaded(loaded, title=names)
+    for d in doc.districts:
+        d.instruments = default_instruments()
+    problems = [str(e) for e in errors] + [w for la in loaded for w in la.warnings]
+    return doc, problems
 
 
 def open_sample_city() -> Document:

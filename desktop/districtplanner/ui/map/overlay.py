@@ -153,6 +153,10 @@ class DistrictItem(ShapeItem):
         self.colour = colour
         self.active = False
         self.label = LabelItem(name, colour, self)
+        # Cached: a pan or another district's drag blits these instead of repainting them;
+        # an edit of this district invalidates only its own cache.
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.label.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(Z_DISTRICT)
         self.set_geometry(geometry)
         self.set_active(active)
