@@ -28,6 +28,7 @@ import shapely
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.citydata import CityData
+from districtplanner.analysis.hotspots import compute_surface
 from districtplanner.analysis.incentives import default_instruments
 from districtplanner.analysis.index import CityIndex, PlainSelector
 from districtplanner.analysis.metrics import compute, compute_selection
@@ -74,17 +75,22 @@ def vertex_moves(poly: shapely.Polygon, n_moves: int, step_m: float,
     return out
 
 
-def timed(fn, polys) -> tuple[np.ndarray, list]:
-    """Milliseconds per edit, each on a fresh (unprepared) copy of the polygon. One way runs
-    through all edits before the other starts, as in the app: interleaving them would let
-    the plain way's gigabytes of temporaries evict the index from the CPU caches."""
-    times, results = [], []
-    for p in polys:
-        q = shapely.Polygon(p)
-        t = time.perf_counter()
-        results.append(fn(q))
-        times.append(time.perf_counter() - t)
-    return np.asarray(times) * 1000, results
+def timed_blocks(fast, plain, polys, block: int = 25
+                 ) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """Milliseconds per edit for both ways, each on a fresh (unprepared) copy of the
+    polygon. The ways alternate in blocks of ``block`` edits, so a change in machine load
+    hits both alike, while within a block each way runs as in the app (interleaving every
+    edit would let the plain way's temporaries evict the index from the CPU caches)."""
+    tf, tp, rf, rp = [], [], [], []
+    for start in range(0, len(polys), block):
+        chunk = polys[start:start + block]
+        for fn, times, results in ((fast, tf, rf), (plain, tp, rp)):
+            for p in chunk:
+                q = shapely.Polygon(p)
+                t = time.perf_counter()
+                results.append(fn(q))
+                times.append(time.perf_counter() - t)
+    return np.asarray(tf) * 1000, np.asarray(tp) * 1000, rf, rp
 
 
 def _time(fn) -> float:
@@ -150,9 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     build_s = time.perf_counter() - t
     _, build_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    held = sum(v.nbytes for v in vars(index).values() if isinstance(v, np.ndarray))
+    held += sum(v.nbytes for g in (index.est, index.creative, index.rents)
+                for v in vars(g).values() if isinstance(v, np.ndarray))
     print(f"index built in {build_s:.2f} s (cell {index.grid.cell:.1f} m, "
-          f"{index.grid.nx} x {index.grid.ny} cells); peak traced memory during build "
-          f"{build_peak / 2**20:.0f} MiB")
+          f"{index.grid.nx} x {index.grid.ny} cells); arrays held {held / 2**20:.0f} MiB, "
+          f"peak traced memory during build {build_peak / 2**20:.0f} MiB")
     t = time.perf_counter()
     plain = PlainSelector(index)
     print(f"plain-way frames prepared in {time.perf_counter() - t:.2f} s")
@@ -172,10 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         polys = vertex_moves(shapely.Polygon(poly.exterior.coords) if poly.geom_type ==
                              "Polygon" else poly, args.moves, step, rng)
         compute(index, polys[0], a, instruments)  # warm caches
-        fast_ms, fast = timed(lambda p: compute(index, p, a, instruments), polys)
-        plain_ms, slow = timed(
+        fast_ms, plain_ms, fast, slow = timed_blocks(
+            lambda p: compute(index, p, a, instruments),
             lambda p: compute_selection(index, plain.select(p, a.institution_buffer_m), a,
-                                        instruments), polys)
+                                        instruments),
+            polys)
         sel_ms = np.asarray([_time(lambda p=p: index.select(shapely.Polygon(p),
                                                             a.institution_buffer_m))
                              for p in polys]) * 1000
@@ -197,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {np.percentile(plain_ms, 95) / np.percentile(fast_ms, 95):.1f}x")
         print(f"  fast == plain on all {len(polys)} moves: "
               f"{'yes' if not diffs else 'NO: ' + '; '.join(diffs[:5])}")
+    hs = [_time(lambda: compute_surface(index, a)) for _ in range(3)]
+    surface = compute_surface(index, a)
+    print(f"\nhot-spot surface (slow path, {surface.shape[1]} x {surface.shape[0]} cells of "
+          f"{surface.cell:g} m): median {np.median(hs) * 1000:.0f} ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of the whole run: {rss:.0f} MiB")
     return 0 if ok else 1

@@ -96,5 +96,7 @@ def test_geotiff_round_trip(tmp_path):
         assert src.transform.a == 500 and src.transform.e == -500
         x, _y = src.xy(0, 0)
     assert x == pytest.approx(s.transform[2] + 250)
+    text = s.explanations(a)["hotspots.gi_star"]
+    assert "hotspot_cell_m = 500 m" in text and "Getis" in text
     summary = s.summary()
     assert sum(summary["cells_by_class"].values()) == s.counts.size

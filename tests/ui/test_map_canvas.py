@@ -478,3 +478,24 @@ def test_a_one_point_layer_draws_its_whole_dot(canvas, doc):
             blue += c.blue() > 200 and c.red() < 80 and c.green() < 80
     # A 9 px round dot covers about 64 pixels (pi * 4.5^2).
     assert 45 <= blue <= 90
+
+
+def test_a_previewed_district_is_drawn_where_it_now_is(canvas, doc):
+    """The district overlays are cached; a new shape must replace the cached picture."""
+    for la in doc.layers:
+        doc.set_layer_visible(la.id, False)
+    d = doc.districts[0]
+    settle(canvas)
+
+    def edge_is_drawn(x: float, y: float) -> bool:
+        img = settle(canvas)
+        p = canvas.screen_point(x, y)
+        colours = [QtGui.QColor(img.pixel(p.x() + dx, p.y())) for dx in range(-2, 3)]
+        return any(c.red() > 150 and c.blue() < 80 for c in colours)  # #D55E00 outline
+
+    assert edge_is_drawn(X0 + 300, Y0 + 500)
+    canvas.preview_district(d.id, shapely.box(X0 + 1300, Y0 + 300, X0 + 1900, Y0 + 700))
+    assert edge_is_drawn(X0 + 1300, Y0 + 500)
+    assert not edge_is_drawn(X0 + 300, Y0 + 500)
+    canvas.preview_district(d.id, None)
+    assert edge_is_drawn(X0 + 300, Y0 + 500)

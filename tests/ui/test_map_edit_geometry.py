@@ -48,3 +48,10 @@ def test_move_insert_delete_touch_only_their_ring():
 def test_translate_moves_every_vertex():
     moved = eg.translate(TWO_PARTS, 100.0, -5.0)
     np.testing.assert_allclose(eg.vertices(moved), eg.vertices(TWO_PARTS) + np.array([100.0, -5.0]))
+
+
+def test_buffer_grows_and_shrinks_keeping_corners_square():
+    grown = eg.buffer(shapely.box(0, 0, 100, 50), 10.0)
+    assert grown.equals(shapely.box(-10, -10, 110, 60))
+    assert eg.buffer(shapely.box(0, 0, 100, 50), -10.0).equals(shapely.box(10, 10, 90, 40))
+    assert eg.buffer(shapely.box(0, 0, 100, 50), -30.0) is None

@@ -21,7 +21,7 @@ RISK_CLASS_BOUNDS: tuple[float, ...] = (0.25, 0.5, 0.75)
 
 def risk_class(index: float) -> str:
     """The class of a displacement-risk index value in 0..1."""
-    return RISK_CLASSES[int(np.searchsorted(RISK_CLASS_BOUNDS, index, side="right"))]
+    return RISK_CLASSES[sum(index >= b for b in RISK_CLASS_BOUNDS)]
 
 
 def rent_quantiles(values: np.ndarray, weights: np.ndarray | None = None
@@ -250,11 +250,15 @@ def affordability(
         rh = h * rs
         m_inc = base.median_income[i]
         rent_i = base.rent[i]
-        b_now = np.nan_to_num(burden_share(rent_i, m_inc, a))
-        b_severe = np.nan_to_num(burden_share(rent_i, m_inc, a,
-                                              a.severe_rent_burden_threshold))
-        b_base = np.nan_to_num(burden_share(rent_i * market, m_inc * income, a))
-        b_plan = np.nan_to_num(burden_share(rent_i * market * (1 + uplift), m_inc * income, a))
+        # Burden today, severe burden today, in H years without and with the plan.
+        annual = np.outer((1.0, 1.0, market, market * (1 + uplift)), rent_i) * (
+            a.dwelling_floor_area * 12)
+        limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
+                                    a.rent_burden_threshold, a.rent_burden_threshold])[:, None]
+        incomes = np.outer((1.0, 1.0, income, income), m_inc)
+        shares = share_below(limits, incomes, a.income_sigma)
+        shares[~np.isfinite(shares)] = 0.0
+        b_now, b_severe, b_base, b_plan = shares
         low = share_below(a.low_income_fraction * base.area_median_income, m_inc,
                           a.income_sigma)
         vuln = _nanmean_rows(low, base.renter_share[i])

@@ -17,6 +17,7 @@ from scipy import ndimage
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.citydata import CityData
+from districtplanner.analysis.explain import explanation
 from districtplanner.analysis.index import CityIndex
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.sectors import NON_CREATIVE_CODE
@@ -76,6 +77,21 @@ class HotspotSurface:
             "peak_density_per_km2": float(self.kde.max()) if self.kde.size else 0.0,
             "cells_by_class": {GI_CLASS_LABELS[int(c)]: int(k)
                                for c, k in zip(classes, n, strict=True)},
+        }
+
+    def explanations(self, assumptions: Assumptions) -> dict[str, str]:
+        """Explain texts of the density and Gi* figures (docs/methods.md, 'Hot spots')."""
+        hot = int((self.gi_class > 0).sum())
+        cold = int((self.gi_class < 0).sum())
+        grid = {"grid": f"{self.shape[1]} x {self.shape[0]} cells", "basis": self.basis}
+        return {
+            "hotspots.kde": explanation(
+                "hotspots.kde", grid, assumptions,
+                f"peak {float(self.kde.max()) if self.kde.size else 0.0:,.0f} "
+                f"{self.basis}/km²"),
+            "hotspots.gi_star": explanation(
+                "hotspots.gi_star", grid, assumptions,
+                f"{hot} hot and {cold} cold cells at 90% confidence or more"),
         }
 
     def write_geotiff(self, path: str | Path, layers: tuple[str, ...] = ("kde", "gi_z",

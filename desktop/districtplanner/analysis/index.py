@@ -89,12 +89,14 @@ def polygon_edges(geom: BaseGeometry) -> np.ndarray:
     return np.column_stack([coords[:-1][same], coords[1:][same]])
 
 
-def cover(grid: Grid, geom: BaseGeometry) -> Cover:
-    """Boundary cells and wholly-inside runs of ``geom`` on ``grid`` (see module doc)."""
+def cover(grid: Grid, geom: BaseGeometry, edges: np.ndarray | None = None) -> Cover:
+    """Boundary cells and wholly-inside runs of ``geom`` on ``grid`` (see module doc);
+    ``edges``: ``polygon_edges(geom)`` when the caller has it already."""
     if geom is None or geom.is_empty or geom.area <= 0:
         return Cover.empty()
     c, nx, ny = grid.cell, grid.nx, grid.ny
-    edges = polygon_edges(geom)
+    if edges is None:
+        edges = polygon_edges(geom)
     u1 = (edges[:, 0] - grid.x0) / c
     v1 = (edges[:, 1] - grid.y0) / c
     u2 = (edges[:, 2] - grid.x0) / c
@@ -228,12 +230,13 @@ class PointGrid:
 class PolygonOverlay:
     """Polygons in an STRtree; area share of each polygon inside a district.
 
-    The district is first clipped to each candidate's bounding box; the area of the small
-    piece's intersection with the polygon is cached by the piece's exact coordinates, so
-    while one vertex is dragged only the few polygons near it are intersected again.
+    For a polygon the district only partly covers, the district is clipped to the
+    polygon's bounding box and the small piece intersected with it; the area is cached (see
+    ``_intersection_areas``), so while one vertex is dragged only the few polygons near it
+    are intersected again.
     """
 
-    _CACHE_LIMIT = 50_000
+    _CACHE_LIMIT = 20_000
 
     def __init__(self, geoms: np.ndarray):
         self.geoms = np.asarray(geoms)
@@ -242,38 +245,53 @@ class PolygonOverlay:
         self.tree = shapely.STRtree(self.geoms)
         self._cache: dict[tuple[int, bytes], float] = {}
 
-    def fractions(self, geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
-        """(polygon index, share of its area inside ``geom``) for polygons it overlaps."""
+    def fractions(self, geom: BaseGeometry, edges: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(polygon index, share of its area inside ``geom``) for polygons it overlaps.
+        ``edges``: ``polygon_edges(geom)`` when the caller has it already."""
         if geom is None or geom.is_empty or geom.area <= 0 or len(self.geoms) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         cand = np.sort(self.tree.query(geom, predicate="intersects"))
         frac = np.ones(cand.size)
         part = np.flatnonzero(~shapely.contains(geom, self.geoms[cand]))
         if part.size:
-            inter = self._intersection_areas(geom, cand[part])
+            if edges is None:
+                edges = polygon_edges(geom)
+            inter = self._intersection_areas(geom, cand[part], edges)
             area = self.areas[cand[part]]
             with np.errstate(divide="ignore", invalid="ignore"):
                 frac[part] = np.where(area > 0, inter / area, 0.0)
         keep = frac > 0
         return cand[keep].astype(np.int64), np.minimum(frac[keep], 1.0)
 
-    def _intersection_areas(self, geom: BaseGeometry, idx: np.ndarray) -> np.ndarray:
+    def _intersection_areas(self, geom: BaseGeometry, idx: np.ndarray, edges: np.ndarray
+                            ) -> np.ndarray:
+        """Area of ``geom`` ∩ polygon for each index. The part of ``geom`` inside a
+        polygon's bounding box R is fixed by the district edges that reach R (their exact
+        coordinates) and by whether one corner of R is inside, so that is the cache key;
+        only polygons near a moved vertex are intersected again."""
+        b = self.bounds[idx]
+        ex0 = np.minimum(edges[:, 0], edges[:, 2])[:, None]
+        ex1 = np.maximum(edges[:, 0], edges[:, 2])[:, None]
+        ey0 = np.minimum(edges[:, 1], edges[:, 3])[:, None]
+        ey1 = np.maximum(edges[:, 1], edges[:, 3])[:, None]
+        reach = (ex0 <= b[:, 2]) & (ex1 >= b[:, 0]) & (ey0 <= b[:, 3]) & (ey1 >= b[:, 1])
+        corner = shapely.contains_xy(geom, b[:, 0], b[:, 1])
         out = np.empty(idx.size)
-        miss_j, miss_key, miss_piece = [], [], []
+        miss_j, miss_key = [], []
         cache = self._cache
         for j, k in enumerate(idx.tolist()):
-            piece = shapely.clip_by_rect(geom, *self.bounds[k])
-            key = (k, shapely.to_wkb(piece))
+            key = (k, bool(corner[j]), edges[reach[:, j]].tobytes())
             value = cache.get(key)
             if value is None:
                 miss_j.append(j)
                 miss_key.append(key)
-                miss_piece.append(piece)
             else:
                 out[j] = value
         if miss_j:
-            polys = self.geoms[[k for k, _ in miss_key]]
-            areas = shapely.area(shapely.intersection(polys, np.asarray(miss_piece)))
+            ks = idx[miss_j]
+            pieces = np.array([shapely.clip_by_rect(geom, *self.bounds[k]) for k in ks])
+            areas = shapely.area(shapely.intersection(self.geoms[ks], pieces))
             if len(cache) > self._CACHE_LIMIT:
                 cache.clear()
             for j, key, a in zip(miss_j, miss_key, areas.tolist(), strict=True):
@@ -505,7 +523,8 @@ class CityIndex:
         if geom.is_empty or geom.area <= 0:
             return self._empty_selection()
         shapely.prepare(geom)
-        cov = cover(self.grid, geom)
+        edges = polygon_edges(geom)
+        cov = cover(self.grid, geom, edges)
 
         ka, kb = self.est.run_cells(cov)
         sums = (self.est_cum[kb] - self.est_cum[ka]).sum(axis=0)
@@ -525,11 +544,12 @@ class CityIndex:
         rent_values = self.rent_sorted_values[rpos]
         rent_weights = None
         if self.rent_overlay is not None:
-            idx, frac = self.rent_overlay.fractions(geom)
+            idx, frac = self.rent_overlay.fractions(geom, edges)
             rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
             rent_weights = frac * self.rent_overlay.areas[idx]
         inside, near = self._institutions(geom, institution_buffer_m)
-        nidx, nfrac = (self.nbhd_overlay.fractions(geom) if self.nbhd_overlay is not None
+        nidx, nfrac = (self.nbhd_overlay.fractions(geom, edges)
+                       if self.nbhd_overlay is not None
                        else (np.empty(0, np.int64), np.empty(0)))
         return Selection(
             area_m2=float(geom.area), count_by_sector=count, jobs_by_sector=jobs,

@@ -48,9 +48,18 @@ class Metrics:
     affordability: AffordabilityMetrics
     incentives: IncentiveResult | None
     assumptions: Assumptions
-    explanations: dict[str, str] = field(default_factory=dict)
     hotspots: Any = None  # a HotspotSurface once the slow path has run
     is_baseline: bool = False
+    _explanations: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def explanations(self) -> dict[str, str]:
+        """Figure key -> explain text; built on first use (a panel asks for one at a time,
+        so a vertex drag does not pay for formatting a dozen texts per frame)."""
+        if self._explanations is None:
+            self._explanations = _explanations(self.concentration, self.affordability,
+                                               self.area_km2, self.assumptions)
+        return self._explanations
 
     @property
     def projection(self) -> Any:
@@ -137,10 +146,8 @@ def compute_selection(
     aff = affordability(index, sel, a, conc.transit_near_share)
     area_km2 = sel.area_m2 / 1e6
     inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2), instruments, a)
-    m = Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
-                incentives=inc, assumptions=a, is_baseline=sel.whole_city)
-    m.explanations = _explanations(conc, aff, area_km2, a)
-    return m
+    return Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
+                   incentives=inc, assumptions=a, is_baseline=sel.whole_city)
 
 
 def _explanations(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: float,

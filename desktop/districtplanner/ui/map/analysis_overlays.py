@@ -11,7 +11,7 @@ import pyqtgraph as pg
 import shapely
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from districtplanner.analysis.hotspots import HotspotSurface, compute_surface
 from districtplanner.analysis.roles import LayerRole
@@ -69,6 +69,8 @@ class AnalysisOverlays(QObject):
         self._pending: Future | None = None
         self.hotspot_item = pg.ImageItem()
         self.hotspot_item.setZValue(Z_ANALYSIS)
+        # Cached like the base layers, so dragging a district over them repaints nothing here.
+        self.hotspot_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.hotspot_item.hide()
         canvas.vb.addItem(self.hotspot_item, ignoreBounds=True)
         self.risk_items: dict[str, QGraphicsPathItem] = {}
@@ -82,6 +84,7 @@ class AnalysisOverlays(QObject):
             pen.setWidthF(0.8)
             item.setPen(pen)
             item.setZValue(Z_ANALYSIS - 1)
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             item.setToolTip(f"Displacement risk: {cls}")
             item.hide()
             canvas.vb.addItem(item, ignoreBounds=True)

@@ -434,7 +434,7 @@ class MapCanvas(pg.GraphicsView):
                 continue
             x, y = base.xy[0][rows], base.xy[1][rows]
             item = PointLayerItem(x, y, codes[rows], SECTOR_CLASS_COLOURS,
-                                  size=layer.style.size + 2, colour=HIGHLIGHT_COLOUR,
+                                  size=layer.style.size + 1, colour=HIGHLIGHT_COLOUR,
                                   threshold=self.density_threshold)
             item.highlight_rows = rows
             self._add_highlight(item, z)
@@ -465,7 +465,7 @@ class MapCanvas(pg.GraphicsView):
                     continue
                 x, y = base.xy[0][rows], base.xy[1][rows]
                 item = PointLayerItem(x, y, None, None, colour=HIGHLIGHT_COLOUR,
-                                      size=layer.style.size + 2,
+                                      size=layer.style.size + 1,
                                       threshold=self.density_threshold)
                 item.highlight_rows = rows
                 self._add_highlight(item, z)

@@ -120,3 +120,12 @@ def delete_vertex(geom: BaseGeometry, ring: int, index: int) -> BaseGeometry | N
 def translate(geom: BaseGeometry, dx: float, dy: float) -> BaseGeometry:
     """The shape moved by (dx, dy) metres."""
     return shapely.transform(geom, lambda xy: xy + np.array([dx, dy]))
+
+
+def buffer(geom: BaseGeometry, metres: float) -> BaseGeometry | None:
+    """The shape grown (positive) or shrunk (negative) by ``metres``, with mitred corners
+    so a drawn rectangle stays a rectangle; None when shrinking leaves no area."""
+    out = shapely.buffer(geom, metres, join_style="mitre", mitre_limit=5.0)
+    if out.is_empty or out.area <= 0:
+        return None
+    return out
