@@ -4,11 +4,11 @@ input, check geometry, the panels against the engine, undo/redo, and every linki
 import numpy as np
 import pytest
 import shapely
+from mouse import click, hover, move_held, press, release
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from districtplanner.analysis.metrics import compute
-from mouse import click, drag, hover, move_held, press, release
 
 
 def _number(text: str) -> float:

@@ -11,7 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from PySide6 import QtCore, QtGui, QtWidgets
+from mouse import LEFT, click, drag, hover, send
+from PySide6 import QtCore, QtWidgets
 from test_map_canvas import CRS, X0, Y0, small_document
 
 from districtplanner.analysis.roles import LayerRole
@@ -19,7 +20,7 @@ from districtplanner.model.layer import Layer, LayerStyle
 from districtplanner.ui.map import edit_geometry as eg
 
 Qt = QtCore.Qt
-LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
+RIGHT = Qt.MouseButton.RightButton
 
 
 @pytest.fixture
@@ -54,35 +55,6 @@ class Recorder:
         self.edited: list = []
         canvas.district_drawn.connect(self.drawn.append)
         canvas.district_edited.connect(lambda i, g, f: self.edited.append((i, g, f)))
-
-
-def send(canvas, kind: QtCore.QEvent.Type, x: float, y: float, button=LEFT, buttons=None):
-    """One mouse event at map (x, y) metres, with the button state a real mouse has."""
-    pos = QtCore.QPointF(canvas.screen_point(x, y))
-    if buttons is None:
-        buttons = Qt.MouseButton.NoButton if kind == QtCore.QEvent.Type.MouseButtonRelease \
-            else button
-    ev = QtGui.QMouseEvent(kind, pos, canvas.viewport().mapToGlobal(pos), button, buttons,
-                           Qt.KeyboardModifier.NoModifier)
-    QtWidgets.QApplication.sendEvent(canvas.viewport(), ev)
-
-
-def click(canvas, x, y, button=LEFT):
-    send(canvas, QtCore.QEvent.Type.MouseButtonPress, x, y, button)
-    send(canvas, QtCore.QEvent.Type.MouseButtonRelease, x, y, button)
-
-
-def hover(canvas, x, y):
-    send(canvas, QtCore.QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton,
-         Qt.MouseButton.NoButton)
-
-
-def drag(canvas, path, button=LEFT):
-    """Press at path[0], move through the rest holding the button, release at the end."""
-    send(canvas, QtCore.QEvent.Type.MouseButtonPress, *path[0], button)
-    for x, y in path[1:]:
-        send(canvas, QtCore.QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton, button)
-    send(canvas, QtCore.QEvent.Type.MouseButtonRelease, *path[-1], button)
 
 
 def key(qtbot, canvas, k):

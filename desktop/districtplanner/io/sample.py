@@ -12,8 +12,9 @@ import rasterio
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.io.loaded import LoadedLayer
+from districtplanner.sample_city import CITY_NAME, SampleCity
 
-SAMPLE_TITLE = "Port Verity (synthetic sample city)"
+SAMPLE_TITLE = CITY_NAME
 
 # Layer name in sample_city.gpkg -> (role, mapping of logical field to column).
 SAMPLE_LAYERS: dict[str, tuple[LayerRole, dict[str, str]]] = {
@@ -50,6 +51,33 @@ def read_raster(path: Path, name: str = "", unit: str = "") -> Raster:
     return Raster(values, (t.a, t.b, t.c, t.d, t.e, t.f), crs, name=name or path.stem, unit=unit)
 
 
+def _loaded(layer_name: str, gdf: gpd.GeoDataFrame, source: str) -> LoadedLayer:
+    role, mapping = SAMPLE_LAYERS[layer_name]
+    return LoadedLayer(
+        name=layer_name.replace("_", " ").capitalize(),
+        data=gdf,
+        role=role,
+        mapping=dict(mapping),
+        source=source,
+        style=dict(SAMPLE_STYLES.get(layer_name, {})),
+    )
+
+
+def _rent_layer(raster: Raster, source: str) -> LoadedLayer:
+    return LoadedLayer(name="Rent (EUR/m² per month)", data=raster, role=LayerRole.RENTS,
+                       mapping={"rent": "value"}, source=source)
+
+
+def loaded_from_city(city: SampleCity) -> list[LoadedLayer]:
+    """A generated city held in memory (benchmarks), laid out as load_sample_city would."""
+    loaded = [_rent_layer(city.rent, "generated")]
+    for layer_name in SAMPLE_LAYERS:
+        gdf = getattr(city, layer_name, None)
+        if gdf is not None:
+            loaded.append(_loaded(layer_name, gdf, f"generated|{layer_name}"))
+    return loaded
+
+
 def load_sample_city(folder: Path) -> list[LoadedLayer]:
     """Every layer of ``folder/sample_city.gpkg`` plus ``folder/rent.tif``, in draw order
     (bottom first). Raises FileNotFoundError naming the missing file."""
@@ -62,27 +90,9 @@ def load_sample_city(folder: Path) -> list[LoadedLayer]:
                 f"'district-planner make-sample-city --out {folder}' to make it again."
             )
     present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
-    loaded = [
-        LoadedLayer(
-            name="Rent (EUR/m² per month)",
-            data=read_raster(tif, "rent", "EUR/m²/month"),
-            role=LayerRole.RENTS,
-            mapping={"rent": "value"},
-            source=str(tif),
-        )
-    ]
-    for layer_name, (role, mapping) in SAMPLE_LAYERS.items():
-        if layer_name not in present:
-            continue
-        gdf = gpd.read_file(gpkg, layer=layer_name)
-        loaded.append(
-            LoadedLayer(
-                name=layer_name.replace("_", " ").capitalize(),
-                data=gdf,
-                role=role,
-                mapping=dict(mapping),
-                source=f"{gpkg}|{layer_name}",
-                style=dict(SAMPLE_STYLES.get(layer_name, {})),
-            )
-        )
+    loaded = [_rent_layer(read_raster(tif, "rent", "EUR/m²/month"), str(tif))]
+    for layer_name in SAMPLE_LAYERS:
+        if layer_name in present:
+            gdf = gpd.read_file(gpkg, layer=layer_name)
+            loaded.append(_loaded(layer_name, gdf, f"{gpkg}|{layer_name}"))
     return loaded

@@ -60,15 +60,28 @@ class SectorBarChart(ChartWidget):
         super().__init__(left, "creative sector", height=190, parent=parent)
         self.keys: list[str] = []
         self.highlighted: set[str] = set()
-        self._items: list[pg.GraphicsObject] = []
+        plot = self.getPlotItem()
+        # Items are made once and updated in place: a drag redraws this chart every frame.
+        self.district_bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.36)
+        self.city_bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.36,
+                                         brush=pg.mkBrush("#C9C5BD"), pen=pg.mkPen(None))
+        plot.addItem(self.district_bars)
+        plot.addItem(self.city_bars)
+        self.labels: list[pg.TextItem] = []
+        self._ticks: list[str] = []
         self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _label(self, i: int) -> pg.TextItem:
+        while len(self.labels) <= i:
+            label = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 1.0))
+            label.setFont(QFont(self.font().family(), 7))
+            self.getPlotItem().addItem(label)
+            self.labels.append(label)
+        return self.labels[i]
 
     def set_data(self, keys: Sequence[str], labels: Sequence[str], district: np.ndarray,
                  city: np.ndarray, colours: Sequence[str], annotations: Sequence[str] = ()) -> None:
         plot = self.getPlotItem()
-        for it in self._items:
-            plot.removeItem(it)
-        self._items = []
         self.keys = list(keys)
         x = np.arange(len(keys), dtype=float)
         brushes = [
@@ -78,22 +91,21 @@ class SectorBarChart(ChartWidget):
         ]
         pens = [pg.mkPen(theme.TEXT, width=2) if k in self.highlighted else pg.mkPen(None)
                 for k in keys]
-        d = pg.BarGraphItem(x=x - 0.18, height=district, width=0.36, brushes=brushes, pens=pens)
-        c = pg.BarGraphItem(x=x + 0.18, height=city, width=0.36, brush=pg.mkBrush("#C9C5BD"),
-                            pen=pg.mkPen(None))
-        for item in (d, c):
-            plot.addItem(item)
-            self._items.append(item)
+        self.district_bars.setOpts(x=x - 0.18, height=district, brushes=brushes, pens=pens)
+        self.city_bars.setOpts(x=x + 0.18, height=city)
         top = float(max(np.nanmax(district, initial=0), np.nanmax(city, initial=0)))
-        for xi, text in zip(x, annotations, strict=False):
-            label = pg.TextItem(text, color=theme.MUTED, anchor=(0.5, 1.0))
-            label.setFont(QFont(self.font().family(), 7))
-            h = max(float(district[int(xi)]), float(city[int(xi)]))
-            label.setPos(xi, h + 0.02 * max(top, 1e-9))
-            plot.addItem(label)
-            self._items.append(label)
-        plot.getAxis("bottom").setTicks([[(i, lab) for i, lab in enumerate(labels)]])
-        plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
+        for i, label in enumerate(self.labels):
+            label.setVisible(i < len(annotations) and i < len(keys))
+        for i, text in enumerate(annotations[: len(keys)]):
+            label = self._label(i)
+            label.setText(text)
+            h = max(float(district[i]), float(city[i]))
+            label.setPos(float(x[i]), h + 0.02 * max(top, 1e-9))
+            label.setVisible(True)
+        if list(labels) != self._ticks:
+            self._ticks = list(labels)
+            plot.getAxis("bottom").setTicks([[(i, lab) for i, lab in enumerate(labels)]])
+            plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
         plot.setYRange(0, top * 1.18 if top > 0 else 1, padding=0)
 
     def _clicked(self, event) -> None:

@@ -69,6 +69,7 @@ class FigureTile(QFrame):
         lay.addWidget(self.value_label)
         lay.addWidget(self.detail_label)
         self.explanation = ""
+        self._colour: str | None = None
 
     def set_value(self, text: str, detail: str = "", explanation: str = "",
                   colour: str | None = None) -> None:
@@ -77,9 +78,11 @@ class FigureTile(QFrame):
         self.detail_label.setVisible(bool(detail))
         self.explanation = explanation
         self.setToolTip(explanation)
-        self.value_label.setStyleSheet(
-            f"color: {colour or theme.TEXT}; font-size: 13pt; font-weight: 600;"
-        )
+        if colour != self._colour:  # stylesheets are slow to re-apply
+            self._colour = colour
+            self.value_label.setStyleSheet(
+                f"color: {colour or theme.TEXT}; font-size: 13pt; font-weight: 600;"
+            )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.explanation:
