@@ -210,3 +210,13 @@ def test_missing_sector_column_names_the_layer():
     est = points_frame([(0, 0)], kind=["x"])
     with pytest.raises(CityDataError, match="Establishments: no column 'sector'"):
         CityData.from_frames(est)
+
+
+def test_collections_count_only_their_polygons(city: CityData):
+    index = CityIndex.build(city)
+    poly = box(500, 500, 1500, 1500)
+    collection = shapely.GeometryCollection([poly, shapely.LineString([(0, 0), (2000, 2000)]),
+                                             shapely.Point(10, 10)])
+    np.testing.assert_array_equal(index.select(collection).count_by_sector,
+                                  index.select(poly).count_by_sector)
+    assert index.select(shapely.LineString([(0, 0), (5, 5)])).count_by_sector.sum() == 0

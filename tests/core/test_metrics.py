@@ -146,3 +146,17 @@ def test_hotspot_summary_goes_into_the_json(sample):
     assert d["hotspots"]["cell_m"] == 250 and d["hotspots"]["cells"] > 0
     json.dumps(d, allow_nan=False)
     assert np.isfinite(m.hotspots.kde).all()
+
+
+def test_a_city_without_establishments_or_rents_still_computes():
+    import geopandas as gpd
+
+    nb = gpd.GeoDataFrame({"name": ["a"], "households": [10], "median_income": [30000.0]},
+                          geometry=[box(0, 0, 100, 100)], crs="EPSG:32632")
+    for city in (CityData.from_frames(neighbourhoods=nb), CityData()):
+        index = CityIndex.build(city)
+        d = compute(index, box(10, 10, 50, 50), Assumptions()).to_dict()
+        json.dumps(d, allow_nan=False)
+        assert d["concentration"]["establishments"] == 0
+        assert d["affordability"]["rent_median"] is None
+        assert compute(index, None, Assumptions()).concentration.location_quotient == 0

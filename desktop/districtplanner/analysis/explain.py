@@ -204,9 +204,30 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
+FAMILY_INTROS: dict[str, str] = {
+    "Concentration": (
+        "Figures of what a district holds, against the whole city. Every count is exact: "
+        "the city index sorts points by the cells of a square grid with prefix sums per "
+        "cell, sums whole cells inside the district with two look-ups per run of cells, and "
+        "tests exactly (GEOS `contains`) only the points in cells the boundary crosses; a "
+        "test checks the result against a geopandas spatial join on random districts. "
+        "Jobs are used when the establishments layer has them, else establishment counts."),
+    "Affordability risk": (
+        "Figures of whom a district puts at risk. Rents are monthly per m² in the project "
+        "currency. Household figures come from the neighbourhoods the district touches, "
+        "each weighted by the share of its area inside the district (households assumed "
+        "spread evenly over a neighbourhood). These are screening estimates for comparing "
+        "district options, not forecasts for individual households."),
+    "Hot spots": (
+        "City-wide surfaces, computed apart from the district figures (they take tens of "
+        "milliseconds to a second) and written as GeoTIFF bands (`kde`, `gi_z`, "
+        "`gi_class`) by `HotspotSurface.write_geotiff`."),
+}
+
+
 def render_family(family: str) -> str:
     """The markdown body of one docs/methods.md section (without its heading)."""
-    blocks = []
+    blocks = [FAMILY_INTROS[family]] if family in FAMILY_INTROS else []
     for m in METHODS.values():
         if m.family != family:
             continue
@@ -251,7 +272,7 @@ def update_methods_file(path: str | Path) -> None:
             continue
         nxt = next((h.start() for h in heads if h.start() > match.start()), len(text))
         tail = text[nxt:]
-        text = text[:match.end()] + "\n\n" + body + ("\n" + tail if tail else "")
+        text = text[:match.end()].rstrip("\n") + "\n\n" + body + ("\n" + tail if tail else "")
     path.write_text(text, encoding="utf-8")
 
 

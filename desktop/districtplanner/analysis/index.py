@@ -78,6 +78,20 @@ def _expand_ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.repeat(lo - (ends - n), n) + np.arange(ends[-1], dtype=np.int64)
 
 
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygons of ``geom``: itself when it is a (multi)polygon, else the union of the
+    polygonal parts of a collection (what ``make_valid`` may return), else empty.
+
+    Districts must be valid; the document and the readers repair them with make_valid."""
+    if geom.geom_type in _POLYGONAL:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
 def polygon_edges(geom: BaseGeometry) -> np.ndarray:
     """Every ring segment of a (multi)polygon as rows (x1, y1, x2, y2)."""
     parts = shapely.get_parts(geom)
@@ -192,14 +206,18 @@ class PointGrid:
         """``values`` (one per input point) in the grid's order."""
         return np.ascontiguousarray(np.asarray(values)[self.order])
 
-    def cell_prefix_sums(self, columns: np.ndarray) -> np.ndarray:
-        """(m+1, K) prefix sums over non-empty cells of per-point ``columns`` (n, K),
-        given in input order."""
-        sorted_cols = np.asarray(columns, dtype=np.float64)[self.order]
-        per_cell = np.add.reduceat(sorted_cols, self.starts[:-1], axis=0) if len(self) else (
-            np.zeros((0, sorted_cols.shape[1])))
-        out = np.zeros((len(self.cell_ids) + 1, sorted_cols.shape[1]))
-        np.cumsum(per_cell, axis=0, out=out[1:])
+    def category_prefix_sums(self, codes: np.ndarray, n_codes: int,
+                             weights: np.ndarray | None = None) -> np.ndarray:
+        """(m+1, n_codes) prefix sums over non-empty cells of the count (or the sum of
+        ``weights``) of points per category code; ``codes`` and ``weights`` in input
+        order."""
+        m = len(self.cell_ids)
+        cell_of_point = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.starts))
+        key = cell_of_point * n_codes + np.asarray(codes, dtype=np.int64)[self.order]
+        w = None if weights is None else np.asarray(weights, dtype=np.float64)[self.order]
+        per_cell = np.bincount(key, weights=w, minlength=m * n_codes).astype(np.float64)
+        out = np.zeros((m + 1, n_codes))
+        np.cumsum(per_cell.reshape(m, n_codes), axis=0, out=out[1:])
         return out
 
     def run_cells(self, cov: Cover) -> tuple[np.ndarray, np.ndarray]:
@@ -448,12 +466,10 @@ class CityIndex:
 
         # Establishments: count and jobs per sector code, as cell prefix sums.
         self.est = PointGrid(self.grid, city.est_xy)
-        onehot = np.zeros((city.n_establishments, 2 * N_SECTOR_CODES))
-        rows = np.arange(city.n_establishments)
-        onehot[rows, city.est_sector.astype(np.int64)] = 1.0
-        onehot[rows, N_SECTOR_CODES + city.est_sector.astype(np.int64)] = city.est_jobs
-        self.est_cum = self.est.cell_prefix_sums(onehot)
-        del onehot
+        self.est_cum = np.hstack([
+            self.est.category_prefix_sums(city.est_sector, N_SECTOR_CODES),
+            self.est.category_prefix_sums(city.est_sector, N_SECTOR_CODES, city.est_jobs),
+        ])
         self.est_sector_sorted = self.est.sort(city.est_sector).astype(np.int64)
         self.est_jobs_sorted = self.est.sort(city.est_jobs)
 
@@ -519,7 +535,7 @@ class CityIndex:
         """The sums of everything inside ``district`` (None: the whole city)."""
         if district is None:
             return self.whole_city(institution_buffer_m)
-        geom = district
+        geom = polygonal(district)
         if geom.is_empty or geom.area <= 0:
             return self._empty_selection()
         shapely.prepare(geom)
@@ -646,6 +662,7 @@ class PlainSelector:
         """The same Selection as :meth:`CityIndex.select`, by spatial joins."""
         if district is None:
             return self.index.whole_city(institution_buffer_m)
+        district = polygonal(district)
         if district.is_empty or district.area <= 0:
             return self.index._empty_selection()
         crs = self.index.city.crs

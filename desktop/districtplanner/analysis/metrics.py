@@ -124,9 +124,9 @@ def compute(
 ) -> Metrics:
     """Every fast figure of ``district`` (None: the whole-city baseline).
 
-    ``district`` is a (multi)polygon in the index's CRS (metres); an empty or zero-area
-    one gives zeros and empty distributions. Exact: point counts equal a point-in-polygon
-    test of every point.
+    ``district`` is a valid (multi)polygon in the index's CRS (metres), or a collection
+    whose polygonal parts count; an empty or zero-area one gives zeros and empty
+    distributions. Exact: point counts equal a point-in-polygon test of every point.
     """
     sel = index.select(district, assumptions.institution_buffer_m)
     return compute_selection(index, sel, assumptions, instruments,

@@ -70,13 +70,18 @@ NUMERIC_FIELDS = frozenset(
 # Extra fields a role may carry beside ROLE_FIELDS (they help convert units).
 EXTRA_FIELDS: dict[LayerRole, tuple[str, ...]] = {LayerRole.RENTS: ("floor_area", "name")}
 
+# Longitude/latitude names (a subset of the coordinate names: these imply degrees).
+LONLAT_LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "laengengrad",
+                    "geogr laenge", "stop lon", "lon wgs84")
+LONLAT_LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "geogr breite", "stop lat",
+                    "lat wgs84")
 LON_NAMES = (
-    "lon", "lng", "long", "longitude", "x", "easting", "east", "laenge", "geogr laenge",
-    "stop lon", "x coord", "xcoord", "coord x", "point x", "rechtswert", "lon wgs84",
+    *LONLAT_LON_NAMES, "x", "easting", "east",
+    "x coord", "xcoord", "coord x", "point x", "rechtswert",
 )
 LAT_NAMES = (
-    "lat", "latitude", "y", "northing", "north", "breite", "geogr breite", "stop lat",
-    "y coord", "ycoord", "coord y", "point y", "hochwert", "lat wgs84",
+    *LONLAT_LAT_NAMES, "y", "northing", "north",
+    "y coord", "ycoord", "coord y", "point y", "hochwert",
 )
 WKT_NAMES = ("wkt", "geometry", "geom", "the geom", "shape", "geometrie", "wkt geom")
 FIELD_NAMES.update(x=LON_NAMES, y=LAT_NAMES, wkt=WKT_NAMES)

@@ -750,9 +750,7 @@ def coords_named_lonlat(coords: tuple[str, str] | None) -> bool:
         return False
     x = g.normalise_name(coords[0].replace("_", " "))
     y = g.normalise_name(coords[1].replace("_", " "))
-    lon = {"lon", "lng", "long", "longitude", "laenge", "geogr laenge", "stop lon", "lon wgs84"}
-    lat = {"lat", "latitude", "breite", "geogr breite", "stop lat", "lat wgs84"}
-    return x in lon and y in lat
+    return x in g.LONLAT_LON_NAMES and y in g.LONLAT_LAT_NAMES
 
 
 def _col_list(columns: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from districtplanner.io.errors import Cancelled, DataImportError
@@ -24,6 +24,7 @@ class LayerLoader(QObject):
     failed = Signal(object)
     cancelled = Signal()
     progress = Signal(float)
+    _completed = Signal(object)  # emitted from the worker; queued to the GUI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +33,7 @@ class LayerLoader(QObject):
         self.busy = False
         self.dialog: QProgressDialog | None = None
         self.progress.connect(self._on_progress)
+        self._completed.connect(self._done, Qt.ConnectionType.QueuedConnection)
 
     def _on_progress(self, fraction: float) -> None:
         if self.dialog is not None:
@@ -57,7 +59,7 @@ class LayerLoader(QObject):
             )
 
         fut = self._pool.submit(work)
-        fut.add_done_callback(lambda f: QTimer.singleShot(0, self, lambda: self._done(f)))
+        fut.add_done_callback(self._completed.emit)
         return fut
 
     def cancel(self) -> None:

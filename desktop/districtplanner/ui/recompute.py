@@ -12,7 +12,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.index import CityIndex
@@ -51,6 +51,7 @@ class Recompute(QObject):
     index_ready = Signal()
     failed = Signal(str)             # a message for the status bar
     busy = Signal(bool)
+    _built_signal = Signal(object, int)  # from the worker thread, queued to the GUI thread
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +68,7 @@ class Recompute(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.run_now)
+        self._built_signal.connect(self._built, Qt.ConnectionType.QueuedConnection)
         document.layers_changed.connect(self._on_layers)
         document.districts_changed.connect(lambda _id: self.schedule())
         document.assumptions_changed.connect(lambda _a: self.schedule())
@@ -94,7 +96,7 @@ class Recompute(QObject):
         self.busy.emit(True)
         fut = self._pool.submit(CityIndex.build, data)
         self._pending = fut
-        fut.add_done_callback(lambda f: QTimer.singleShot(0, self, lambda: self._built(f, version)))
+        fut.add_done_callback(lambda f: self._built_signal.emit(f, version))
 
     def _built(self, fut: Future, version: int) -> None:
         if fut is not self._pending:

@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
@@ -56,6 +56,7 @@ class AnalysisOverlays(QObject):
 
     hotspots_ready = Signal(object)  # HotspotSurface
     changed = Signal()
+    _arrived_signal = Signal(object, object)  # from the worker thread, queued to the GUI
 
     def __init__(self, canvas, document: Document, recompute: Recompute,
                  parent: QObject | None = None) -> None:
@@ -95,6 +96,7 @@ class AnalysisOverlays(QObject):
         recompute.index_ready.connect(self._invalidate_surface)
         document.assumptions_changed.connect(lambda _a: self._invalidate_surface())
         self.hotspots_ready.connect(self._draw_surface)
+        self._arrived_signal.connect(self._arrived, Qt.ConnectionType.QueuedConnection)
 
     def visible(self, name: str) -> bool:
         if name == "hotspots":
@@ -133,16 +135,14 @@ class AnalysisOverlays(QObject):
         fut = self._pool.submit(compute_surface, index, self.document.assumptions)
         self._pending = fut
 
-        def done(f: Future, key: tuple = key) -> None:
-            if f.exception() is None:
-                QTimer.singleShot(0, self, lambda: self._arrived(f, key))
-
-        fut.add_done_callback(done)
+        fut.add_done_callback(lambda f, key=key: self._arrived_signal.emit(f, key))
 
     def _arrived(self, fut: Future, key: tuple) -> None:
         if fut is not self._pending:
             return
         self._pending = None
+        if fut.exception() is not None:
+            return
         self.surface = fut.result()
         self._surface_key = key
         self.hotspots_ready.emit(self.surface)

@@ -3,7 +3,7 @@ for establishments coloured by sector)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -62,6 +62,7 @@ class LayerList(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self._refreshing = False
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
@@ -83,11 +84,15 @@ class LayerList(QWidget):
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
 
     def refresh(self) -> None:
-        with QSignalBlocker(self.tree), QSignalBlocker(self.tree.model()):
+        # Only our own handlers are muted: blocking the item model's signals would leave the
+        # view with stale rows (a crash in QTreeView::isIndexHidden).
+        self._refreshing = True
+        try:
             self.tree.clear()
             for layer in reversed(self.document.layers):
                 self.tree.addTopLevelItem(self._make_item(layer))
-        self.tree.viewport().update()
+        finally:
+            self._refreshing = False
 
     def _make_item(self, layer: Layer) -> QTreeWidgetItem:
         item = QTreeWidgetItem([layer.name])
@@ -111,6 +116,8 @@ class LayerList(QWidget):
         return item
 
     def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        if self._refreshing:
+            return
         layer_id = item.data(0, self.ROLE_ID)
         if layer_id:
             self.document.set_layer_visible(layer_id, item.checkState(0) == Qt.CheckState.Checked)
@@ -121,8 +128,15 @@ class LayerList(QWidget):
             self.layer_activated.emit(layer_id)
 
     def _rows_moved(self, *_args: object) -> None:
-        # The tree shows top-first; the document stores bottom-first.
+        if self._refreshing:
+            return
+        # The tree shows top-first; the document stores bottom-first. Applied after the drop
+        # has finished, since the document's change rebuilds this tree.
         order = [it.data(0, self.ROLE_ID) for it in self.items()][::-1]
+        QTimer.singleShot(0, self, lambda: self.apply_order(order))
+
+    def apply_order(self, order: list[str]) -> None:
+        """Draw order, bottom first, as a list of layer ids."""
         for index, layer_id in enumerate(order):
-            if self.document.layers[index].id != layer_id:
+            if index < len(self.document.layers) and self.document.layers[index].id != layer_id:
                 self.document.move_layer(layer_id, index)

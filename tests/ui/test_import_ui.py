@@ -1,0 +1,89 @@
+"""Adding layers through the window: the Import dialog's guesses, a background read that
+changes the document only on success, a clear word for a bad file, and Cancel."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from districtplanner.analysis.roles import LayerRole
+from districtplanner.ui.dialogs.import_layer import ImportDialog
+
+
+@pytest.fixture
+def warnings_shown(monkeypatch):
+    shown = []
+    for name in ("warning", "information"):
+        monkeypatch.setattr(QMessageBox, name,
+                            staticmethod(lambda _p, title, text, *a, **k: shown.append(text)))
+    return shown
+
+
+def _csv(tmp_path: Path, n=300) -> Path:
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({
+        "Längengrad": 9.0 + rng.random(n) * 0.05,   # near the sample city's UTM 32N centre
+        "Breitengrad": 51.0 + rng.random(n) * 0.05,
+        "branche": rng.choice(["publishing", "film_tv", "retail"], n),
+        "beschaeftigte": rng.integers(1, 30, n),
+    })
+    path = tmp_path / "betriebe.csv"
+    df.to_csv(path, sep=";", index=False, encoding="utf-8")
+    return path
+
+
+def _wait(qtbot, window):
+    qtbot.waitUntil(lambda: not window.loader.busy, timeout=30000)
+
+
+def test_dialog_guesses_role_and_columns(qtbot, tmp_path):
+    dialog = ImportDialog(_csv(tmp_path))
+    qtbot.addWidget(dialog)
+    choice = dialog.choice()
+    assert choice.role == LayerRole.ESTABLISHMENTS
+    assert choice.mapping["jobs"] == "beschaeftigte"
+    assert dialog.table.rowCount() > 0 and dialog.table.columnCount() == 4
+
+
+def test_confirmed_file_loads_in_background_and_undoes(window, qtbot, tmp_path,
+                                                        warnings_shown):
+    doc = window.document
+    before = len(doc.layers)
+    dialog = ImportDialog(_csv(tmp_path))
+    qtbot.addWidget(dialog)
+    window.load_choice(dialog.choice())
+    _wait(qtbot, window)
+    assert len(doc.layers) == before + 1
+    layer = doc.layers[-1]
+    assert layer.role == LayerRole.ESTABLISHMENTS and layer.feature_count == 300
+    assert window.canvas.layer_item(layer.id) is not None
+    x0, y0, x1, y1 = layer.bounds()
+    assert 400_000 < x0 < 700_000 and 5_000_000 < y0 < 6_000_000  # reprojected to EPSG:32632
+    window.undo_stack.undo()
+    assert len(doc.layers) == before
+
+
+def test_bad_file_is_reported_and_nothing_changes(window, qtbot, tmp_path, warnings_shown):
+    doc = window.document
+    before = [la.id for la in doc.layers]
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"this is not a geopackage")
+    window.add_layer_files([broken])
+    assert [la.id for la in doc.layers] == before
+    assert warnings_shown and "broken.gpkg" in warnings_shown[-1]
+    assert "broken.gpkg" in window.notice_label.text()
+
+
+def test_cancel_leaves_the_document_as_it_was(window, qtbot, tmp_path, warnings_shown):
+    doc = window.document
+    before = [la.id for la in doc.layers]
+    dialog = ImportDialog(_csv(tmp_path, n=50_000))
+    qtbot.addWidget(dialog)
+    fut = window.loader.start(dialog.choice(), doc.crs)
+    window.loader.cancel()  # a read that still finishes after Cancel is discarded too
+    fut.exception(timeout=30)
+    _wait(qtbot, window)
+    assert [la.id for la in doc.layers] == before
+    assert "cancelled" in window.notice_label.text().lower()
