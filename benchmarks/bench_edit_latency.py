@@ -21,16 +21,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ui"))
 
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from mouse import move_held, press, release  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+import shapely
+from mouse import move_held, press, release
+from PySide6.QtWidgets import QApplication
 
-from districtplanner.io.sample import CITY_NAME, loaded_from_city  # noqa: E402
-from districtplanner.model.build import document_from_loaded  # noqa: E402
-from districtplanner.sample_city import generate_city  # noqa: E402
-from districtplanner.ui.app import application  # noqa: E402
-from districtplanner.ui.main_window import MainWindow  # noqa: E402
+from districtplanner.io.sample import CITY_NAME, loaded_from_city
+from districtplanner.model.build import document_from_loaded
+from districtplanner.sample_city import generate_city
+from districtplanner.ui.app import application
+from districtplanner.ui.main_window import MainWindow
 
 
 def percentile(values: list[float], q: float) -> float:

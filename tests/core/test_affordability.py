@@ -118,6 +118,10 @@ def test_burden_displacement_and_priced_out_by_hand():
     # Projected rent over 10 years at 3%, with the 7% designation uplift.
     assert f.projected_rent_without_plan == pytest.approx(15 * 1.03**10)
     assert f.projected_rent == pytest.approx(15 * 1.03**10 * 1.07)
+    assert len(f.rent_path) == 11 and f.rent_path[0] == 15.0
+    assert f.rent_path[1] == pytest.approx(15 * 1.03 * 1.07)
+    assert f.rent_path[-1] == pytest.approx(f.projected_rent)
+    assert f.rent_path_without_plan[-1] == pytest.approx(f.projected_rent_without_plan)
 
     def burden(rent, income):
         return norm.cdf((math.log(rent * 70 * 12 / 0.3) - math.log(income)) / 0.85)
@@ -173,3 +177,4 @@ def test_empty_district_gives_zeros():
     assert f.creative_firms_priced_out == 0
     d = f.to_dict()
     assert d["rent_median"] is None and d["displacement_class"] == "low"
+    assert d["rent_path"] == [None] * 11

@@ -59,7 +59,7 @@ def test_confirmed_file_loads_in_background_and_undoes(window, qtbot, tmp_path,
     layer = doc.layers[-1]
     assert layer.role == LayerRole.ESTABLISHMENTS and layer.feature_count == 300
     assert window.canvas.layer_item(layer.id) is not None
-    x0, y0, x1, y1 = layer.bounds()
+    x0, y0, _x1, _y1 = layer.bounds()
     assert 400_000 < x0 < 700_000 and 5_000_000 < y0 < 6_000_000  # reprojected to EPSG:32632
     window.undo_stack.undo()
     assert len(doc.layers) == before

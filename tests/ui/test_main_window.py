@@ -69,3 +69,14 @@ def test_tiles_explain_themselves(window):
     for panel in (window.concentration, window.affordability, window.incentives):
         for key, tile in panel.tiles.tiles.items():
             assert tile.explanation, f"{type(panel).__name__}.{key} has no explanation"
+
+
+def test_clicking_a_tile_explains_it_in_full(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    tile = window.concentration.tiles["location_quotient"]
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    assert window.explain_dock.isVisible()
+    text = window.explain.text.toPlainText()
+    assert text == tile.explanation
+    assert "LQ" in text or "location quotient" in text.lower()

@@ -117,6 +117,8 @@ class AffordabilityMetrics:
     projected_rent_without_plan: float
     projected_rent: float
     horizon_years: int
+    rent_path_without_plan: list[float]
+    rent_path: list[float]
     households_priced_out_without_plan: float
     households_priced_out: float
     households_priced_out_mitigated: float
@@ -129,7 +131,9 @@ class AffordabilityMetrics:
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
         d["neighbourhoods"] = [n.to_dict() for n in self.neighbourhoods]
-        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+        return {k: (None if isinstance(v, float) and not np.isfinite(v) else
+                    [None if not np.isfinite(x) else x for x in v]
+                    if k.startswith("rent_path") else v)
                 for k, v in d.items()}
 
 
@@ -308,6 +312,8 @@ def affordability(
     firms_plan = float(out_plan.sum())
     firms_mitigated = firms_plan - min(float(saveable.sum()), float(slots))
 
+    # Median rent in each year 0..H; the plan's uplift applies from year 1.
+    path = med * (1 + a.market_rent_growth) ** np.arange(horizon + 1)
     return AffordabilityMetrics(
         rent_source=index.city.rent_kind,
         rent_observations=int(sel.rent_values.size),
@@ -331,6 +337,8 @@ def affordability(
         projected_rent_without_plan=med * market,
         projected_rent=med * market * (1 + uplift),
         horizon_years=horizon,
+        rent_path_without_plan=path.tolist(),
+        rent_path=(path * np.r_[1.0, np.full(horizon, 1 + uplift)]).tolist(),
         households_priced_out_without_plan=po_base,
         households_priced_out=po_plan,
         households_priced_out_mitigated=po_plan * (1 - a.clt_share),

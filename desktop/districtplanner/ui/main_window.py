@@ -46,6 +46,7 @@ from districtplanner.ui.panels.assumptions import AssumptionsPanel
 from districtplanner.ui.panels.compare import CompareView
 from districtplanner.ui.panels.concentration import ConcentrationPanel
 from districtplanner.ui.panels.districts import DistrictList
+from districtplanner.ui.panels.explain import ExplainPanel
 from districtplanner.ui.panels.incentives import IncentivesPanel
 from districtplanner.ui.panels.layers import LayerList
 from districtplanner.ui.recompute import Recompute
@@ -91,6 +92,14 @@ class MainWindow(QMainWindow):
         self.compare_dock = self._dock("Compare", self.compare,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.compare_dock.hide()
+        self.explain = ExplainPanel()
+        self.explain_dock = self._dock("Explain", self.explain,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.compare_dock, self.explain_dock)
+        self.explain_dock.hide()
+        for panel in (self.concentration, self.affordability, self.incentives):
+            for tile in panel.tiles.tiles.values():
+                tile.explain_requested.connect(lambda _k, t=tile: self.explain_figure(t))
         self.resizeDocks([self.layers_dock], [260], Qt.Orientation.Horizontal)
         self.resizeDocks([self.concentration_dock], [540], Qt.Orientation.Horizontal)
         self.resizeDocks([self.layers_dock, self.districts_dock], [420, 380],
@@ -189,7 +198,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.districts_dock, self.assumptions_dock,
                      self.concentration_dock, self.affordability_dock, self.incentives_dock,
-                     self.compare_dock):
+                     self.compare_dock, self.explain_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         help_menu = menu.addMenu("&Help")
@@ -322,6 +331,12 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- handlers
     def _cursor_moved(self, x: float, y: float) -> None:
         self.coords_label.setText(f"E {x:,.0f} m   N {y:,.0f} m")
+
+    def explain_figure(self, tile: object) -> None:
+        """Show the clicked figure's full method in the Explain dock."""
+        self.explain.show_tile(tile)  # type: ignore[arg-type]
+        self.explain_dock.show()
+        self.explain_dock.raise_()
 
     def _zoom_to_district(self, district_id: str) -> None:
         self.canvas.zoom_to(self.document.district(district_id).geometry.bounds)
