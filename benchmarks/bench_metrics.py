@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1_000_000, help="establishments")
     ap.add_argument("--moves", type=int, default=200, help="vertex moves per district")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--block", type=int, default=50,
+                    help="edits per block; the two ways alternate block by block")
     ap.add_argument("--cache", type=Path, default=None,
                     help="pickle of the generated city: read if present, else written")
     args = ap.parse_args(argv)
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda p: compute(index, p, a, instruments),
             lambda p: compute_selection(index, plain.select(p, a.institution_buffer_m), a,
                                         instruments),
-            polys)
+            polys, args.block)
         diffs = []
         for f, s in zip(fast, slow, strict=True):
             diffs += same(f.to_dict(), s.to_dict())

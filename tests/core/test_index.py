@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from districtplanner.analysis.citydata import CityData, CityDataError
@@ -220,3 +221,23 @@ def test_collections_count_only_their_polygons(city: CityData):
     np.testing.assert_array_equal(index.select(collection).count_by_sector,
                                   index.select(poly).count_by_sector)
     assert index.select(shapely.LineString([(0, 0), (5, 5)])).count_by_sector.sum() == 0
+
+
+def test_raster_rents_match_rasterio_geometry_mask():
+    from rasterio.features import geometry_mask
+    from rasterio.transform import Affine
+
+    rng = np.random.default_rng(11)
+    values = rng.uniform(5, 30, (60, 80))
+    values[rng.random(values.shape) < 0.05] = np.nan
+    transform = (25.0, 0.0, 1000.0, 0.0, -25.0, 3000.0)
+    raster = Raster(values, transform, CRS)
+    est = points_frame([(1500, 2000)], sector=["film_tv"], employees=[1])
+    index = CityIndex.build(CityData.from_frames(est, rents=raster))
+    for _ in range(10):
+        geom = random_polygon(rng, extent=2000.0)
+        geom = shapely.affinity.translate(geom, 1000, 1500)
+        inside = ~geometry_mask([geom], out_shape=values.shape, transform=Affine(*transform))
+        expected = values[inside & np.isfinite(values)]
+        got = index.select(geom).rent_values
+        np.testing.assert_array_equal(np.sort(got), np.sort(expected))

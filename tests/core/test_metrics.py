@@ -105,7 +105,8 @@ def test_explanations_quote_inputs_and_assumptions(sample):
     burden = m.explanations["affordability.rent_burden"]
     assert "income_sigma = 0.85" in burden and "Aitchison" in burden
     assert set(explain.METHODS) - set(m.explanations) == {"hotspots.kde", "hotspots.gi_star"}
-    assert any(k.startswith("incentives.") for k in m.to_dict()["explanations"])
+    assert "incentives.npv" in m.explanations
+    assert m.to_dict()["explanations"] == m.explanations
 
 
 def test_methods_md_is_rendered_from_the_code():

@@ -76,9 +76,12 @@ def burden_share(rent_m2: np.ndarray | float, median_income: np.ndarray | float,
 
 @dataclass
 class NeighbourhoodRisk:
-    """The displacement-risk index of one neighbourhood the district touches."""
+    """The displacement-risk index of one neighbourhood the district touches. ``row`` is its
+    position in the neighbourhoods layer; ``rent`` its typical rent (currency/m²/month)."""
 
     name: str
+    row: int
+    rent: float
     fraction_inside: float
     households_inside: float
     vulnerability: float
@@ -127,10 +130,19 @@ class AffordabilityMetrics:
     creative_firms_priced_out: float
     creative_firms_priced_out_mitigated: float
     neighbourhoods: list[NeighbourhoodRisk] = field(default_factory=list)
+    # Rent distribution for charts: shared bin edges (currency/m²/month) and the percent of
+    # the district's and the city's rent observations (weighted as the quantiles) per bin.
+    rent_hist_edges: np.ndarray = field(default_factory=lambda: np.empty(0))
+    rent_hist_district: np.ndarray = field(default_factory=lambda: np.empty(0))
+    rent_hist_city: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in self.__dict__.items() if k != "neighbourhoods"}
+        d = {k: v for k, v in self.__dict__.items()
+             if k != "neighbourhoods" and not k.startswith("rent_hist")}
         d["neighbourhoods"] = [n.to_dict() for n in self.neighbourhoods]
+        d["rent_histogram"] = {"edges": self.rent_hist_edges.tolist(),
+                               "district_percent": self.rent_hist_district.tolist(),
+                               "city_percent": self.rent_hist_city.tolist()}
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else
                     [None if not np.isfinite(x) else x for x in v]
                     if k.startswith("rent_path") else v)
@@ -185,9 +197,9 @@ class NeighbourhoodBase:
 
 def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
     """Neighbourhood columns and city ranks, computed once per index."""
-    cached = getattr(index, "_nbhd_base", None)
+    cached = index.nbhd_base
     if cached is not None or index.nbhd_overlay is None:
-        return cached
+        return cached  # type: ignore[return-value]
     nb = index.city.neighbourhoods
     hh = nb["households"].to_numpy(np.float64)
     if not np.isfinite(hh).any():
@@ -213,7 +225,7 @@ def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
         growth_rank=_percentile_rank(nb["rent_growth"].to_numpy(np.float64)),
         area_median_income=ami,
     )
-    index._nbhd_base = base  # type: ignore[attr-defined]
+    index.nbhd_base = base
     return base
 
 
@@ -222,6 +234,41 @@ def plan_uplift(assumptions: Assumptions, near_transit_share: float) -> float:
     rail-station uplift times the share of the district's creative firms near a stop."""
     return (assumptions.designation_uplift
             + assumptions.transit_uplift_residential * near_transit_share)
+
+
+HISTOGRAM_BINS = 30
+
+
+def _percent_histogram(values: np.ndarray, weights: np.ndarray | None,
+                       edges: np.ndarray) -> np.ndarray:
+    counts, _ = np.histogram(values, bins=edges, weights=weights)
+    total = counts.sum()
+    return 100.0 * counts / total if total > 0 else np.zeros(len(edges) - 1)
+
+
+def rent_histogram(index: CityIndex, sel: Selection) -> dict[str, np.ndarray]:
+    """Percent of rent observations per bin, district and city, on bins shared across the
+    city (its 1st to 99th percentile; values outside fall in no bin). The city's histogram
+    is computed once per index."""
+    cached = getattr(index, "_rent_histogram", None)
+    if cached is None:
+        city = index.totals.rent_sorted
+        finite = city[np.isfinite(city)]
+        if finite.size == 0:
+            cached = (np.empty(0), np.empty(0))
+        else:
+            lo, hi = np.percentile(finite, (1, 99))
+            hi = hi if hi > lo else lo + 1.0
+            edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
+            w = index.totals.rent_weights_sorted
+            cached = (edges, _percent_histogram(city, w, edges))
+        index._rent_histogram = cached  # type: ignore[attr-defined]
+    edges, city_hist = cached
+    if edges.size == 0:
+        return {}
+    district = _percent_histogram(sel.rent_values, sel.rent_weights, edges)
+    return {"rent_hist_edges": edges, "rent_hist_district": district,
+            "rent_hist_city": city_hist}
 
 
 def affordability(
@@ -282,17 +329,19 @@ def affordability(
             p_d = float((h * plan).sum() / hh_in)
         po_base = float((rh * np.maximum(b_base - b_now, 0.0)).sum())
         po_plan = float((rh * np.maximum(b_plan - b_now, 0.0)).sum())
-        if not sel.whole_city:
-            rows = [
-                NeighbourhoodRisk(
-                    name=str(base.names[k]), fraction_inside=float(f[j]),
-                    households_inside=float(h[j]), vulnerability=float(vuln[j]),
-                    market_pressure=float(mkt[j]), plan_pressure=float(plan[j]),
-                    risk=float(r_i[j]), risk_class=risk_class(float(r_i[j])),
-                    rent_burden_share=float(b_now[j]),
-                )
-                for j, k in enumerate(i)
-            ]
+        # Every touched neighbourhood (all of them for the city baseline, which the map's
+        # risk classes and the charts' neighbourhood marks read).
+        rows = [
+            NeighbourhoodRisk(
+                name=str(base.names[k]), row=int(k), rent=float(rent_i[j]),
+                fraction_inside=float(f[j]),
+                households_inside=float(h[j]), vulnerability=float(vuln[j]),
+                market_pressure=float(mkt[j]), plan_pressure=float(plan[j]),
+                risk=float(r_i[j]), risk_class=risk_class(float(r_i[j])),
+                rent_burden_share=float(b_now[j]),
+            )
+            for j, k in enumerate(i)
+        ]
 
     # ---- creative firms: local rent now and projected against what they can pay -------
     r = sel.creative_rent
@@ -347,4 +396,5 @@ def affordability(
         creative_firms_priced_out=firms_plan,
         creative_firms_priced_out_mitigated=firms_mitigated,
         neighbourhoods=rows,
+        **rent_histogram(index, sel),
     )

@@ -525,7 +525,8 @@ class CityIndex:
             rent_sorted=rent_sorted,
             rent_weights_sorted=rent_w,
         )
-        self._cache_nbhd: dict[str, object] = {}
+        # Assumption-free neighbourhood columns, filled by affordability on first use.
+        self.nbhd_base: object | None = None
         return self
 
     # ------------------------------------------------------------------------------------

@@ -57,8 +57,12 @@ class Metrics:
         """Figure key -> explain text; built on first use (a panel asks for one at a time,
         so a vertex drag does not pay for formatting a dozen texts per frame)."""
         if self._explanations is None:
-            self._explanations = _explanations(self.concentration, self.affordability,
-                                               self.area_km2, self.assumptions)
+            texts = _explanations(self.concentration, self.affordability, self.area_km2,
+                                  self.assumptions)
+            if self.incentives is not None:
+                texts.update({f"incentives.{k}": v
+                              for k, v in self.incentives.explanations.items()})
+            self._explanations = texts
         return self._explanations
 
     @property
@@ -72,7 +76,7 @@ class Metrics:
         inc = self.incentives.to_dict() if self.incentives is not None else {
             "npv": None, "nominal_total": None, "cost_per_job": None}
         projection = inc.pop("projection", None)
-        inc_expl = inc.pop("explanations", {})
+        inc.pop("explanations", None)
         out = {
             "name": self.name,
             "area_km2": self.area_km2,
@@ -81,8 +85,7 @@ class Metrics:
             "incentives": inc,
             "projection": projection,
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
-            "explanations": {**self.explanations,
-                             **{f"incentives.{k}": v for k, v in inc_expl.items()}},
+            "explanations": dict(self.explanations),
         }
         return _clean(out)
 

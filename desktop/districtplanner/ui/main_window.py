@@ -258,9 +258,7 @@ class MainWindow(QMainWindow):
         c.status_hint.connect(self.show_notice)
         c.district_drawn.connect(self.add_drawn_district)
         c.district_edited.connect(self.edit_district_shape)
-        c.district_clicked.connect(self.document.selection.set_active_district)
-        c.feature_clicked.connect(self._feature_clicked)
-        c.feature_hovered.connect(self._feature_hovered)
+        # The canvas itself writes clicks and hovers to the selection model.
 
     # ---------------------------------------------------------------- edits
     def add_drawn_district(self, geometry: object) -> None:
@@ -308,21 +306,6 @@ class MainWindow(QMainWindow):
             self.document, did, d.geometry.buffer(metres, join_style="mitre"),
             text=f"Buffer by {metres} m"))
         self.show_notice(problem or f"Buffered {d.name} by {metres} m.")
-
-    def _feature_clicked(self, layer_id: str, row: int) -> None:
-        from districtplanner.analysis.roles import LayerRole
-
-        if self.document.layer(layer_id).role == LayerRole.NEIGHBOURHOODS:
-            sel = self.document.selection
-            sel.set_neighbourhood(None if sel.neighbourhood == row else row)
-
-    def _feature_hovered(self, layer_id: str, row: int) -> None:
-        from districtplanner.analysis.roles import LayerRole
-
-        if layer_id and self.document.layer(layer_id).role == LayerRole.NEIGHBOURHOODS:
-            self.document.selection.set_hovered_neighbourhood(row if row >= 0 else None)
-        else:
-            self.document.selection.set_hovered_neighbourhood(None)
 
     def _update_title(self) -> None:
         title = self.document.title or "Untitled plan"

@@ -181,11 +181,8 @@ class AffordabilityPanel(FigurePanel):
             f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
             f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
             explanation(shown, "affordability.firms_priced_out"))
-        hist = getattr(shown, "rent_histogram", None)
-        if hist is not None:
-            edges, district, city_counts = hist
-            self.histogram.set_data(np.asarray(edges), np.asarray(city_counts),
-                                    np.asarray(district))
+        if a.rent_hist_edges.size:
+            self.histogram.set_data(a.rent_hist_edges, a.rent_hist_city, a.rent_hist_district)
             self.histogram.getPlotItem().getAxis("bottom").setLabel(
                 f"rent ({cur}/m² per month)")
         self.histogram.set_marker(a.rent_median)
