@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -62,6 +63,10 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.resize(1600, 1000)
         self.setDockNestingEnabled(True)
+        # The figure panels on the right run the full height; the incentives strip sits
+        # under the layer list and the map.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.recompute = Recompute(document, self)
         self.canvas = MapCanvas(document, self)
@@ -88,7 +93,8 @@ class MainWindow(QMainWindow):
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.concentration_dock = self._dock("Concentration", self.concentration, right)
         self.affordability_dock = self._dock("Affordability", self.affordability, right)
-        self.incentives_dock = self._dock("Incentives", self.incentives, right)
+        self.incentives_dock = self._dock("Incentives", self.incentives,
+                                          Qt.DockWidgetArea.BottomDockWidgetArea)
         self.compare_dock = self._dock("Compare", self.compare,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.compare_dock.hide()
@@ -100,10 +106,7 @@ class MainWindow(QMainWindow):
         for panel in (self.concentration, self.affordability, self.incentives):
             for tile in panel.tiles.tiles.values():
                 tile.explain_requested.connect(lambda _k, t=tile: self.explain_figure(t))
-        self.resizeDocks([self.layers_dock], [260], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.concentration_dock], [540], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.layers_dock, self.districts_dock], [420, 380],
-                         Qt.Orientation.Vertical)
+        self._docks_fitted = False
 
         for panel in self.panels:
             self.recompute.metrics_ready.connect(panel.show_metrics)
@@ -482,6 +485,34 @@ class MainWindow(QMainWindow):
             f"<b>District Planner</b> {__version__}<br>Offline planning of creative districts: "
             "concentration, displacement risk and incentive cost.",
         )
+
+    def fit_docks(self) -> None:
+        """Size the docks for the window, once, when it is first shown: on a wide screen
+        the incentives run as a strip under the map; on a projector-sized window (under
+        1400 px) they share the right column with Affordability as tabs, so the map keeps
+        room to draw on."""
+        w, h = self.width(), self.height()
+        left = max(180, min(280, int(w * 0.17)))
+        right = max(340, min(560, int(w * 0.34)))
+        if w < 1400:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.incentives_dock)
+            self.tabifyDockWidget(self.affordability_dock, self.incentives_dock)
+            self.affordability_dock.raise_()
+            right = max(340, min(420, int(w * 0.40)))
+        else:
+            self.resizeDocks([self.incentives_dock], [max(230, int(h * 0.27))],
+                             Qt.Orientation.Vertical)
+        self.resizeDocks([self.layers_dock, self.concentration_dock], [left, right],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.districts_dock], [int(h * 0.4), int(h * 0.3)],
+                         Qt.Orientation.Vertical)
+        self._docks_fitted = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._docks_fitted:
+            self.fit_docks()
+        super().showEvent(event)
+        QTimer.singleShot(0, self.canvas.zoom_to_all)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.recompute.shutdown()

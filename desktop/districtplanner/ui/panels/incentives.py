@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -61,7 +62,8 @@ class IncentivesPanel(FigurePanel):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setMinimumHeight(120)
+        self.table.setMinimumHeight(100)
+        self.table.setMaximumHeight(200)
         self.table.itemChanged.connect(self._item_changed)
         self.table.cellDoubleClicked.connect(lambda row, _c: self.edit_instrument(row))
         add = QPushButton("Add…")
@@ -85,18 +87,27 @@ class IncentivesPanel(FigurePanel):
                            ("budget", "Budget check")):
             self.tiles.add(key, title)
         self.chart = StackedBarChart("public cost (k per year)", "plan year")
+        self.chart.setMinimumHeight(150)
+        self.chart.setMaximumHeight(230)
         self.chart.setToolTip("Annual public cost, stacked by instrument (colours as in the "
                               "package table); dashed line: the annual budget cap")
         self.budget_note = QLabel("")
         self.budget_note.setWordWrap(True)
 
-        self.body.addWidget(self.tiles)
-        self.body.addWidget(self.chart)
-        self.body.addWidget(self.budget_note)
-        self.body.addWidget(self._section("Instrument package"))
-        self.body.addWidget(self.table)
-        self.body.addLayout(row)
-        self.body.addStretch(1)
+        # A wide strip under the map: figures | annual cost chart | the package, side by side.
+        figures = QVBoxLayout()
+        figures.addWidget(self.tiles)
+        figures.addWidget(self.budget_note)
+        figures.addStretch(1)
+        package = QVBoxLayout()
+        package.addWidget(self._section("Instrument package (double-click to edit)"))
+        package.addWidget(self.table, 1)
+        package.addLayout(row)
+        strip = QHBoxLayout()
+        strip.addLayout(figures, 5)
+        strip.addWidget(self.chart, 4)
+        strip.addLayout(package, 4)
+        self.body.addLayout(strip, 1)
 
     # ----------------------------------------------------------------- package edits
     def _district(self):

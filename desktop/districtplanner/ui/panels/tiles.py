@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from districtplanner.ui import theme
@@ -94,9 +94,12 @@ class FigureTile(QFrame):
 class TileGrid(QWidget):
     """Tiles in a fixed number of columns, addressable by key."""
 
+    MIN_TILE_WIDTH = 140
+
     def __init__(self, columns: int = 3, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = columns
+        self.max_columns = columns
         self.tiles: dict[str, FigureTile] = {}
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -108,6 +111,16 @@ class TileGrid(QWidget):
         self.grid.addWidget(tile, n // self.columns, n % self.columns)
         self.tiles[key] = tile
         return tile
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Reflow to as many columns as fit (tiles stay readable in a narrow dock)."""
+        columns = max(1, min(self.max_columns, event.size().width() // self.MIN_TILE_WIDTH))
+        if columns != self.columns:
+            self.columns = columns
+            for n, tile in enumerate(self.tiles.values()):
+                self.grid.removeWidget(tile)
+                self.grid.addWidget(tile, n // columns, n % columns)
+        super().resizeEvent(event)
 
     def __getitem__(self, key: str) -> FigureTile:
         return self.tiles[key]
