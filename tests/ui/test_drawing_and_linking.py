@@ -182,3 +182,37 @@ def test_toggles_paint_hotspots_and_risk_classes(window, qtbot):
     window.concentration.hotspot_toggle.setChecked(False)
     assert not window.overlays.visible("hotspots")
     assert np.isfinite(window.recompute.latest.baseline.affordability.displacement_risk)
+
+
+def test_district_list_rename_duplicate_hide_delete_with_undo(window):
+    doc = window.document
+    dl = window.district_list
+    first = doc.districts[0]
+    dl.list.item(0).setText("Mill Quarter")  # what the list's editor does on double-click
+    assert doc.district(first.id).name == "Mill Quarter"
+    dl.list.setCurrentRow(0)
+    dl.duplicate()
+    assert len(doc.districts) == 4 and doc.districts[1].name == "Mill Quarter (variant)"
+    assert doc.selection.active_district == doc.districts[1].id
+    dl.list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert not doc.district(first.id).visible
+    dl.list.setCurrentRow(0)
+    dl.delete()
+    assert first.id not in [d.id for d in doc.districts]
+    for _ in range(4):
+        window.undo_stack.undo()
+    assert [d.name for d in doc.districts][0] == first.name or doc.districts[0].id == first.id
+    assert doc.district(first.id).visible and len(doc.districts) == 3
+
+
+def test_export_then_import_districts_round_trips(window, tmp_path):
+    doc = window.document
+    path = tmp_path / "plan.geojson"
+    window.export_districts(path)
+    before = [d.geometry for d in doc.districts]
+    assert window.import_districts(path) == 3
+    imported = doc.districts[3:]
+    for a, b in zip(before, (d.geometry for d in imported), strict=True):
+        assert shapely.hausdorff_distance(a, b) < 0.01  # metres, through WGS 84 and back
+    window.undo_stack.undo()  # the whole import is one step
+    assert len(doc.districts) == 3

@@ -33,7 +33,7 @@ class DistrictList(QWidget):
         self.list = QListWidget()
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(self._current_changed)
-        self.list.itemDoubleClicked.connect(lambda it: self.zoom_requested.emit(it.data(self.ID)))
+        # Double-click renames (the list's editor); "Zoom to" zooms.
         buttons = QHBoxLayout()
         self.buttons: dict[str, QToolButton] = {}
         for key, text, tip, slot in (
