@@ -87,3 +87,45 @@ def test_cancel_leaves_the_document_as_it_was(window, qtbot, tmp_path, warnings_
     _wait(qtbot, window)
     assert [la.id for la in doc.layers] == before
     assert "cancelled" in window.notice_label.text().lower()
+
+
+def _choice(path, role=None):
+    from districtplanner.io.readers import preview
+    from districtplanner.ui.dialogs.import_layer import ImportChoice
+
+    pv = preview(path)
+    return ImportChoice(path=path, layer=pv.layer, role=role or pv.role, mapping=pv.mapping,
+                        source_crs=None)
+
+
+def test_offline_basemap_draws_under_everything_in_its_own_colours(window, qtbot, tmp_path,
+                                                                   warnings_shown):
+    import rasterio
+    import rasterio.shutil
+    from rasterio.transform import from_origin
+
+    src = tmp_path / "rgb.tif"
+    rgb = np.zeros((3, 256, 256), dtype="uint8")
+    rgb[2] = 220  # blue
+    with rasterio.open(src, "w", driver="GTiff", width=256, height=256, count=3, dtype="uint8",
+                       crs="EPSG:32632", transform=from_origin(494000, 5655000, 50, 50)) as dst:
+        dst.write(rgb)
+    tiles = tmp_path / "basemap.mbtiles"
+    rasterio.shutil.copy(src, tiles, driver="MBTiles")
+    window.load_choice(_choice(tiles))
+    _wait(qtbot, window)
+    base = window.document.layers[0]
+    assert base.role == LayerRole.BASEMAP
+    image = window.canvas.layer_item(base.id).image
+    centre = image[image.shape[0] // 2, image.shape[1] // 2]
+    assert centre[2] > 200 and centre[0] < 30 and centre[3] == 255
+
+
+def test_a_layer_far_from_the_others_is_flagged_with_the_distance(window, qtbot, tmp_path,
+                                                                  warnings_shown):
+    path = tmp_path / "elsewhere.csv"
+    pd.DataFrame({"lon": [2.35, 2.36], "lat": [48.85, 48.86], "sector": ["film_tv"] * 2}
+                 ).to_csv(path, index=False)  # Paris, 600 km from the sample city
+    window.load_choice(_choice(path))
+    _wait(qtbot, window)
+    assert any("km from the other layers" in w for w in warnings_shown)

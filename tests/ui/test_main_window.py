@@ -80,3 +80,24 @@ def test_clicking_a_tile_explains_it_in_full(window, qtbot):
     text = window.explain.text.toPlainText()
     assert text == tile.explanation
     assert "LQ" in text or "location quotient" in text.lower()
+
+
+def test_layer_list_reorders_and_toggles_through_the_document(window):
+    from PySide6.QtCore import Qt
+
+    doc = window.document
+    order = [la.id for la in doc.layers]
+    window.layer_list.apply_order(list(reversed(order)))
+    assert [la.id for la in doc.layers] == list(reversed(order))
+    assert window.layer_list.items()[0].data(0, window.layer_list.ROLE_ID) == order[0]
+    item = window.layer_list.items()[1]
+    layer_id = item.data(0, window.layer_list.ROLE_ID)
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert not doc.layer(layer_id).visible
+    assert not window.canvas.layer_item(layer_id).isVisible()
+
+
+def test_status_bar_shows_cursor_coordinates_and_crs(window):
+    window.canvas.cursor_moved.emit(501234.0, 5651234.0)
+    assert window.coords_label.text() == "E 501,234 m   N 5,651,234 m"
+    assert window.crs_label.text() == "EPSG:32632"

@@ -12,7 +12,9 @@ class Raster:
     """A single-band raster in a projected CRS.
 
     ``transform`` is the affine ``(a, b, c, d, e, f)`` of rasterio (x = a*col + b*row + c,
-    y = d*col + e*row + f); ``values`` is float with NaN where the source had no data.
+    y = d*col + e*row + f); ``values`` is float with NaN where the source had no data, except
+    for a basemap image (``unit == "argb32"``), whose values are colours packed 0xAARRGGBB
+    (uint32) and are drawn, never analysed.
     """
 
     values: np.ndarray

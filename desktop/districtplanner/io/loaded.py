@@ -25,6 +25,13 @@ class LoadedLayer:
     # Drawing hints a reader knows better than the role default (e.g. water is blue).
     style: dict[str, Any] = field(default_factory=dict)
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) in the layer's CRS."""
+        if isinstance(self.data, Raster):
+            return self.data.bounds
+        b = self.data.total_bounds
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
     @property
     def is_raster(self) -> bool:
         return isinstance(self.data, Raster)

@@ -186,14 +186,22 @@ class SetAssumptions(CheckedCommand):
 
 
 class AddLayers(QUndoCommand):
-    def __init__(self, document: Document, layers: list[Layer]) -> None:
+    """Add layers on top, or at ``index`` in the draw order (0 = under everything)."""
+
+    def __init__(self, document: Document, layers: list[Layer], index: int | None = None
+                 ) -> None:
         names = ", ".join(la.name for la in layers)
         super().__init__(f"Add {names}")
         self.document = document
         self.layers = layers
+        self.index = index
 
     def redo(self) -> None:
-        self.document.add_layers(self.layers)
+        if self.index is None:
+            self.document.add_layers(self.layers)
+        else:
+            for offset, layer in enumerate(self.layers):
+                self.document.add_layer(layer, self.index + offset)
 
     def undo(self) -> None:
         for la in self.layers:

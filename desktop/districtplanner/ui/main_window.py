@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from districtplanner import __version__
 from districtplanner.analysis.incentives import default_instruments
 from districtplanner.analysis.roles import LayerRole
+from districtplanner.io.crs import far_warning
 from districtplanner.io.errors import BadValues, DataImportError, MissingCRS
 from districtplanner.io.loaded import LoadedLayer
 from districtplanner.model.document import Document
@@ -378,7 +379,13 @@ class MainWindow(QMainWindow):
             if not self.document.crs and loaded.crs:
                 self.document.crs = loaded.crs
                 self.crs_label.setText(loaded.crs)
-            push(self.undo_stack, AddLayers(self.document, [layer_from_loaded(loaded)]))
+            others = [la.bounds() for la in self.document.layers if la.feature_count]
+            far = far_warning(loaded.name, loaded.bounds(), others) if others else None
+            if far:
+                loaded.warnings.append(far)
+            # A basemap goes under everything; other layers on top.
+            index = 0 if loaded.role == LayerRole.BASEMAP else None
+            push(self.undo_stack, AddLayers(self.document, [layer_from_loaded(loaded)], index))
         note = f"Added {loaded.name}."
         if loaded.warnings:
             note += " " + " ".join(loaded.warnings)

@@ -25,6 +25,13 @@ def raster_levels(values: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def argb32_rgba(values: np.ndarray) -> np.ndarray:
+    """(rows, cols, 4) uint8 RGBA of a basemap packed as 0xAARRGGBB per cell (io's tiles)."""
+    v = np.nan_to_num(values, nan=0.0).astype(np.uint32)
+    return np.stack([(v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF, (v >> 24) & 0xFF],
+                    axis=-1).astype(np.uint8)
+
+
 def raster_rgba(values: np.ndarray, colormap: str, levels: tuple[float, float] | None = None
                 ) -> np.ndarray:
     """(rows, cols, 4) uint8 colours of ``values`` through ``colormap``; NaN is transparent."""
@@ -69,8 +76,11 @@ class RasterLayerItem(pg.ImageItem):
         self.setOpacity(opacity)
 
     def set_colormap(self, colormap: str) -> None:
-        self.setImage(raster_rgba(self.raster.values, colormap, self.levels_used),
-                      autoLevels=False, levels=None)
+        if self.raster.unit == "argb32":  # an offline basemap: its own colours, no colormap
+            rgba = argb32_rgba(self.raster.values)
+        else:
+            rgba = raster_rgba(self.raster.values, colormap, self.levels_used)
+        self.setImage(rgba, autoLevels=False, levels=None)
 
     def data_bounds(self) -> Rect:
         return self.raster.bounds
