@@ -101,3 +101,26 @@ def test_status_bar_shows_cursor_coordinates_and_crs(window):
     window.canvas.cursor_moved.emit(501234.0, 5651234.0)
     assert window.coords_label.text() == "E 501,234 m   N 5,651,234 m"
     assert window.crs_label.text() == "EPSG:32632"
+
+
+def test_choosing_another_project_crs_reprojects_everything_and_undoes(window):
+    doc = window.document
+    d = doc.district(doc.selection.active_district)
+    before_geom = d.geometry
+    before = window.recompute.latest.active.concentration.creative_establishments
+    assert window.set_project_crs("EPSG:25832") == ""  # ETRS89 / UTM 32N
+    assert doc.crs == "EPSG:25832" and window.crs_label.text() == "EPSG:25832"
+    assert all(str(la.data.crs).endswith("25832") for la in doc.layers)
+    window.recompute.run_now()
+    after = window.recompute.latest.active.concentration.creative_establishments
+    assert abs(after - before) <= 0.01 * before  # same ground, sub-metre datum shift
+    window.undo_stack.undo()
+    assert doc.crs == "EPSG:32632" and doc.district(d.id).geometry.equals(before_geom)
+
+
+def test_a_geographic_project_crs_is_refused_with_the_reason(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: None))
+    problem = window.set_project_crs("EPSG:4326")
+    assert "metres" in problem and window.document.crs == "EPSG:32632"

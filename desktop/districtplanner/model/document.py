@@ -235,6 +235,46 @@ class Document:
             self._assumptions = assumptions
             self.assumptions_changed.emit(assumptions)
 
+    # -------------------------------------------------------------------------- crs
+    def set_crs(self, crs: str) -> None:
+        """Move every layer and district into ``crs`` (projected, metres); one signal each.
+
+        Raises DocumentError naming the problem when ``crs`` cannot be a project CRS.
+        """
+        from districtplanner.io.reproject import (
+            checked_project_crs,
+            reproject_data,
+            reproject_geometry,
+        )
+
+        try:
+            code = checked_project_crs(crs)
+        except ValueError as exc:
+            raise DocumentError(str(exc)) from None
+        if code == self.crs:
+            return
+        old = self.crs
+        for layer in self._layers:
+            layer.data = reproject_data(layer.data, code)
+        for d in self._districts:
+            d.geometry = reproject_geometry(d.geometry, old, code)
+        self.crs = code
+        self._layers_changed()
+        self.districts_changed.emit(None)
+
+    def restore_crs(self, crs: str, layer_data: dict[str, object],
+                    geometries: dict[str, BaseGeometry]) -> None:
+        """Put back exactly the data a CRS change replaced (undo; no second resampling)."""
+        self.crs = crs
+        for layer in self._layers:
+            if layer.id in layer_data:
+                layer.data = layer_data[layer.id]  # type: ignore[assignment]
+        for d in self._districts:
+            if d.id in geometries:
+                d.geometry = geometries[d.id]
+        self._layers_changed()
+        self.districts_changed.emit(None)
+
     # ----------------------------------------------------------------------- extent
     def bounds(self) -> tuple[float, float, float, float] | None:
         """Union of the visible layers' and districts' extents, or None when empty."""

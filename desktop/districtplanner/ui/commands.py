@@ -185,6 +185,32 @@ class SetAssumptions(CheckedCommand):
         self.document.set_assumptions(self.old)
 
 
+class SetProjectCRS(CheckedCommand):
+    """Reproject the whole plan; undo restores the original data exactly."""
+
+    def __init__(self, document: Document, crs: str) -> None:
+        super().__init__(f"Change the project CRS to {crs}")
+        self.document = document
+        self.new = crs
+        self.old = document.crs
+        self.layer_data = {la.id: la.data for la in document.layers}
+        self.geometries = {d.id: d.geometry for d in document.districts}
+
+    def check(self) -> None:
+        from districtplanner.io.reproject import checked_project_crs
+
+        try:
+            checked_project_crs(self.new)
+        except ValueError as exc:
+            raise DocumentError(str(exc)) from None
+
+    def redo(self) -> None:
+        self.document.set_crs(self.new)
+
+    def undo(self) -> None:
+        self.document.restore_crs(self.old, self.layer_data, self.geometries)
+
+
 class AddLayers(QUndoCommand):
     """Add layers on top, or at ``index`` in the draw order (0 = under everything)."""
 

@@ -38,7 +38,13 @@ from districtplanner.io.crs import far_warning
 from districtplanner.io.errors import BadValues, DataImportError, MissingCRS
 from districtplanner.io.loaded import LoadedLayer
 from districtplanner.model.document import Document
-from districtplanner.ui.commands import AddDistrict, AddLayers, SetDistrictGeometry, push
+from districtplanner.ui.commands import (
+    AddDistrict,
+    AddLayers,
+    SetDistrictGeometry,
+    SetProjectCRS,
+    push,
+)
 from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
 from districtplanner.ui.loader import LayerLoader
 from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
@@ -157,6 +163,8 @@ class MainWindow(QMainWindow):
         self.crs_label = QLabel(self.document.crs or "no CRS")
         self.crs_label.setToolTip("Project coordinate reference system: all distances in metres")
         bar.addWidget(self.notice_label, 1)
+        self.document.layers_changed.connect(
+            lambda: self.crs_label.setText(self.document.crs or "no CRS"))
         bar.addPermanentWidget(self.title_label)
         bar.addPermanentWidget(self.coords_label)
         bar.addPermanentWidget(self.crs_label)
@@ -199,6 +207,10 @@ class MainWindow(QMainWindow):
         self.zoom_all_action.setStatusTip("Fit every layer and district in the map")
         self.zoom_all_action.triggered.connect(self.canvas.zoom_to_all)
         view_menu.addAction(self.zoom_all_action)
+        crs_action = QAction("Project &coordinate system…", self)
+        crs_action.setStatusTip("Reproject every layer and district into another CRS in metres")
+        crs_action.triggered.connect(self._choose_crs)
+        view_menu.addAction(crs_action)
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.districts_dock, self.assumptions_dock,
                      self.concentration_dock, self.affordability_dock, self.incentives_dock,
@@ -336,6 +348,24 @@ class MainWindow(QMainWindow):
         self.notice_label.setText(text)
         log.info("notice: %s", text)
 
+    def _choose_crs(self) -> None:
+        crs, ok = QInputDialog.getText(
+            self, "Project coordinate system",
+            "EPSG code of a projected CRS in metres (all layers and districts are "
+            "reprojected):", text=self.document.crs)
+        if ok and crs.strip():
+            self.set_project_crs(crs.strip())
+
+    def set_project_crs(self, crs: str) -> str:
+        """Reproject the plan (one undo step); returns '' or why it was refused."""
+        problem = push(self.undo_stack, SetProjectCRS(self.document, crs))
+        if problem:
+            QMessageBox.warning(self, "Project coordinate system", problem)
+        else:
+            self.canvas.zoom_to_all()
+            self.show_notice(f"Reprojected the plan to {self.document.crs}.")
+        return problem
+
     # ---------------------------------------------------------------- import
     def _choose_layer_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -378,7 +408,6 @@ class MainWindow(QMainWindow):
         else:
             if not self.document.crs and loaded.crs:
                 self.document.crs = loaded.crs
-                self.crs_label.setText(loaded.crs)
             others = [la.bounds() for la in self.document.layers if la.feature_count]
             far = far_warning(loaded.name, loaded.bounds(), others) if others else None
             if far:
