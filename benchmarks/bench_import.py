@@ -1,6 +1,7 @@
 """Import speed: a 1,000,000-row establishments CSV (lon/lat, sector, employees) read into a
 UTM project CRS by ``read_layer``, beside a bare ``pandas.read_csv`` + pyproj transform of the
-same file in the same run (the floor any reader pays). Goal: read_layer under 5 s.
+same file in the same run (the floor any reader pays), and the same file loaded through the
+main window until it is drawn on the map. Goal: under 5 s.
 
 Run: .venv/bin/python benchmarks/bench_import.py [--rows N] [--repeat R]
 """
@@ -71,6 +72,41 @@ def ours(path: Path, crs: str) -> float:
     return time.perf_counter() - t0
 
 
+def through_the_app(path: Path) -> float:
+    """Seconds from asking the main window to load the file until it is drawn on the map:
+    the background read, the undo command, the layer item and a synchronous repaint."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from districtplanner.io.readers import preview
+    from districtplanner.model.document import Document
+    from districtplanner.ui.app import application
+    from districtplanner.ui.dialogs.import_layer import ImportChoice
+    from districtplanner.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(Document())
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    pv = preview(path)
+    choice = ImportChoice(path=path, layer=None, role=pv.role, mapping=pv.mapping,
+                          source_crs=None)
+    t = time.perf_counter()
+    window.load_choice(choice)
+    while window.loader.busy or not window.document.layers:
+        QApplication.processEvents()
+        time.sleep(0.002)
+    window.canvas.zoom_to_all()
+    window.canvas.viewport().repaint()
+    elapsed = time.perf_counter() - t
+    assert window.canvas.layer_item(window.document.layers[0].id) is not None
+    window.close()
+    return elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -85,13 +121,17 @@ def main() -> None:
         b = [bare(path, crs) for _ in range(args.repeat)]
         bg = [bare_gdf(path, crs) for _ in range(args.repeat)]
         o = [ours(path, crs) for _ in range(args.repeat)]
+        app_times = [through_the_app(path) for _ in range(args.repeat)]
     print(f"pandas.read_csv + pyproj transform: median {statistics.median(b):.2f} s "
           f"(min {min(b):.2f})")
     print(f"  + GeoDataFrame of shapely points:  median {statistics.median(bg):.2f} s "
           f"(min {min(bg):.2f})")
     print(f"read_layer (sniff, encoding check, points, UTM, sector mapping, checks): "
           f"median {statistics.median(o):.2f} s (min {min(o):.2f})")
-    print(f"goal < 5 s: {'met' if statistics.median(o) < 5.0 else 'NOT met'}")
+    a = statistics.median(app_times)
+    print(f"in the app, loaded, reprojected and drawn on the map: median {a:.2f} s "
+          f"(min {min(app_times):.2f})")
+    print(f"goal < 5 s: {'met' if max(statistics.median(o), a) < 5.0 else 'NOT met'}")
 
 
 if __name__ == "__main__":

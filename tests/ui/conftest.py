@@ -26,3 +26,22 @@ def window(qtbot, sample_document):
     win.recompute.wait_for_index()
     win.recompute.run_now()
     return win
+
+
+@pytest.fixture
+def canvas(qtbot, doc):
+    """A bare map canvas, 800 x 600, on the test module's ``doc`` fixture."""
+    from PySide6.QtWidgets import QApplication
+
+    from districtplanner.ui.map.canvas import MapCanvas
+
+    c = MapCanvas(doc)
+    qtbot.addWidget(c)
+    c.resize(800, 600)
+    c.show()
+    qtbot.waitExposed(c)
+    c.zoom_to_all()
+    QApplication.processEvents()
+    c.grab()  # one synchronous paint, so items know their first view
+    yield c
+    c.detach()

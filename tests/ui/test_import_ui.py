@@ -128,4 +128,5 @@ def test_a_layer_far_from_the_others_is_flagged_with_the_distance(window, qtbot,
                  ).to_csv(path, index=False)  # Paris, 600 km from the sample city
     window.load_choice(_choice(path))
     _wait(qtbot, window)
-    assert any("km from the other layers" in w for w in warnings_shown)
+    assert "km from the other layers" in window.last_notes_box.text()
+    assert "km from the other layers" in window.notice_label.text()

@@ -89,21 +89,6 @@ def doc() -> Document:
     return small_document()
 
 
-@pytest.fixture
-def canvas(qtbot, doc):
-    from districtplanner.ui.map.canvas import MapCanvas
-
-    c = MapCanvas(doc)
-    qtbot.addWidget(c)
-    c.resize(800, 600)
-    c.show()
-    qtbot.waitExposed(c)
-    c.zoom_to_all()
-    settle(c)
-    yield c
-    c.detach()
-
-
 def contains(outer: QtCore.QRectF, b: tuple[float, float, float, float], tol: float = 1e-6
              ) -> bool:
     return (outer.left() <= b[0] + tol and outer.top() <= b[1] + tol

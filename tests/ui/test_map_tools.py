@@ -32,21 +32,6 @@ def doc():
     return d
 
 
-@pytest.fixture
-def canvas(qtbot, doc):
-    from districtplanner.ui.map.canvas import MapCanvas
-
-    c = MapCanvas(doc)
-    qtbot.addWidget(c)
-    c.resize(800, 600)
-    c.show()
-    qtbot.waitExposed(c)
-    c.zoom_to_all()
-    QtWidgets.QApplication.processEvents()
-    yield c
-    c.detach()
-
-
 class Recorder:
     """Collects the canvas's drawing and editing signals."""
 

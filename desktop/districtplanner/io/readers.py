@@ -646,7 +646,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     bounds = None
     declared = info.crs
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
-        geometry_kind = _geometry_kind(df.geometry)
+        geometry_kind = kind_of_geometries(df.geometry)
         b = df.total_bounds
         bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
         declared = _crs_str(df.crs) if df.crs else None
@@ -661,7 +661,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
                 bounds = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
         elif wkt:
             geoms = shapely.from_wkt(df[wkt].astype(str).to_numpy(), on_invalid="ignore")
-            geometry_kind = _geometry_kind(gpd.GeoSeries(geoms))
+            geometry_kind = kind_of_geometries(gpd.GeoSeries(geoms))
             b = shapely.total_bounds(geoms)
             bounds = tuple(float(v) for v in b) if np.isfinite(b).all() else None
         else:
@@ -806,7 +806,8 @@ def _raster_source(p: Path, info: LayerInfo) -> str | Path:
     return p
 
 
-def _geometry_kind(geoms: gpd.GeoSeries) -> str:
+def kind_of_geometries(geoms: gpd.GeoSeries) -> str:
+    """'point', 'line', 'polygon', 'mixed' or 'none': how a layer is drawn and analysed."""
     types = set(geoms.geom_type.dropna().unique())
     if not types:
         return "none"
@@ -991,7 +992,7 @@ def _read_vector_or_table(
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     if role is None:
         role = g.guess_role(columns, {c: str(gdf[c].dtype) for c in columns},
-                            _geometry_kind(gdf.geometry), info.name,
+                            kind_of_geometries(gdf.geometry), info.name,
                             {c: gdf[c].head(200).tolist() for c in columns})
     if not any(k in mapping for k in ROLE_FIELDS.get(role, ())):
         guessed = g.guess_mapping(role, columns, gdf[columns].head(1000))

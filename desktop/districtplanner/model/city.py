@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from districtplanner.analysis.citydata import NEIGHBOURHOOD_FIELDS, CityData
+from typing import Any
+
+from districtplanner.analysis.citydata import NEIGHBOURHOOD_FIELDS
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.model.document import Document
 
 
-def city_data(document: Document) -> CityData:
-    """CityData from the topmost layer of each analysed role, through its column mapping.
+def city_inputs(document: Document) -> dict[str, Any]:
+    """The arguments of CityData.from_frames for the topmost layer of each analysed role,
+    through its column mapping: references only, cheap on the GUI thread, so the expensive
+    conversion can run in a worker on a snapshot of the layers.
 
     Hidden layers still count: visibility is about drawing, and a figure must not change
     because a planner unticked a layer to see the map better.
@@ -21,7 +25,7 @@ def city_data(document: Document) -> CityData:
     hood_cols = None
     if hoods is not None:
         hood_cols = {f: hoods.mapping[f] for f in NEIGHBOURHOOD_FIELDS if f in hoods.mapping}
-    return CityData.from_frames(
+    return dict(
         establishments=est.data if est is not None else None,
         sector_column=(est.mapping.get("sector", "sector") if est else "sector"),
         jobs_column=(est.mapping.get("jobs") if est else None),

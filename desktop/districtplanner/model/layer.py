@@ -11,8 +11,16 @@ import geopandas as gpd
 
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import ROLE_LABELS, LayerRole
+from districtplanner.io.readers import kind_of_geometries
 
 __all__ = ["ROLE_LABELS", "Layer", "LayerRole", "LayerStyle", "new_layer_id"]
+
+
+ROLE_EMPTY_KIND = {
+    LayerRole.TRANSIT_LINES: "line",
+    LayerRole.NEIGHBOURHOODS: "polygon",
+    LayerRole.DISTRICTS: "polygon",
+}
 
 
 @dataclass
@@ -56,17 +64,13 @@ class Layer:
 
     @property
     def geometry_kind(self) -> str:
-        """'point', 'line', 'polygon', 'raster' or 'mixed', for drawing and the legend."""
+        """'point', 'line', 'polygon', 'raster', 'mixed' or 'none' (no geometries)."""
         if isinstance(self.data, Raster):
             return "raster"
-        types = set(self.data.geom_type.dropna().unique())
-        if types <= {"Point", "MultiPoint"}:
-            return "point"
-        if types <= {"LineString", "MultiLineString", "LinearRing"}:
-            return "line"
-        if types <= {"Polygon", "MultiPolygon"}:
-            return "polygon"
-        return "mixed"
+        kind = kind_of_geometries(self.data.geometry)
+        if kind == "none":  # an empty layer is drawn as what its role holds
+            return ROLE_EMPTY_KIND.get(self.role, "point")
+        return kind
 
     @property
     def feature_count(self) -> int:

@@ -418,8 +418,13 @@ class MainWindow(QMainWindow):
         note = f"Added {loaded.name}."
         if loaded.warnings:
             note += " " + " ".join(loaded.warnings)
-            QMessageBox.information(self, "Layer added with notes",
-                                    "\n\n".join(loaded.warnings))
+            # Not modal: the layer is in and the planner can read the notes while working.
+            box = QMessageBox(QMessageBox.Icon.Information, "Layer added with notes",
+                              "\n\n".join(loaded.warnings), parent=self)
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+            self.last_notes_box = box
         self.show_notice(note)
         self._import_next()
 

@@ -15,15 +15,21 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from districtplanner.analysis.assumptions import Assumptions
+from districtplanner.analysis.citydata import CityData
 from districtplanner.analysis.index import CityIndex
 from districtplanner.analysis.metrics import Metrics, compute
-from districtplanner.model.city import city_data
+from districtplanner.model.city import city_inputs
 from districtplanner.model.document import Document
 
 log = logging.getLogger(__name__)
 
 # Below this many analysed features the index is built inline: faster than a thread hop.
 INLINE_INDEX_LIMIT = 250_000
+
+
+def build_index(inputs: dict) -> CityIndex:
+    """Arrays and city index from a snapshot of the layers (runs in a worker when large)."""
+    return CityIndex.build(CityData.from_frames(**inputs))
 
 
 @dataclass
@@ -85,16 +91,18 @@ class Recompute(QObject):
             self.schedule()   # visibility only: figures unchanged, panels may want a repaint
             return
         version = self.document.layers_version
-        try:
-            data = city_data(self.document)
-        except ValueError as exc:
-            self.failed.emit(f"Cannot analyse the layers: {exc}")
-            return
+        inputs = city_inputs(self.document)
         if self._analysed_size() <= INLINE_INDEX_LIMIT:
-            self._set_index(CityIndex.build(data), version)
+            try:
+                index = build_index(inputs)
+            except ValueError as exc:
+                self.failed.emit(f"Cannot analyse the layers: {exc}")
+                return
+            self._set_index(index, version)
             return
+        # Large layers: the conversion and the index both run off the GUI thread.
         self.busy.emit(True)
-        fut = self._pool.submit(CityIndex.build, data)
+        fut = self._pool.submit(build_index, inputs)
         self._pending = fut
         fut.add_done_callback(lambda f: self._built_signal.emit(f, version))
 

@@ -3,7 +3,7 @@ rename / duplicate / hide / delete / zoom actions. Edits go through undo command
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from districtplanner.model.district import District
 from districtplanner.model.document import Document
 from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict, push
 from districtplanner.ui.panels.layers import swatch
@@ -30,6 +31,7 @@ class DistrictList(QWidget):
         super().__init__(parent)
         self.document = document
         self.undo_stack = undo_stack
+        self._in_item_signal = False
         self.list = QListWidget()
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(self._current_changed)
@@ -61,19 +63,44 @@ class DistrictList(QWidget):
         return item.data(self.ID) if item is not None else None
 
     def refresh(self) -> None:
+        """Mirror the document: in place when the districts are the same ones (every drag
+        frame, renames, hiding), rebuilt only when districts were added, removed or
+        reordered, and never inside the list's own item signal."""
+        districts = self.document.districts
+        ids = [self.list.item(i).data(self.ID) for i in range(self.list.count())]
+        if ids == [d.id for d in districts]:
+            with QSignalBlocker(self.list):
+                for i, d in enumerate(districts):
+                    self._update_item(self.list.item(i), d)
+            self._sync_current()
+            return
+        if self._in_item_signal:
+            QTimer.singleShot(0, self, self.refresh)
+            return
         with QSignalBlocker(self.list):
             self.list.clear()
-            for d in self.document.districts:
-                item = QListWidgetItem(swatch("polygon", d.colour, d.colour + "40"), d.name)
+            for d in districts:
+                item = QListWidgetItem()
                 item.setData(self.ID, d.id)
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                     | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable
                 )
-                item.setCheckState(Qt.CheckState.Checked if d.visible else Qt.CheckState.Unchecked)
-                item.setToolTip(f"{d.name}: {d.area_km2:.2f} km²\n{d.notes}".strip())
+                self._update_item(item, d)
                 self.list.addItem(item)
         self._sync_current()
+
+    @staticmethod
+    def _update_item(item: QListWidgetItem, d: District) -> None:
+        if item.text() != d.name:
+            item.setText(d.name)
+        if item.data(Qt.ItemDataRole.UserRole + 1) != d.colour:
+            item.setData(Qt.ItemDataRole.UserRole + 1, d.colour)
+            item.setIcon(swatch("polygon", d.colour, d.colour + "40"))
+        state = Qt.CheckState.Checked if d.visible else Qt.CheckState.Unchecked
+        if item.checkState() != state:
+            item.setCheckState(state)
+        item.setToolTip(f"{d.name}: {d.area_km2:.2f} km²\n{d.notes}".strip())
 
     def _sync_current(self) -> None:
         active = self.document.selection.active_district
@@ -89,6 +116,13 @@ class DistrictList(QWidget):
         self.document.selection.set_active_district(item.data(self.ID) if item else None)
 
     def _item_changed(self, item: QListWidgetItem) -> None:
+        self._in_item_signal = True
+        try:
+            self._apply_item_edit(item)
+        finally:
+            self._in_item_signal = False
+
+    def _apply_item_edit(self, item: QListWidgetItem) -> None:
         did = item.data(self.ID)
         d = self.document.district(did)
         visible = item.checkState() == Qt.CheckState.Checked

@@ -63,6 +63,7 @@ class LayerList(QWidget):
         super().__init__(parent)
         self.document = document
         self._refreshing = False
+        self._in_item_signal = False
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
@@ -84,15 +85,35 @@ class LayerList(QWidget):
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
 
     def refresh(self) -> None:
-        # Only our own handlers are muted: blocking the item model's signals would leave the
-        # view with stale rows (a crash in QTreeView::isIndexHidden).
+        """Mirror the document. Items are updated in place when the layers are the same;
+        the tree is rebuilt only when layers were added, removed or reordered, and never
+        inside one of its own item signals (deleting the item Qt is handling crashes)."""
+        layers = list(reversed(self.document.layers))
+        ids = [it.data(0, self.ROLE_ID) for it in self.items()]
+        self._refreshing = True
+        try:
+            if ids == [la.id for la in layers]:
+                for item, layer in zip(self.items(), layers, strict=True):
+                    self._update_item(item, layer)
+                return
+        finally:
+            self._refreshing = False
+        if self._in_item_signal:
+            QTimer.singleShot(0, self, self.refresh)
+            return
         self._refreshing = True
         try:
             self.tree.clear()
-            for layer in reversed(self.document.layers):
+            for layer in layers:
                 self.tree.addTopLevelItem(self._make_item(layer))
         finally:
             self._refreshing = False
+
+    def _update_item(self, item: QTreeWidgetItem, layer: Layer) -> None:
+        item.setText(0, layer.name)
+        state = Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
+        if item.checkState(0) != state:
+            item.setCheckState(0, state)
 
     def _make_item(self, layer: Layer) -> QTreeWidgetItem:
         item = QTreeWidgetItem([layer.name])
@@ -120,7 +141,12 @@ class LayerList(QWidget):
             return
         layer_id = item.data(0, self.ROLE_ID)
         if layer_id:
-            self.document.set_layer_visible(layer_id, item.checkState(0) == Qt.CheckState.Checked)
+            self._in_item_signal = True
+            try:
+                self.document.set_layer_visible(
+                    layer_id, item.checkState(0) == Qt.CheckState.Checked)
+            finally:
+                self._in_item_signal = False
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         layer_id = item.data(0, self.ROLE_ID)
