@@ -119,3 +119,25 @@ def test_missing_sample_city_is_reported(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DISTRICT_PLANNER_RESOURCES", str(tmp_path))
     assert main(["metrics"]) != 0
     assert "sample_city.gpkg" in capsys.readouterr().err
+
+
+def test_hotspot_surface_is_written_as_a_geotiff(resources, tmp_path, capsys):
+    import numpy as np
+    import rasterio
+
+    out = tmp_path / "hotspots.tif"
+    doc = run_json(capsys, "--hotspots", str(out))
+    assert doc["hotspots"]["file"] == str(out)
+    with rasterio.open(out) as src:
+        assert src.count == 3 and src.descriptions == ("kde", "gi_z", "gi_class")
+        assert src.crs.to_epsg() == 32632
+        classes = src.read(3)
+    assert set(np.unique(classes)) <= {-3, -2, -1, 0, 1, 2, 3}
+    assert (classes > 0).sum() == sum(n for k, n in doc["hotspots"]["cells_by_class"].items()
+                                      if k.startswith("hot"))
+
+
+def test_hotspot_file_that_cannot_be_written_is_named(resources, tmp_path, capsys):
+    bad = tmp_path / "no" / "such" / "folder" / "h.tif"
+    assert main(["metrics", "--hotspots", str(bad)]) == 1
+    assert str(bad) in capsys.readouterr().err

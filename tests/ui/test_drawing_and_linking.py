@@ -217,3 +217,13 @@ def test_export_then_import_districts_round_trips(window, tmp_path):
         assert shapely.hausdorff_distance(a, b) < 0.01  # metres, through WGS 84 and back
     window.undo_stack.undo()  # the whole import is one step
     assert len(doc.districts) == 3
+
+
+def test_hotspot_surface_exports_from_the_window(window, tmp_path):
+    import rasterio
+
+    out = tmp_path / "hot.tif"
+    assert window.export_hotspots(out)
+    with rasterio.open(out) as src:
+        assert src.descriptions == ("kde", "gi_z", "gi_class")
+    assert str(out) in window.notice_label.text()

@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rasterio.errors import RasterioIOError
+
 from districtplanner.analysis.assumptions import AssumptionError, Assumptions
 from districtplanner.analysis.citydata import CityData, CityDataError
+from districtplanner.analysis.hotspots import compute_surface
 from districtplanner.analysis.incentives import (
     Instrument,
     InstrumentError,
@@ -62,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instruments", type=Path, metavar="FILE.json",
                         help="incentive instruments (a JSON list); default: the standard "
                              "package of one instrument of each kind")
+    parser.add_argument("--hotspots", type=Path, metavar="FILE.tif",
+                        help="also write the city's creative-jobs hot-spot surface (bands: "
+                        "kde, gi_z, gi_class) as a GeoTIFF")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -105,6 +111,16 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
     baseline = compute(index, None, assumptions, instruments, name="City baseline")
     results = [compute(index, d["geometry"], assumptions, instruments, name=d["name"])
                for d in districts]
+    extra: dict[str, Any] = {}
+    hotspots_path = getattr(args, "hotspots", None)
+    if hotspots_path is not None:
+        surface = compute_surface(index, assumptions)
+        try:
+            surface.write_geotiff(hotspots_path)
+        except (OSError, RasterioIOError) as exc:
+            raise MetricsCommandError(f"{hotspots_path}: cannot write the GeoTIFF ({exc}).") \
+                from None
+        extra["hotspots"] = {"file": str(hotspots_path), **surface.summary()}
     return {
         "source": source,
         "crs": str(crs),
@@ -113,6 +129,7 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
         "instruments": [i.to_dict() for i in instruments],
         "baseline": baseline.to_dict(),
         "districts": [m.to_dict() for m in results],
+        **extra,
     }
 
 

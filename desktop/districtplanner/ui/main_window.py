@@ -184,6 +184,10 @@ class MainWindow(QMainWindow):
         exp.triggered.connect(self._choose_district_export)
         file_menu.addAction(imp)
         file_menu.addAction(exp)
+        hot = QAction("Export &hot-spot surface…", self)
+        hot.setStatusTip("Write the creative-jobs density and Gi* hot spots as a GeoTIFF")
+        hot.triggered.connect(self._choose_hotspot_export)
+        file_menu.addAction(hot)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -510,6 +514,29 @@ class MainWindow(QMainWindow):
             self._report_import_error(exc)
             return
         self.show_notice(f"Exported {len(self.document.districts)} district(s) to {path}.")
+
+    def _choose_hotspot_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export hot-spot surface", "hotspots.tif",
+                                              "GeoTIFF (*.tif)")
+        if path:
+            self.export_hotspots(Path(path))
+
+    def export_hotspots(self, path: Path) -> bool:
+        """Write the KDE and Gi* bands of the current city and assumptions to ``path``."""
+        from rasterio.errors import RasterioIOError
+
+        from districtplanner.analysis.hotspots import compute_surface
+
+        if self.recompute.index is None:
+            self.show_notice("The layers are still being indexed; try again in a moment.")
+            return False
+        try:
+            compute_surface(self.recompute.index, self.document.assumptions).write_geotiff(path)
+        except (OSError, RasterioIOError) as exc:
+            self._report_import_error(OSError(f"{path}: cannot write the GeoTIFF ({exc})."))
+            return False
+        self.show_notice(f"Wrote the hot-spot surface to {path} (bands kde, gi_z, gi_class).")
+        return True
 
     def _show_history(self) -> None:
         if getattr(self, "_history", None) is None:
