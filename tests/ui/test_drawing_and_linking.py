@@ -227,3 +227,16 @@ def test_hotspot_surface_exports_from_the_window(window, tmp_path):
     with rasterio.open(out) as src:
         assert src.descriptions == ("kde", "gi_z", "gi_class")
     assert str(out) in window.notice_label.text()
+
+
+def test_district_name_colour_and_notes_edit_as_one_step(window):
+    doc = window.document
+    d = doc.districts[0]
+    old = (d.name, d.colour, d.notes)
+    assert window.district_list.apply_properties(
+        d.id, {"name": "Mill Quarter", "colour": "#009E73", "notes": "Phase 1: 2027-2030"}) == ""
+    assert (d.name, d.colour, d.notes) == ("Mill Quarter", "#009E73", "Phase 1: 2027-2030")
+    assert window.district_list.list.item(0).text() == "Mill Quarter"
+    assert window.canvas.district_item(d.id) is not None
+    window.undo_stack.undo()
+    assert (d.name, d.colour, d.notes) == old

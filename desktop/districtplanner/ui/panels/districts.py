@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from districtplanner.model.district import District
 from districtplanner.model.document import Document
 from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict, push
+from districtplanner.ui.dialogs.district import DistrictDialog
 from districtplanner.ui.panels.layers import swatch
 
 
@@ -39,6 +40,7 @@ class DistrictList(QWidget):
         buttons = QHBoxLayout()
         self.buttons: dict[str, QToolButton] = {}
         for key, text, tip, slot in (
+            ("properties", "Edit…", "Name, colour and notes of the district", self.edit),
             ("duplicate", "Duplicate", "Duplicate the district as a variant", self.duplicate),
             ("zoom", "Zoom to", "Zoom the map to the district", self.zoom),
             ("delete", "Delete", "Delete the district (undo with Ctrl+Z)", self.delete),
@@ -140,6 +142,28 @@ class DistrictList(QWidget):
             if problem:
                 QMessageBox.warning(self, "Rename district", problem)
                 self.refresh()
+
+    def edit(self) -> None:
+        did = self.current_id()
+        if not did:
+            return
+        d = self.document.district(did)
+        dialog = DistrictDialog(d, self)
+        if dialog.exec() != DistrictDialog.DialogCode.Accepted:
+            return
+        self.apply_properties(did, dialog.values())
+
+    def apply_properties(self, district_id: str, values: dict[str, str]) -> str:
+        """Change name, colour and notes as one undo step; returns '' or the refusal."""
+        d = self.document.district(district_id)
+        changed = {k: v for k, v in values.items() if getattr(d, k) != v}
+        if not changed:
+            return ""
+        problem = push(self.undo_stack, UpdateDistrict(self.document, district_id,
+                                                       text=f"Edit {d.name}", **changed))
+        if problem:
+            QMessageBox.warning(self, "Edit district", problem)
+        return problem
 
     def duplicate(self) -> None:
         did = self.current_id()
