@@ -124,3 +124,15 @@ def test_a_geographic_project_crs_is_refused_with_the_reason(window, monkeypatch
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: None))
     problem = window.set_project_crs("EPSG:4326")
     assert "metres" in problem and window.document.crs == "EPSG:32632"
+
+
+def test_without_establishments_concentration_says_so_instead_of_zero(window):
+    from districtplanner.analysis.roles import LayerRole
+
+    doc = window.document
+    doc.remove_layer(doc.first_layer(LayerRole.ESTABLISHMENTS).id)
+    window.recompute.run_now()
+    for tile in window.concentration.tiles.tiles.values():
+        assert tile.value_label.text() == "—"
+        assert "no establishments" in tile.detail_label.text()
+    assert window.affordability.tiles["rent_median"].value_label.text() != "—"

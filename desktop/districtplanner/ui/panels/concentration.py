@@ -101,6 +101,14 @@ class ConcentrationPanel(FigurePanel):
         else:
             self.set_heading(f"{shown.name} ({shown.area_km2:,.2f} km²)")
         t = self.tiles
+        if city.establishments == 0:
+            # Without establishments every concentration figure is undefined, not zero.
+            for tile in t.tiles.values():
+                tile.set_value("—", "no establishments layer: add one (File > Add layer)",
+                               explanation(shown, "concentration.counts"))
+            self._draw_sectors(bundle)
+            self.projection_chart.set_series(np.arange(0.0), {})
+            return
         t["creative_establishments"].set_value(
             fmt_number(m.creative_establishments),
             f"{fmt_share(m.share_of_city_creative_establishments)} of the city's; "
