@@ -11,6 +11,14 @@ from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import LayerRole
 
 
+def data_bounds(data: gpd.GeoDataFrame | Raster) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of a vector frame or a raster, in its own CRS."""
+    if isinstance(data, Raster):
+        return data.bounds
+    b = data.total_bounds
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
 @dataclass
 class LoadedLayer:
     """One dataset read from disk. ``warnings`` are messages for the user (repairs made,
@@ -27,10 +35,7 @@ class LoadedLayer:
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) in the layer's CRS."""
-        if isinstance(self.data, Raster):
-            return self.data.bounds
-        b = self.data.total_bounds
-        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        return data_bounds(self.data)
 
     @property
     def is_raster(self) -> bool:

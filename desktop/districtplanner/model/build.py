@@ -76,11 +76,7 @@ def document_from_loaded(loaded: Sequence[LoadedLayer], title: str = "",
                          crs: str = "") -> Document:
     """A document holding ``loaded`` (district layers become editable districts)."""
     if not crs:
-        for la in loaded:
-            c = la.data.crs
-            if c:
-                crs = c.to_string() if hasattr(c, "to_string") else str(c)
-                break
+        crs = next((la.crs for la in loaded if la.crs), "")
     doc = Document(crs=crs, title=title)
     layers = []
     districts: list[District] = []

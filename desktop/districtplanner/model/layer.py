@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import ROLE_LABELS, LayerRole
+from districtplanner.io.loaded import data_bounds
 from districtplanner.io.readers import kind_of_geometries
 
 __all__ = ["ROLE_LABELS", "Layer", "LayerRole", "LayerStyle", "new_layer_id"]
@@ -80,10 +81,7 @@ class Layer:
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) in the project CRS."""
-        if isinstance(self.data, Raster):
-            return self.data.bounds
-        b = self.data.total_bounds
-        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        return data_bounds(self.data)
 
     def column(self, logical: str) -> str | None:
         """The data column mapped to a logical field, or None when unmapped."""

@@ -138,7 +138,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.canvas.cursor_moved.connect(self._cursor_moved)
         self.recompute.run_now()
-        self.canvas.zoom_to_all()
 
     # ------------------------------------------------------------------ chrome
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

@@ -8,9 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-import shapely
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QTransform
+from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from districtplanner.analysis.hotspots import HotspotSurface, compute_surface
@@ -18,6 +17,7 @@ from districtplanner.analysis.roles import LayerRole
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
 from districtplanner.ui.map.overlay import Z_HIGHLIGHT
+from districtplanner.ui.map.polygon_item import geometry_path
 from districtplanner.ui.recompute import MetricsBundle, Recompute
 
 # Gi* class -> RGBA: cold spots blue, hot spots red (ColorBrewer RdBu), not significant clear.
@@ -35,20 +35,6 @@ def gi_rgba(gi_class: np.ndarray) -> np.ndarray:
     for k, rgba in GI_COLOURS.items():
         lut[k + 3] = rgba
     return lut[np.clip(gi_class.astype(int), -3, 3) + 3]
-
-
-def polygon_path(geoms: list) -> QPainterPath:
-    """One path of every ring of ``geoms`` (odd-even fill keeps holes open)."""
-    path = QPainterPath()
-    path.setFillRule(pg.QtCore.Qt.FillRule.OddEvenFill)
-    for g in geoms:
-        for poly in shapely.get_parts(g):
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = shapely.get_coordinates(ring)
-                if len(xy) < 3:
-                    continue
-                path.addPolygon(pg.functions.arrayToQPolygonF(xy[:, 0], xy[:, 1]))
-    return path
 
 
 class AnalysisOverlays(QObject):
@@ -189,7 +175,7 @@ class AnalysisOverlays(QObject):
         classes = neighbourhood_classes(bundle, len(geoms))
         for cls, item in self.risk_items.items():
             picked = [geoms[i] for i in np.flatnonzero(classes == cls)]
-            item.setPath(polygon_path(picked))
+            item.setPath(geometry_path(picked))
             item.setVisible(bool(picked))
 
     def shutdown(self) -> None:

@@ -12,9 +12,8 @@ from districtplanner.model.document import Document
 from districtplanner.model.selection import ValueRange
 from districtplanner.ui import theme
 from districtplanner.ui.commands import SetAssumptions, push
-from districtplanner.ui.panels.base import FigurePanel
+from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import HistogramChart
-from districtplanner.ui.panels.concentration import explanation
 from districtplanner.ui.panels.tiles import fmt_number, fmt_share
 from districtplanner.ui.recompute import MetricsBundle
 

@@ -13,6 +13,12 @@ from districtplanner.ui.panels.tiles import TileGrid
 from districtplanner.ui.recompute import MetricsBundle
 
 
+def explanation(metrics: object, key: str) -> str:
+    """The figure's method text as the engine wrote it (never retyped in the UI)."""
+    texts = getattr(metrics, "explanations", None) or {}
+    return texts.get(key, "")
+
+
 class FigurePanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None,
                  columns: int = 3) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -81,8 +81,27 @@ class CompareView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.table)
         lay.addLayout(row)
+        self._bundle: MetricsBundle | None = None
+        self._stale = False
 
     def show_metrics(self, bundle: MetricsBundle) -> None:
+        """Keep the figures; fill the table only when it can be seen (a hidden Compare dock
+        must cost nothing on every frame of a vertex drag)."""
+        self._bundle = bundle
+        self._stale = True
+        if self.isVisible():
+            self._fill()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._fill()
+        super().showEvent(event)
+
+    def _fill(self) -> None:
+        bundle = self._bundle
+        self._stale = False
+        if bundle is None:
+            return
         columns = [bundle.baseline, *bundle.districts.values()]
         self.table.setRowCount(len(ROWS))
         self.table.setColumnCount(len(columns) + 1)
@@ -100,6 +119,8 @@ class CompareView(QWidget):
 
     def as_tsv(self) -> str:
         """The whole table (header row and figure names included) as tab-separated text."""
+        if self._stale:
+            self._fill()
         header = ["Figure"] + [self.table.horizontalHeaderItem(c).text()
                                for c in range(self.table.columnCount())]
         lines = ["\t".join(header)]

@@ -10,7 +10,7 @@ from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_COLOURS, S
 from districtplanner.model.document import Document
 from districtplanner.model.selection import CombineMode
 from districtplanner.ui import theme
-from districtplanner.ui.panels.base import FigurePanel
+from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import LinesChart, SectorBarChart
 from districtplanner.ui.panels.tiles import fmt_number, fmt_share
 from districtplanner.ui.recompute import MetricsBundle
@@ -20,12 +20,6 @@ SHORT_LABELS = {
     "digital_software": "Digital", "publishing": "Publ.", "architecture": "Arch.",
     "advertising": "Adv.", "crafts_visual_arts": "Crafts", "museums_heritage": "Museums",
 }
-
-
-def explanation(metrics: object, key: str) -> str:
-    """The figure's method text as the engine wrote it (never retyped in the UI)."""
-    texts = getattr(metrics, "explanations", None) or {}
-    return texts.get(key, "")
 
 
 class ConcentrationPanel(FigurePanel):

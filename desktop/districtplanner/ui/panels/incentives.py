@@ -56,6 +56,7 @@ class IncentivesPanel(FigurePanel):
                  parent: QWidget | None = None) -> None:
         super().__init__(document, parent)
         self.undo_stack = undo_stack or QUndoStack(self)
+        self._table_key: tuple | None = None
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Instrument", "Terms", "Starts"])
         self.table.verticalHeader().hide()
@@ -161,9 +162,16 @@ class IncentivesPanel(FigurePanel):
             self._set_package(new, f"{'Enable' if enabled else 'Disable'} {inst.name}")
 
     # ------------------------------------------------------------------------ show
+    def _package_key(self) -> tuple:
+        """What the table shows, by value: a vertex drag changes none of it, so the table is
+        not rebuilt on every frame of a drag."""
+        d = self._district()
+        return (None,) if d is None else (d.id, *map(repr, d.instruments))
+
     def _fill_table(self) -> None:
         d = self._district()
         instruments = d.instruments if d is not None else []
+        self._table_key = self._package_key()
         self.table.blockSignals(True)
         self.table.setRowCount(len(instruments))
         for r, inst in enumerate(instruments):
@@ -182,7 +190,8 @@ class IncentivesPanel(FigurePanel):
 
     def show_metrics(self, bundle: MetricsBundle) -> None:
         self.bundle = bundle
-        self._fill_table()
+        if self._table_key != self._package_key():
+            self._fill_table()
         m = bundle.active
         if m is None:
             self.set_heading("No district selected: draw or pick one to cost its incentives.")
