@@ -241,3 +241,95 @@ def test_raster_rents_match_rasterio_geometry_mask():
         expected = values[inside & np.isfinite(values)]
         got = index.select(geom).rent_values
         np.testing.assert_array_equal(np.sort(got), np.sort(expected))
+
+
+def _drag(poly: Polygon, rng: np.random.Generator, n: int, step: float) -> list[Polygon]:
+    """``n`` successive single-vertex moves (the closing vertex included), kept valid."""
+    coords = np.asarray(poly.exterior.coords)[:-1].copy()
+    holes = [np.asarray(r.coords) for r in poly.interiors]
+    out = []
+    while len(out) < n:
+        trial = coords.copy()
+        trial[int(rng.integers(len(trial)))] += rng.uniform(-step, step, 2)
+        p = Polygon(trial, holes)
+        if p.is_valid:
+            coords = trial
+            out.append(p)
+    return out
+
+
+def _same_selection(a, b) -> None:
+    np.testing.assert_array_equal(a.count_by_sector, b.count_by_sector)
+    np.testing.assert_array_equal(a.jobs_by_sector, b.jobs_by_sector)
+    np.testing.assert_array_equal(a.inst_inside, b.inst_inside)
+    np.testing.assert_array_equal(a.inst_near, b.inst_near)
+    np.testing.assert_array_equal(a.nbhd_index, b.nbhd_index)
+    np.testing.assert_allclose(a.nbhd_fraction, b.nbhd_fraction, rtol=1e-12)
+    np.testing.assert_array_equal(np.sort(a.rent_values), np.sort(b.rent_values))
+    if a.rent_weights is None:
+        assert b.rent_weights is None
+    else:
+        np.testing.assert_allclose(a.rent_weights[np.argsort(a.rent_values, kind="stable")],
+                                   b.rent_weights[np.argsort(b.rent_values, kind="stable")],
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("rent_polygons", [False, True])
+def test_vertex_drags_reuse_only_what_did_not_change(rent_polygons: bool):
+    """The selection carried over from the previous district of a drag equals one made
+    from scratch after every move, with institutions and polygons right at the change."""
+    rng = np.random.default_rng(21)
+    base = random_city(n=2000, seed=3)
+    rents = None
+    if rent_polygons:
+        parcels = [box(x, y, x + 125, y + 125) for x in np.arange(0, 2000, 125)
+                   for y in np.arange(0, 2000, 125)]
+        rents = gpd.GeoDataFrame({"rent": rng.uniform(5, 30, len(parcels))},
+                                 geometry=parcels, crs=CRS)
+    # Many institutions, so some sit just inside and just beyond the buffer of each change.
+    inst = points_frame(rng.uniform(0, 2000, (800, 2)),
+                        type=rng.choice(["museum", "gallery", "theatre"], 800))
+    est = points_frame(base.est_xy, sector=rng.choice([*CREATIVE_SECTORS, "retail"],
+                                                      len(base.est_xy)),
+                       employees=base.est_jobs)
+    city = CityData.from_frames(est, rents=rents, institutions=inst,
+                                neighbourhoods=base.neighbourhoods)
+    index = CityIndex.build(city)
+    fresh = CityIndex.build(city)
+    plain = PlainSelector(index)
+    star = Polygon([(1000 + r * np.cos(t), 1000 + r * np.sin(t))
+                    for t, r in zip(np.linspace(0, 2 * np.pi, 40, endpoint=False),
+                                    rng.uniform(300, 700, 40), strict=True)])
+    ring = Polygon(star.exterior.coords, [shapely.Point(1000, 1000).buffer(120).exterior.coords])
+    for poly, step in ((star, 60.0), (ring, 150.0)):
+        for buffer_m, p in zip([80.0] * 30 + [200.0] * 10, _drag(poly, rng, 40, step),
+                               strict=True):
+            got = index.select(p, institution_buffer_m=buffer_m)
+            fresh._last = None
+            _same_selection(got, fresh.select(p, institution_buffer_m=buffer_m))
+            _same_selection(got, plain.select(p, institution_buffer_m=buffer_m))
+    # Unrelated districts in turn (as the compare view does) start afresh.
+    for _ in range(5):
+        p = random_polygon(rng)
+        fresh._last = None
+        _same_selection(index.select(p, 120.0), fresh.select(p, 120.0))
+
+
+def test_changed_box_bounds_what_a_vertex_move_changes():
+    rng = np.random.default_rng(8)
+    xy = rng.uniform(0, 1000, (20000, 2))
+    xy[:2000] = np.round(xy[:2000] / 25) * 25  # on a lattice, some on the edges
+    from districtplanner.analysis.index import changed_box, polygon_edges
+    star = Polygon([(500 + r * np.cos(t), 500 + r * np.sin(t))
+                    for t, r in zip(np.linspace(0, 2 * np.pi, 12, endpoint=False),
+                                    rng.uniform(150, 450, 12), strict=True)])
+    before = star
+    for after in _drag(star, rng, 60, 100.0):
+        b = changed_box(polygon_edges(before), polygon_edges(after))
+        assert b is not None
+        differs = (shapely.contains_xy(before, xy[:, 0], xy[:, 1])
+                   != shapely.contains_xy(after, xy[:, 0], xy[:, 1]))
+        x, y = xy[differs].T
+        assert ((x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])).all()
+        before = after
+    assert changed_box(polygon_edges(star), polygon_edges(box(0, 0, 1, 1))) is None

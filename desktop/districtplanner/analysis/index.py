@@ -18,6 +18,7 @@ spatial join per edit): the reference the tests and the benchmark compare agains
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -33,6 +34,9 @@ N_SECTOR_CODES = NON_CREATIVE_CODE + 1
 N_INSTITUTION_CODES = OTHER_INSTITUTION_CODE + 1
 # Safety margin, in cells, by which an edge's extent is widened before marking cells.
 _EPS = 1e-6
+# Grids up to this many cells get dense per-cell look-up tables (8 bytes a cell per point
+# layer); larger ones fall back to binary searches over the non-empty cells.
+_DENSE_LOOKUP_CELLS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -136,52 +140,42 @@ def cover(grid: Grid, geom: BaseGeometry, edges: np.ndarray | None = None) -> Co
     xb = a1 + t1 * (a2 - a1)
     c_lo = np.floor(np.minimum(xa, xb) - _EPS).astype(np.int64)
     c_hi = np.floor(np.maximum(xa, xb) + _EPS).astype(np.int64)
-    inside_grid = (c_hi >= 0) & (c_lo <= nx - 1)
-    c_lo = np.maximum(c_lo[inside_grid], 0)
-    c_hi = np.minimum(c_hi[inside_grid], nx - 1)
-    base = row[inside_grid] * nx
-    boundary = np.unique(_expand_ranges(base + c_lo, base + c_hi + 1))
 
-    # Runs of non-boundary cells inside the polygon's bounding box, row by row.
+    # Mark the crossed cells on a bitmap of the district's bounding box (one cell wider on
+    # each side, for the safety margin), clipped to the grid.
     xmin, ymin, xmax, ymax = geom.bounds
-    cmin = max(int(np.floor((xmin - grid.x0) / c)), 0)
-    cmax = min(int(np.floor((xmax - grid.x0) / c)), nx - 1)
-    rmin = max(int(np.floor((ymin - grid.y0) / c)), 0)
-    rmax = min(int(np.floor((ymax - grid.y0) / c)), ny - 1)
+    cmin = max(int(np.floor((xmin - grid.x0) / c)) - 1, 0)
+    cmax = min(int(np.floor((xmax - grid.x0) / c)) + 1, nx - 1)
+    rmin = max(int(np.floor((ymin - grid.y0) / c)) - 1, 0)
+    rmax = min(int(np.floor((ymax - grid.y0) / c)) + 1, ny - 1)
     if cmin > cmax or rmin > rmax:
         return Cover.empty()
-    rb = boundary // nx
-    lo_parts, hi_parts = [], []
-    if boundary.size:
-        same_row = rb[1:] == rb[:-1]
-        lo_parts.append(boundary[:-1][same_row] + 1)
-        hi_parts.append(boundary[1:][same_row])
-        first = np.r_[True, ~same_row]
-        last = np.r_[~same_row, True]
-        lo_parts.append(rb[first] * nx + cmin)
-        hi_parts.append(boundary[first])
-        lo_parts.append(boundary[last] + 1)
-        hi_parts.append(rb[last] * nx + cmax + 1)
-    rows = np.arange(rmin, rmax + 1, dtype=np.int64)
-    bare = rows[~np.isin(rows, rb)] if boundary.size else rows
-    lo_parts.append(bare * nx + cmin)
-    hi_parts.append(bare * nx + cmax + 1)
-    lo = np.concatenate(lo_parts)
-    hi = np.concatenate(hi_parts)
-    # Clip every run to the bounding-box columns of its row.
-    r = lo // nx
-    lo = np.maximum(lo, r * nx + cmin)
-    hi = np.minimum(hi, r * nx + cmax + 1)
-    ok = hi > lo
-    lo, hi = lo[ok], hi[ok]
+    w, h = cmax - cmin + 1, rmax - rmin + 1
+    c_lo = np.maximum(c_lo, cmin)
+    c_hi = np.minimum(c_hi, cmax)
+    base = (row - rmin) * w - cmin
+    marked = np.zeros(h * w, dtype=bool)
+    marked[_expand_ranges(base + c_lo, base + c_hi + 1)] = True
+    local = np.flatnonzero(marked)
+    boundary = (local // w + rmin) * nx + (local % w + cmin)
+
+    # Runs of unmarked cells, row by row: where the row (padded with marked cells at both
+    # ends) steps from marked to unmarked a run starts, and back again it ends.
+    padded = np.ones((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = marked.reshape(h, w)
+    step = np.diff(padded, axis=1).ravel()
+    starts = np.flatnonzero(step == -1)
+    ends = np.flatnonzero(step == 1)
+    r = starts // (w + 1)
+    lo = (r + rmin) * nx + (starts % (w + 1)) + cmin
+    hi = (r + rmin) * nx + (ends % (w + 1)) + cmin
     if lo.size:
-        col, r = lo % nx, lo // nx
+        col, rr = lo % nx, lo // nx
         inside = shapely.contains_xy(
-            geom, grid.x0 + (col + 0.5) * c, grid.y0 + (r + 0.5) * c
+            geom, grid.x0 + (col + 0.5) * c, grid.y0 + (rr + 0.5) * c
         )
         lo, hi = lo[inside], hi[inside]
-    order = np.argsort(lo)
-    return Cover(lo[order], hi[order], boundary)
+    return Cover(lo, hi, boundary)
 
 
 class PointGrid:
@@ -198,6 +192,20 @@ class PointGrid:
         self.y = np.ascontiguousarray(xy[self.order, 1])
         self.cell_ids, first = np.unique(cid, return_index=True)
         self.starts = np.append(first, len(cid)).astype(np.int64)
+        # Dense look-ups over every cell (when the grid is not huge), so a district's cells
+        # map to point ranges and prefix-sum rows by gathers instead of binary searches:
+        # cell_start[c] is the first sorted position of cell c, nonempty_before[c] the
+        # number of non-empty cells before it (what searchsorted(cell_ids, c) returns).
+        n_cells = grid.nx * grid.ny
+        self.cell_start: np.ndarray | None = None
+        self.nonempty_before: np.ndarray | None = None
+        if n_cells <= _DENSE_LOOKUP_CELLS:
+            dtype = np.int32 if len(cid) < 2**31 - 1 else np.int64
+            counts = np.bincount(cid, minlength=n_cells)
+            self.cell_start = np.zeros(n_cells + 1, dtype)
+            np.cumsum(counts, out=self.cell_start[1:])
+            self.nonempty_before = np.zeros(n_cells + 1, dtype)
+            np.cumsum(counts > 0, out=self.nonempty_before[1:])
 
     def __len__(self) -> int:
         return int(self.x.size)
@@ -222,27 +230,69 @@ class PointGrid:
 
     def run_cells(self, cov: Cover) -> tuple[np.ndarray, np.ndarray]:
         """Non-empty-cell index ranges [ka, kb) of the inside runs."""
+        if self.nonempty_before is not None:
+            return self.nonempty_before[cov.run_lo], self.nonempty_before[cov.run_hi]
         return (np.searchsorted(self.cell_ids, cov.run_lo),
                 np.searchsorted(self.cell_ids, cov.run_hi))
+
+    def cell_positions(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Sorted positions of the points in the cell-id ranges [lo, hi)."""
+        if self.cell_start is not None:
+            return _expand_ranges(self.cell_start[lo], self.cell_start[hi])
+        return _expand_ranges(self.starts[np.searchsorted(self.cell_ids, lo)],
+                              self.starts[np.searchsorted(self.cell_ids, hi)])
 
     def boundary_hits(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
         """Sorted positions of the points in boundary cells that lie inside ``geom``."""
         if cov.boundary.size == 0 or len(self) == 0:
             return np.empty(0, np.int64)
-        k = np.searchsorted(self.cell_ids, cov.boundary)
-        valid = k < len(self.cell_ids)
-        k = k[valid]
-        k = k[self.cell_ids[k] == cov.boundary[valid]]
-        pos = _expand_ranges(self.starts[k], self.starts[k + 1])
+        pos = self.cell_positions(cov.boundary, cov.boundary + 1)
         if pos.size == 0:
             return pos
         return pos[shapely.contains_xy(geom, self.x[pos], self.y[pos])]
 
     def inside_positions(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
         """Sorted positions of every point inside ``geom`` (runs, then boundary hits)."""
-        ka, kb = self.run_cells(cov)
-        runs = _expand_ranges(self.starts[ka], self.starts[kb])
+        runs = self.cell_positions(cov.run_lo, cov.run_hi)
         return np.concatenate([runs, self.boundary_hits(cov, geom)])
+
+
+# Widening (metres) of a changed box: it only adds candidates to re-test, never drops one.
+_CHANGE_MARGIN = 1.0
+
+
+def changed_box(before: np.ndarray, after: np.ndarray
+                ) -> tuple[float, float, float, float] | None:
+    """Box outside which two districts, given by their ``polygon_edges``, hold the same
+    points: the bounding box of the edges that differ (None when the edge lists do not
+    line up, so nothing can be reused; a degenerate box when nothing changed).
+
+    Why it is exact: from a point outside the box a ray can leave without meeting the box,
+    so it crosses the same (unchanged) edges of both boundaries, the same number of times.
+    Distances beyond the box are likewise those to the unchanged edges."""
+    if before.shape != after.shape:
+        return None
+    moved = np.flatnonzero((before != after).any(axis=1))
+    if moved.size == 0:
+        x, y = float(after[0, 0]), float(after[0, 1])
+        return (x, y, x, y) if after.size else None
+    ends = np.concatenate([before[moved].reshape(-1, 2), after[moved].reshape(-1, 2)])
+    lo, hi = ends.min(axis=0), ends.max(axis=0)
+    m = _CHANGE_MARGIN
+    return (float(lo[0]) - m, float(lo[1]) - m, float(hi[0]) + m, float(hi[1]) + m)
+
+
+@dataclass
+class _LastSelection:
+    """What :meth:`CityIndex.select` keeps of the district it selected last, so the next
+    call (the same district with a vertex dragged) re-tests only what the change reaches."""
+
+    edges: np.ndarray
+    institution_buffer_m: float
+    inst_in: np.ndarray  # bool per institution
+    inst_near: np.ndarray
+    nbhd_share: np.ndarray | None  # area share inside, per neighbourhood
+    rent_share: np.ndarray | None  # area share inside, per rent polygon
 
 
 class PolygonOverlay:
@@ -267,20 +317,51 @@ class PolygonOverlay:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(polygon index, share of its area inside ``geom``) for polygons it overlaps.
         ``edges``: ``polygon_edges(geom)`` when the caller has it already."""
-        if geom is None or geom.is_empty or geom.area <= 0 or len(self.geoms) == 0:
-            return np.empty(0, np.int64), np.empty(0, np.float64)
-        cand = np.sort(self.tree.query(geom, predicate="intersects"))
+        idx, frac, _ = self.fractions_since(geom, edges)
+        return idx, frac
+
+    def fractions_since(self, geom: BaseGeometry, edges: np.ndarray | None = None,
+                        previous: np.ndarray | None = None,
+                        changed: tuple[float, float, float, float] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`fractions`, plus the share of every polygon (zeros included).
+
+        ``previous``: that array for an earlier district that equals ``geom`` outside the
+        box ``changed`` (see :func:`changed_box`); only polygons whose envelope meets the
+        box are measured again, since the others meet both districts in the same set."""
+        n = len(self.geoms)
+        if geom is None or geom.is_empty or geom.area <= 0 or n == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64), np.zeros(n)
+        if previous is None or changed is None:
+            every = np.zeros(n)
+            cand = np.sort(self.tree.query(geom, predicate="intersects"))
+        else:
+            # The few polygons near the change: measured afresh (a polygon the district
+            # does not meet measures 0, as one it only touches).
+            every = previous.copy()
+            cand = np.sort(self.tree.query(shapely.box(*changed)))
+            every[cand] = 0.0
         frac = np.ones(cand.size)
         part = np.flatnonzero(~shapely.contains(geom, self.geoms[cand]))
         if part.size:
-            if edges is None:
-                edges = polygon_edges(geom)
-            inter = self._intersection_areas(geom, cand[part], edges)
+            if changed is not None and previous is not None:
+                inter = self._areas(geom, cand[part])
+            else:
+                if edges is None:
+                    edges = polygon_edges(geom)
+                inter = self._intersection_areas(geom, cand[part], edges)
             area = self.areas[cand[part]]
             with np.errstate(divide="ignore", invalid="ignore"):
                 frac[part] = np.where(area > 0, inter / area, 0.0)
-        keep = frac > 0
-        return cand[keep].astype(np.int64), np.minimum(frac[keep], 1.0)
+        every[cand] = np.clip(frac, 0.0, 1.0)
+        idx = np.flatnonzero(every > 0)
+        return idx, every[idx], every
+
+    def _areas(self, geom: BaseGeometry, idx: np.ndarray) -> np.ndarray:
+        """Area of ``geom`` ∩ polygon for each index: the district is first clipped to the
+        polygon's bounding box, so the overlay works on a small piece."""
+        pieces = np.array([shapely.clip_by_rect(geom, *self.bounds[k]) for k in idx])
+        return shapely.area(shapely.intersection(self.geoms[idx], pieces))
 
     def _intersection_areas(self, geom: BaseGeometry, idx: np.ndarray, edges: np.ndarray
                             ) -> np.ndarray:
@@ -307,9 +388,7 @@ class PolygonOverlay:
             else:
                 out[j] = value
         if miss_j:
-            ks = idx[miss_j]
-            pieces = np.array([shapely.clip_by_rect(geom, *self.bounds[k]) for k in ks])
-            areas = shapely.area(shapely.intersection(self.geoms[ks], pieces))
+            areas = self._areas(geom, idx[miss_j])
             if len(cache) > self._CACHE_LIMIT:
                 cache.clear()
             for j, key, a in zip(miss_j, miss_key, areas.tolist(), strict=True):
@@ -527,6 +606,8 @@ class CityIndex:
         )
         # Assumption-free neighbourhood columns, filled by affordability on first use.
         self.nbhd_base: object | None = None
+        self._last: _LastSelection | None = None
+        self._memo_lock = threading.Lock()
         return self
 
     # ------------------------------------------------------------------------------------
@@ -551,23 +632,49 @@ class CityIndex:
         jobs = sums[N_SECTOR_CODES:] + np.bincount(
             codes, weights=self.est_jobs_sorted[hits], minlength=N_SECTOR_CODES)
 
-        ka_c, kb_c = self.creative.run_cells(cov)
         cre_hits = self.est_to_creative[hits]
         cpos = np.concatenate([
-            _expand_ranges(self.creative.starts[ka_c], self.creative.starts[kb_c]),
-            cre_hits[cre_hits >= 0],
-        ])
+            self.creative.cell_positions(cov.run_lo, cov.run_hi), cre_hits[cre_hits >= 0]])
         rpos = self.rents.inside_positions(cov, geom)
         rent_values = self.rent_sorted_values[rpos]
         rent_weights = None
-        if self.rent_overlay is not None:
-            idx, frac = self.rent_overlay.fractions(geom, edges)
-            rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
-            rent_weights = frac * self.rent_overlay.areas[idx]
-        inside, near = self._institutions(geom, institution_buffer_m)
-        nidx, nfrac = (self.nbhd_overlay.fractions(geom, edges)
-                       if self.nbhd_overlay is not None
-                       else (np.empty(0, np.int64), np.empty(0)))
+
+        # Institutions and polygon shares: reuse what the last district had beyond the
+        # box a vertex drag changed (exact; see changed_box). Only one thread at a time
+        # reads and writes the memo; another selects from scratch.
+        own_memo = self._memo_lock.acquire(blocking=False)
+        try:
+            last = self._last if own_memo else None
+            changed = None
+            if last is not None and last.institution_buffer_m == institution_buffer_m:
+                changed = changed_box(last.edges, edges)
+            if changed is None:
+                last = None
+            rent_share = nbhd_share = None
+            if self.rent_overlay is not None:
+                idx, frac, rent_share = self.rent_overlay.fractions_since(
+                    geom, edges, None if last is None else last.rent_share, changed)
+                rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
+                rent_weights = frac * self.rent_overlay.areas[idx]
+            is_in, is_near = self._institutions(geom, institution_buffer_m, last, changed)
+            if self.nbhd_overlay is not None:
+                nidx, nfrac, nbhd_share = self.nbhd_overlay.fractions_since(
+                    geom, edges, None if last is None else last.nbhd_share, changed)
+            else:
+                nidx, nfrac = np.empty(0, np.int64), np.empty(0)
+            if own_memo:
+                self._last = _LastSelection(edges, institution_buffer_m, is_in, is_near,
+                                            nbhd_share, rent_share)
+        except BaseException:
+            if own_memo:
+                self._last = None
+            raise
+        finally:
+            if own_memo:
+                self._memo_lock.release()
+        codes = self.inst_codes
+        inside = np.bincount(codes, weights=is_in, minlength=N_INSTITUTION_CODES)
+        near = np.bincount(codes, weights=is_near, minlength=N_INSTITUTION_CODES)
         return Selection(
             area_m2=float(geom.area), count_by_sector=count, jobs_by_sector=jobs,
             creative_stop_dist=self.cre_dist[cpos], creative_rent=self.cre_rent[cpos],
@@ -603,29 +710,38 @@ class CityIndex:
         return Selection(0.0, z, z.copy(), e, e, e, e, None, zi, zi.copy(),
                          np.empty(0, np.int64), e)
 
-    def _institutions(self, geom: BaseGeometry, buffer_m: float) -> tuple[np.ndarray,
-                                                                         np.ndarray]:
-        inside = np.zeros(N_INSTITUTION_CODES)
-        near = np.zeros(N_INSTITUTION_CODES)
-        if len(self.inst_points) == 0:
-            return inside, near
+    def _institutions(self, geom: BaseGeometry, buffer_m: float,
+                      last: _LastSelection | None = None,
+                      changed: tuple[float, float, float, float] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Per institution: inside ``geom``, and within ``buffer_m`` of it (inside
+        included). With ``last``, only those within the buffer of the ``changed`` box are
+        tested again; the rest keep their status."""
+        n = len(self.inst_points)
+        if last is None or changed is None:
+            is_in, is_near = np.zeros(n, bool), np.zeros(n, bool)
+            xmin, ymin, xmax, ymax = geom.bounds
+        else:
+            is_in, is_near = last.inst_in.copy(), last.inst_near.copy()
+            xmin, ymin, xmax, ymax = changed
+        if n == 0:
+            return is_in, is_near
         xy = self.city.inst_xy
-        xmin, ymin, xmax, ymax = geom.bounds
+        r = buffer_m + _CHANGE_MARGIN
         cand = np.flatnonzero(
-            (xy[:, 0] >= xmin - buffer_m) & (xy[:, 0] <= xmax + buffer_m)
-            & (xy[:, 1] >= ymin - buffer_m) & (xy[:, 1] <= ymax + buffer_m)
+            (xy[:, 0] >= xmin - r) & (xy[:, 0] <= xmax + r)
+            & (xy[:, 1] >= ymin - r) & (xy[:, 1] <= ymax + r)
         )
         if cand.size == 0:
-            return inside, near
-        is_in = shapely.contains_xy(geom, xy[cand, 0], xy[cand, 1])
-        is_near = is_in.copy()
-        out = np.flatnonzero(~is_in)
+            return is_in, is_near
+        inside = shapely.contains_xy(geom, xy[cand, 0], xy[cand, 1])
+        near = inside.copy()
+        out = np.flatnonzero(~inside)
         if out.size:
-            is_near[out] = shapely.dwithin(geom, self.inst_points[cand[out]], buffer_m)
-        codes = self.inst_codes[cand]
-        inside += np.bincount(codes[is_in], minlength=N_INSTITUTION_CODES)
-        near += np.bincount(codes[is_near], minlength=N_INSTITUTION_CODES)
-        return inside, near
+            near[out] = shapely.dwithin(geom, self.inst_points[cand[out]], buffer_m)
+        is_in[cand] = inside
+        is_near[cand] = near
+        return is_in, is_near
 
 
 @dataclass
