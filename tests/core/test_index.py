@@ -274,13 +274,18 @@ def _same_selection(a, b) -> None:
                                    rtol=1e-12)
 
 
-@pytest.mark.parametrize("rent_polygons", [False, True])
-def test_vertex_drags_reuse_only_what_did_not_change(rent_polygons: bool):
+@pytest.mark.parametrize(("rent_polygons", "lookup_tables"),
+                         [(False, True), (True, True), (False, False)])
+def test_vertex_drags_reuse_only_what_did_not_change(rent_polygons: bool, lookup_tables: bool,
+                                                     monkeypatch: pytest.MonkeyPatch):
     """The selection carried over from the previous district of a drag equals one made
-    from scratch after every move, with institutions and polygons right at the change."""
+    from scratch after every move, with points, institutions and polygons right at the
+    change (also on grids too large for the per-cell look-up tables)."""
+    if not lookup_tables:
+        monkeypatch.setattr("districtplanner.analysis.index._DENSE_LOOKUP_CELLS", 0)
     rng = np.random.default_rng(21)
-    base = random_city(n=2000, seed=3)
-    rents = None
+    base = random_city(n=4000, seed=3)
+    rents = points_frame(base.rent_xy, rent=base.rent_values)
     if rent_polygons:
         parcels = [box(x, y, x + 125, y + 125) for x in np.arange(0, 2000, 125)
                    for y in np.arange(0, 2000, 125)]
@@ -295,6 +300,7 @@ def test_vertex_drags_reuse_only_what_did_not_change(rent_polygons: bool):
     city = CityData.from_frames(est, rents=rents, institutions=inst,
                                 neighbourhoods=base.neighbourhoods)
     index = CityIndex.build(city)
+    assert (index.est.cell_start is None) == (not lookup_tables)
     fresh = CityIndex.build(city)
     plain = PlainSelector(index)
     star = Polygon([(1000 + r * np.cos(t), 1000 + r * np.sin(t))

@@ -55,6 +55,20 @@ class Grid:
         row = np.clip(np.floor((y - self.y0) / self.cell), 0, self.ny - 1).astype(np.int64)
         return row * self.nx + col
 
+    def cells_in(self, bounds: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        """(col0, row0, col1, row1): the cells a box meets, with one more on every side (a
+        margin for the edge tracing's own), not clipped to the grid."""
+        xmin, ymin, xmax, ymax = bounds
+        c = self.cell
+        return (int(np.floor((xmin - self.x0) / c)) - 1, int(np.floor((ymin - self.y0) / c)) - 1,
+                int(np.floor((xmax - self.x0) / c)) + 1, int(np.floor((ymax - self.y0) / c)) + 1)
+
+    def in_cells(self, cells: np.ndarray, region: tuple[int, int, int, int]) -> np.ndarray:
+        """Whether each row-major cell id lies in ``region`` (see :meth:`cells_in`)."""
+        c0, r0, c1, r1 = region
+        col, row = cells % self.nx, cells // self.nx
+        return (col >= c0) & (col <= c1) & (row >= r0) & (row <= r1)
+
 
 @dataclass
 class Cover:
@@ -178,6 +192,23 @@ def cover(grid: Grid, geom: BaseGeometry, edges: np.ndarray | None = None) -> Co
     return Cover(lo, hi, boundary)
 
 
+@dataclass
+class BoundaryHits:
+    """Points of boundary cells found inside a district: sorted positions and their cells."""
+
+    positions: np.ndarray
+    cells: np.ndarray
+
+    @classmethod
+    def empty(cls) -> BoundaryHits:
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64))
+
+    def outside(self, grid: Grid, region: tuple[int, int, int, int]) -> BoundaryHits:
+        """The hits whose cell lies outside ``region``."""
+        keep = ~grid.in_cells(self.cells, region)
+        return BoundaryHits(self.positions[keep], self.cells[keep])
+
+
 class PointGrid:
     """Points sorted by grid cell; ``starts[k]:starts[k+1]`` are the points of the k-th
     non-empty cell ``cell_ids[k]``. ``order`` maps sorted positions to input rows."""
@@ -242,19 +273,51 @@ class PointGrid:
         return _expand_ranges(self.starts[np.searchsorted(self.cell_ids, lo)],
                               self.starts[np.searchsorted(self.cell_ids, hi)])
 
-    def boundary_hits(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
-        """Sorted positions of the points in boundary cells that lie inside ``geom``."""
-        if cov.boundary.size == 0 or len(self) == 0:
-            return np.empty(0, np.int64)
-        pos = self.cell_positions(cov.boundary, cov.boundary + 1)
-        if pos.size == 0:
-            return pos
-        return pos[shapely.contains_xy(geom, self.x[pos], self.y[pos])]
+    def boundary_hits(self, cov: Cover, geom: BaseGeometry,
+                      previous: BoundaryHits | None = None,
+                      region: tuple[int, int, int, int] | None = None) -> BoundaryHits:
+        """The points in boundary cells that lie inside ``geom``, in sorted order.
+
+        ``previous``: the hits of an earlier district that equals ``geom`` outside the
+        cells ``region`` (col0, row0, col1, row1; see :meth:`Grid.cells_in`). Its hits
+        outside the region are kept and only the boundary cells inside are tested, since
+        beyond the region the boundary cells and their points' status are the same."""
+        cells = cov.boundary
+        keep = BoundaryHits.empty()
+        if previous is not None and region is not None:
+            keep = previous.outside(self.grid, region)
+            cells = cells[self.grid.in_cells(cells, region)]
+        if len(self) and cells.size:
+            first, end = self._cell_range(cells)
+            pos = _expand_ranges(first, end)
+            of = np.repeat(cells, end - first)
+            inside = shapely.contains_xy(geom, self.x[pos], self.y[pos])
+            tested = BoundaryHits(pos[inside], of[inside])
+        else:
+            tested = BoundaryHits.empty()
+        if keep.positions.size == 0:
+            return tested
+        pos = np.concatenate([keep.positions, tested.positions])
+        of = np.concatenate([keep.cells, tested.cells])
+        order = np.argsort(pos, kind="stable")  # as from scratch: sums add in one order
+        return BoundaryHits(pos[order], of[order])
+
+    def _cell_range(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and end sorted positions of each cell's points."""
+        if self.cell_start is not None:
+            return self.cell_start[cells], self.cell_start[cells + 1]
+        k = np.searchsorted(self.cell_ids, cells)
+        found = np.zeros(cells.size, bool)
+        ok = k < self.cell_ids.size
+        found[ok] = self.cell_ids[k[ok]] == cells[ok]
+        first = np.where(found, self.starts[np.minimum(k, self.cell_ids.size)], 0)
+        end = np.where(found, self.starts[np.minimum(k + 1, self.cell_ids.size)], 0)
+        return first, end
 
     def inside_positions(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
         """Sorted positions of every point inside ``geom`` (runs, then boundary hits)."""
         runs = self.cell_positions(cov.run_lo, cov.run_hi)
-        return np.concatenate([runs, self.boundary_hits(cov, geom)])
+        return np.concatenate([runs, self.boundary_hits(cov, geom).positions])
 
 
 # Widening (metres) of a changed box: it only adds candidates to re-test, never drops one.
@@ -289,6 +352,8 @@ class _LastSelection:
 
     edges: np.ndarray
     institution_buffer_m: float
+    est_hits: BoundaryHits
+    rent_hits: BoundaryHits
     inst_in: np.ndarray  # bool per institution
     inst_near: np.ndarray
     nbhd_share: np.ndarray | None  # area share inside, per neighbourhood
@@ -411,7 +476,6 @@ class Selection:
     jobs_by_sector: np.ndarray
     creative_stop_dist: np.ndarray  # metres to the nearest stop, per creative firm inside
     creative_rent: np.ndarray  # local rent per creative firm inside (NaN unknown)
-    creative_jobs: np.ndarray  # jobs per creative firm inside
     rent_values: np.ndarray
     rent_weights: np.ndarray | None  # None: equal weights (points / raster cells)
     inst_inside: np.ndarray  # count per institution type code
@@ -564,7 +628,6 @@ class CityIndex:
         self.est_to_creative = cre_pos[self.est.order]
         self.cre_dist = self.creative.sort(dist[creative])
         self.cre_rent = self.creative.sort(rent[creative])
-        self.cre_jobs = self.creative.sort(city.est_jobs[creative])
         self.est_stop_dist = dist
         self.est_rent = rent
 
@@ -623,25 +686,9 @@ class CityIndex:
         shapely.prepare(geom)
         edges = polygon_edges(geom)
         cov = cover(self.grid, geom, edges)
-
-        ka, kb = self.est.run_cells(cov)
-        sums = (self.est_cum[kb] - self.est_cum[ka]).sum(axis=0)
-        hits = self.est.boundary_hits(cov, geom)
-        codes = self.est_sector_sorted[hits]
-        count = sums[:N_SECTOR_CODES] + np.bincount(codes, minlength=N_SECTOR_CODES)
-        jobs = sums[N_SECTOR_CODES:] + np.bincount(
-            codes, weights=self.est_jobs_sorted[hits], minlength=N_SECTOR_CODES)
-
-        cre_hits = self.est_to_creative[hits]
-        cpos = np.concatenate([
-            self.creative.cell_positions(cov.run_lo, cov.run_hi), cre_hits[cre_hits >= 0]])
-        rpos = self.rents.inside_positions(cov, geom)
-        rent_values = self.rent_sorted_values[rpos]
-        rent_weights = None
-
-        # Institutions and polygon shares: reuse what the last district had beyond the
-        # box a vertex drag changed (exact; see changed_box). Only one thread at a time
-        # reads and writes the memo; another selects from scratch.
+        # What the last district had beyond the box a vertex drag changed is reused (exact;
+        # see changed_box). One thread at a time reads and writes that memo; another
+        # selects from scratch.
         own_memo = self._memo_lock.acquire(blocking=False)
         try:
             last = self._last if own_memo else None
@@ -650,21 +697,9 @@ class CityIndex:
                 changed = changed_box(last.edges, edges)
             if changed is None:
                 last = None
-            rent_share = nbhd_share = None
-            if self.rent_overlay is not None:
-                idx, frac, rent_share = self.rent_overlay.fractions_since(
-                    geom, edges, None if last is None else last.rent_share, changed)
-                rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
-                rent_weights = frac * self.rent_overlay.areas[idx]
-            is_in, is_near = self._institutions(geom, institution_buffer_m, last, changed)
-            if self.nbhd_overlay is not None:
-                nidx, nfrac, nbhd_share = self.nbhd_overlay.fractions_since(
-                    geom, edges, None if last is None else last.nbhd_share, changed)
-            else:
-                nidx, nfrac = np.empty(0, np.int64), np.empty(0)
+            sel, memo = self._select(geom, edges, cov, institution_buffer_m, last, changed)
             if own_memo:
-                self._last = _LastSelection(edges, institution_buffer_m, is_in, is_near,
-                                            nbhd_share, rent_share)
+                self._last = memo
         except BaseException:
             if own_memo:
                 self._last = None
@@ -672,16 +707,55 @@ class CityIndex:
         finally:
             if own_memo:
                 self._memo_lock.release()
+        return sel
+
+    def _select(self, geom: BaseGeometry, edges: np.ndarray, cov: Cover, buffer_m: float,
+                last: _LastSelection | None, changed: tuple[float, float, float, float] | None
+                ) -> tuple[Selection, _LastSelection]:
+        region = None if last is None or changed is None else self.grid.cells_in(changed)
+        ka, kb = self.est.run_cells(cov)
+        sums = (self.est_cum[kb] - self.est_cum[ka]).sum(axis=0)
+        hits = self.est.boundary_hits(cov, geom, None if region is None else last.est_hits,
+                                      region)
+        pos = hits.positions
+        codes = self.est_sector_sorted[pos]
+        count = sums[:N_SECTOR_CODES] + np.bincount(codes, minlength=N_SECTOR_CODES)
+        jobs = sums[N_SECTOR_CODES:] + np.bincount(
+            codes, weights=self.est_jobs_sorted[pos], minlength=N_SECTOR_CODES)
+
+        cre_hits = self.est_to_creative[pos]
+        cpos = np.concatenate([
+            self.creative.cell_positions(cov.run_lo, cov.run_hi), cre_hits[cre_hits >= 0]])
+        rent_hits = self.rents.boundary_hits(
+            cov, geom, None if region is None else last.rent_hits, region)
+        rpos = np.concatenate([self.rents.cell_positions(cov.run_lo, cov.run_hi),
+                               rent_hits.positions])
+        rent_values = self.rent_sorted_values[rpos]
+        rent_weights = None
+        rent_share = nbhd_share = None
+        if self.rent_overlay is not None:
+            idx, frac, rent_share = self.rent_overlay.fractions_since(
+                geom, edges, None if last is None else last.rent_share, changed)
+            rent_values = self.city.rent_polygon_values[idx].astype(np.float64)
+            rent_weights = frac * self.rent_overlay.areas[idx]
+        is_in, is_near = self._institutions(geom, buffer_m, last, changed)
+        if self.nbhd_overlay is not None:
+            nidx, nfrac, nbhd_share = self.nbhd_overlay.fractions_since(
+                geom, edges, None if last is None else last.nbhd_share, changed)
+        else:
+            nidx, nfrac = np.empty(0, np.int64), np.empty(0)
         codes = self.inst_codes
-        inside = np.bincount(codes, weights=is_in, minlength=N_INSTITUTION_CODES)
-        near = np.bincount(codes, weights=is_near, minlength=N_INSTITUTION_CODES)
-        return Selection(
+        sel = Selection(
             area_m2=float(geom.area), count_by_sector=count, jobs_by_sector=jobs,
             creative_stop_dist=self.cre_dist[cpos], creative_rent=self.cre_rent[cpos],
-            creative_jobs=self.cre_jobs[cpos], rent_values=rent_values,
-            rent_weights=rent_weights, inst_inside=inside, inst_near=near,
+            rent_values=rent_values, rent_weights=rent_weights,
+            inst_inside=np.bincount(codes, weights=is_in, minlength=N_INSTITUTION_CODES),
+            inst_near=np.bincount(codes, weights=is_near, minlength=N_INSTITUTION_CODES),
             nbhd_index=nidx, nbhd_fraction=nfrac,
         )
+        memo = _LastSelection(edges, buffer_m, hits, rent_hits, is_in, is_near, nbhd_share,
+                              rent_share)
+        return sel, memo
 
     def whole_city(self, institution_buffer_m: float = 500.0) -> Selection:
         """The selection of everything: the city baseline."""
@@ -697,7 +771,7 @@ class CityIndex:
             count_by_sector=self.totals.count_by_sector.copy(),
             jobs_by_sector=self.totals.jobs_by_sector.copy(),
             creative_stop_dist=self.cre_dist, creative_rent=self.cre_rent,
-            creative_jobs=self.cre_jobs, rent_values=rent_values, rent_weights=rent_weights,
+            rent_values=rent_values, rent_weights=rent_weights,
             inst_inside=inside, inst_near=inside.copy(),
             nbhd_index=np.arange(n_nb, dtype=np.int64), nbhd_fraction=np.ones(n_nb),
             whole_city=True,
@@ -707,7 +781,7 @@ class CityIndex:
         z = np.zeros(N_SECTOR_CODES)
         e = np.empty(0)
         zi = np.zeros(N_INSTITUTION_CODES)
-        return Selection(0.0, z, z.copy(), e, e, e, e, None, zi, zi.copy(),
+        return Selection(0.0, z, z.copy(), e, e, e, None, zi, zi.copy(),
                          np.empty(0, np.int64), e)
 
     def _institutions(self, geom: BaseGeometry, buffer_m: float,
@@ -813,7 +887,7 @@ class PlainSelector:
             area_m2=float(district.area), count_by_sector=count, jobs_by_sector=jobs,
             creative_stop_dist=cre["dist"].to_numpy(np.float64),
             creative_rent=cre["rent"].to_numpy(np.float64),
-            creative_jobs=cre["jobs"].to_numpy(np.float64), rent_values=rent_values,
+            rent_values=rent_values,
             rent_weights=rent_weights, inst_inside=inside.astype(float),
             inst_near=near.astype(float), nbhd_index=nidx, nbhd_fraction=nfrac,
         )
