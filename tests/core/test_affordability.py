@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import geopandas as gpd
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 from shapely.geometry import box
 
 from districtplanner.analysis.affordability import (
+    QUARTILES,
     affordability,
     burden_share,
     city_percentile,
     rent_quantiles,
     risk_class,
     share_below,
+    sorted_bin_counts,
+    sorted_quantiles,
 )
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.citydata import CityData
@@ -178,3 +184,111 @@ def test_empty_district_gives_zeros():
     d = f.to_dict()
     assert d["rent_median"] is None and d["displacement_class"] == "low"
     assert d["rent_path"] == [None] * 11
+
+
+# ---- the fast paths equal numpy's and the plain formulas ------------------------------
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(
+           st.floats(allow_nan=True, allow_infinity=True, width=64),
+           st.sampled_from([0.0, -0.0, 1.0, 2.0, 2.0, 15.5])), min_size=1, max_size=60),
+       qs=st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_sorted_quantiles_equal_np_quantile(values, qs):
+    v = np.array(values)
+    with np.errstate(all="ignore"):
+        expected = np.quantile(v, qs).tolist()
+    got = sorted_quantiles(np.sort(v), tuple(qs))
+    assert all(_same(a, b) for a, b in zip(expected, got, strict=True)), (expected, got)
+
+
+def test_sorted_quantiles_on_ties_one_value_and_many():
+    rng = np.random.default_rng(3)
+    for v in (np.array([7.0]), np.full(9, 3.0), rng.integers(0, 4, 1000).astype(float),
+              rng.random(5001) * 40, np.array([1.0, np.nan, 2.0])):
+        assert rent_quantiles(v) == pytest.approx(
+            tuple(np.quantile(v, QUARTILES)), nan_ok=True, rel=0, abs=0)
+
+
+def _weighted_quantile(v: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The smallest (ascending) value whose cumulative weight reaches q of the total."""
+    cw = np.cumsum(w)
+    return float(v[min(int(np.searchsorted(cw, q * cw[-1], side="left")), v.size - 1)])
+
+
+def test_weighted_rent_quantiles_equal_the_cumulative_weight_rule():
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 10, 500):
+        v = rng.integers(0, 20, n).astype(float)  # ties, whose weights add up
+        w = rng.random(n) * rng.integers(0, 2, n)  # some zero weights
+        w[0] = 1.0
+        order = np.argsort(v, kind="stable")
+        expected = tuple(_weighted_quantile(v[order], w[order], q) for q in QUARTILES)
+        assert rent_quantiles(v, w) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-5, 45), st.sampled_from(
+           [np.nan, np.inf, -np.inf, 0.0, 5.0, 10.0, 40.0, 45.0])), max_size=80),
+       lo=st.floats(0, 10), width=st.floats(0.01, 40), bins=st.integers(1, 31))
+def test_sorted_bin_counts_equal_np_histogram(values, lo, width, bins):
+    edges = np.linspace(lo, lo + width, bins + 1)
+    v = np.array(values, dtype=float)
+    v = np.concatenate([v, edges])  # every edge itself, the last one included
+    expected, _ = np.histogram(v, bins=edges)
+    got = sorted_bin_counts(np.sort(v), edges)
+    np.testing.assert_array_equal(got, expected)
+    assert sorted_bin_counts(np.empty(0), edges).tolist() == [0] * bins
+
+
+def test_histogram_percentages_match_np_histogram():
+    index = city_index(rents=pts([(10, 10), (50, 50), (60, 60), (90, 90), (150, 50)],
+                                 rent=[10.0, 12.0, 14.0, 16.0, 40.0]))
+    f = figures(index, Assumptions())
+    counts, _ = np.histogram([10.0, 12.0, 14.0, 16.0], bins=f.rent_hist_edges)
+    np.testing.assert_array_equal(f.rent_hist_district, 100.0 * counts / counts.sum())
+
+
+def test_neighbourhood_rates_follow_the_assumptions():
+    # The per-assumptions cache must not leak figures from one set into another.
+    index = city_index()
+    a, b = Assumptions(), Assumptions().replace(income_growth=0.05, weight_plan=0.6)
+    fa, fb = figures(index, a), figures(index, b)
+    assert figures(city_index(), b).to_dict() == fb.to_dict()
+    assert figures(index, a).to_dict() == fa.to_dict()
+    assert fa.households_priced_out != fb.households_priced_out
+
+
+def _firms_plain(sel, a: Assumptions, designated: bool) -> tuple[float, float, float, int]:
+    """The creative-firm counts the way the figures are defined: known rents only."""
+    r = sel.creative_rent
+    known = np.isfinite(r)
+    r, d = r[known], sel.creative_stop_dist[known]
+    h = int(a.horizon_years)
+    cap_then = a.firm_rent_capacity * (1 + a.income_growth) ** h
+    base = r * (1 + a.market_rent_growth) ** h
+    commercial = a.designation_uplift + a.transit_uplift_commercial * (d <= a.transit_near_m)
+    plan = base * (1 + commercial) if designated else base
+    can = r <= a.firm_rent_capacity
+    out_base, out_plan = can & (base > cap_then), can & (plan > cap_then)
+    save = out_plan & (plan * (1 - a.affordable_workspace_discount) <= cap_then)
+    mitigated = out_plan.sum() - min(save.sum(), a.affordable_workspace_share * known.sum())
+    return float(out_base.sum()), float(out_plan.sum()), float(mitigated), int(known.sum())
+
+
+@pytest.mark.parametrize("rents", [
+    [15.0, 16.0, 17.0, 20.0], [15.0, np.nan, 17.0, 16.9], [np.inf, 15.0, -np.inf, np.nan]])
+def test_firm_counts_skip_unknown_and_infinite_rents(rents):
+    index = city_index()
+    sel = index.select(DISTRICT)
+    sel = dataclasses.replace(sel, creative_rent=np.array(rents),
+                              creative_stop_dist=np.array([100.0, 900.0, 100.0, 900.0]))
+    a = Assumptions().replace(firm_rent_capacity=17, affordable_workspace_share=0.5)
+    f = affordability(index, sel, a, 0.5)
+    assert (f.creative_firms_priced_out_without_plan, f.creative_firms_priced_out,
+            f.creative_firms_priced_out_mitigated, f.creative_firms_rent_known) == \
+        _firms_plain(sel, a, designated=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import geopandas as gpd
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from districtplanner.analysis.assumptions import Assumptions
@@ -18,6 +21,7 @@ from districtplanner.analysis.concentration import (
     shannon_entropy,
 )
 from districtplanner.analysis.index import CityIndex
+from districtplanner.analysis.sectors import CREATIVE_SECTORS
 
 CRS = "EPSG:32632"
 
@@ -111,3 +115,64 @@ def test_location_quotient_helper_handles_zeros():
     assert location_quotient(0, 0, 5, 10) == 0.0
     assert location_quotient(1, 2, 0, 10) == 0.0
     assert location_quotient(1, 2, 5, 10) == pytest.approx(1.0)
+
+
+def _ratio_plain(num, den) -> float:
+    return float(num / den) if den > 0 else 0.0
+
+
+def _plain_figures(sel, totals, jobs_known: bool) -> dict:
+    """Every figure by the per-sector formulas on numpy scalars (the reference the
+    vectorised figures must equal exactly)."""
+    count, jobs = sel.count_by_sector, sel.jobs_by_sector
+    ccount, cjobs = totals.count_by_sector, totals.jobs_by_sector
+    q, qc = (jobs, cjobs) if jobs_known else (count, ccount)
+    n = len(CREATIVE_SECTORS)
+
+    def lq(part, part_total, city, city_total):
+        return _ratio_plain(_ratio_plain(part, part_total), _ratio_plain(city, city_total))
+
+    area, city_area = sel.area_m2 / 1e6, totals.area_m2 / 1e6
+    return {
+        "by_sector": {k: {"establishments": float(count[i]), "jobs": float(jobs[i]),
+                          "share_of_city_establishments": _ratio_plain(count[i], ccount[i]),
+                          "share_of_city_jobs": _ratio_plain(jobs[i], cjobs[i]),
+                          "location_quotient": lq(q[i], q.sum(), qc[i], qc.sum())}
+                      for i, k in enumerate(CREATIVE_SECTORS)},
+        "establishments": float(count.sum()), "jobs": float(jobs.sum()),
+        "creative_establishments": float(count[:n].sum()),
+        "creative_jobs": float(jobs[:n].sum()),
+        "establishments_per_km2": _ratio_plain(count.sum(), area),
+        "creative_jobs_per_km2": _ratio_plain(jobs[:n].sum(), area),
+        "share_of_city_creative_establishments": _ratio_plain(count[:n].sum(),
+                                                              ccount[:n].sum()),
+        "share_of_city_creative_jobs": _ratio_plain(jobs[:n].sum(), cjobs[:n].sum()),
+        "location_quotient": lq(q[:n].sum(), q.sum(), qc[:n].sum(), qc.sum()),
+        "density_ratio": _ratio_plain(_ratio_plain(q[:n].sum(), area),
+                                      _ratio_plain(qc[:n].sum(), city_area)),
+    }
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), jobs_known=st.booleans(),
+       zeros=st.floats(0, 1), area=st.sampled_from([0.0, 1.0, 3.3e5, 1.7e7]))
+def test_vectorised_figures_equal_the_per_sector_formulas(seed, jobs_known, zeros, area):
+    rng = np.random.default_rng(seed)
+    est = frame(ROWS)
+    index = CityIndex.build(CityData.from_frames(est))
+    k = len(index.totals.count_by_sector)
+
+    def counts(scale):
+        v = np.floor(rng.random(k) * scale)
+        v[rng.random(k) < zeros] = 0.0
+        return v
+
+    sel = dataclasses.replace(index.select(DISTRICT), count_by_sector=counts(50),
+                              jobs_by_sector=counts(50) * rng.random(k) * 9.7,
+                              area_m2=area)
+    totals = dataclasses.replace(index.totals, count_by_sector=sel.count_by_sector + counts(80),
+                                 jobs_by_sector=sel.jobs_by_sector + counts(800) / 3)
+    got = concentration(sel, totals, Assumptions(), jobs_known).to_dict()
+    for key, value in _plain_figures(sel, totals, jobs_known).items():
+        assert got[key] == value, key
+        assert type(got[key]) is type(value), key

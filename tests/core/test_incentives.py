@@ -22,7 +22,7 @@ from districtplanner.analysis.incentives import (
     default_instruments,
     evaluate,
 )
-from districtplanner.analysis.projection import PROJECTION_METHOD
+from districtplanner.analysis.projection import PROJECTION_METHOD, baseline_factors, project
 from districtplanner.analysis.sectors import CREATIVE_SECTORS
 
 K = InstrumentKind
@@ -426,3 +426,204 @@ def test_feedback_just_below_the_limit_still_settles():
     r = evaluate(inputs(jobs=(800, 300, 100), firms=(60, 40, 20)), pkg, a)
     assert 1 < r.iterations < inc.MAX_ITERATIONS
     assert np.isfinite(r.npv) and r.jobs_created_direct > 0
+
+
+# ---- the fast fixed point equals the plain one, to the bit ------------------------------
+
+
+def _plain_evaluate(inputs: EconomyInputs, instruments, a: Assumptions) -> dict:
+    """The incentive model written plainly (per instrument, fresh arrays every round): the
+    reference the buffered, cached evaluate must equal exactly, rounds included."""
+    h = int(a.horizon_years)
+    enabled = [i for i in instruments if i.enabled]
+    named = list(zip(inc._unique_names(enabled), enabled, strict=True))
+    paying = [(n, i) for n, i in named if i.kind is not K.PPP]
+    factor_f, factor_j, _ = baseline_factors(inputs.density_ratio, a)
+    base_jobs = inputs.creative_jobs_by_sector[:, None] * factor_j[None, :]
+    base_firms = inputs.creative_firms_by_sector[:, None] * factor_f[None, :]
+    rent_known = bool(np.isfinite(inputs.rent_median) and inputs.rent_median > 0)
+    rent0 = float(inputs.rent_median) if rent_known else float(a.firm_rent_capacity)
+    value0 = (a.assessed_value_per_m2 if a.assessed_value_per_m2 > 0
+              else rent0 * 12.0 / a.capitalisation_yield)
+    t = np.arange(h)
+    growth = (1.0 + inc.commercial_uplift(a, inputs.near_transit_share)) * (
+        1.0 + a.market_rent_growth) ** t
+    n = len(paying)
+    masks = np.zeros((n, len(CREATIVE_SECTORS)))
+    constant, abatement, job_grant = np.zeros((n, h)), np.zeros((n, h)), np.zeros((n, h))
+    loans, one_off = [], np.zeros(n, dtype=bool)
+    lag = t[:, None] - t[None, :]
+    for r, (_, i) in enumerate(paying):
+        masks[r] = [s in set(i.eligible_sectors) for s in CREATIVE_SECTORS]
+        on = i.active_years(h)
+        one_off[r] = i.kind in inc.ONE_OFF_KINDS
+        if i.kind is K.TAX_ABATEMENT:
+            abatement[r] = on * (i.param("share") * value0 * growth * a.property_tax_rate
+                                 * a.floor_area_per_job)
+        elif i.kind is K.JOB_GRANT:
+            job_grant[r] = on * i.param("grant_per_job")
+        elif i.kind is K.STARTUP_GRANT:
+            constant[r] = on * i.param("grant") * i.param("startups_per_year")
+        elif i.kind is K.WORKSPACE_SUBSIDY:
+            gap = np.maximum(0.0, rent0 * growth - i.param("rent_cap_share") * rent0)
+            constant[r] = on * gap * i.param("floor_area_m2") * 12.0
+        else:
+            term = int(i.param("term_years"))
+            per_loan = i.param("principal") * (i.param("market_rate")
+                                               - i.param("concessional_rate"))
+            outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
+            loans.append((r, per_loan * outstanding * (i.param("take_up") * on)[None, :]))
+    eligible_cost = a.operating_cost_per_job * (masks @ base_jobs[:, 1:])
+    spread_years = int(a.grant_spread_years)
+    since = lag.T
+    spread = np.where((since >= 0) & (since < spread_years), 1.0 / spread_years, 0.0)
+
+    def costs(with_jobs, with_firms):
+        jobs = masks @ with_jobs
+        c = (constant + abatement * jobs[:, :h]
+             + job_grant * np.maximum(0.0, jobs[:, 1:] - jobs[:, :h]))
+        for r, matrix in loans:
+            c[r] += matrix @ (masks[r] @ with_firms[:, :h])
+        return c
+
+    def sector_shares(c):
+        value = np.where(one_off[:, None], c @ spread, c)
+        with np.errstate(over="ignore"):
+            share = np.divide(value, eligible_cost, out=np.zeros_like(value),
+                              where=eligible_cost > 0)
+        return np.clip(masks.T @ np.minimum(share, 1.0), 0.0, 1.0)
+
+    c = costs(base_jobs, base_firms)
+    with_jobs, with_firms = base_jobs.copy(), base_firms.copy()
+    for iteration in range(1, inc.MAX_ITERATIONS + 1):
+        uplift = 1.0 + a.incentive_elasticity * sector_shares(c)
+        with_jobs[:, 1:] = base_jobs[:, 1:] * uplift
+        with_firms[:, 1:] = base_firms[:, 1:] * uplift
+        new = costs(with_jobs, with_firms)
+        if new.size == 0:
+            c, shares, rounds = new, sector_shares(new), iteration
+            break
+        scale, change = float(np.abs(new).max()), float(np.abs(new - c).max())
+        c = new
+        assert np.isfinite(scale)
+        if change <= inc._TOLERANCE * max(scale, 1.0):
+            shares, rounds = sector_shares(c), iteration
+            break
+    keep = np.ones(h)
+    for _, i in named:
+        if i.kind is K.PPP:
+            keep *= 1.0 - i.param("private_share") * i.active_years(h)
+    private_rate = 1.0 - keep if len(named) > len(paying) else np.zeros(h)
+    public = {n: c[r] * (1.0 - private_rate) for r, (n, _) in enumerate(paying)}
+    annual = sum(public.values(), np.zeros(h))
+
+    def weighted(w):
+        tot = w.sum(axis=0)
+        num = (shares * w).sum(axis=0)
+        return np.divide(num, tot, out=np.zeros_like(num), where=tot > 0)
+
+    proj = project(inputs.firms, inputs.jobs, inputs.density_ratio, weighted(base_jobs[:, 1:]),
+                   a, firm_cost_share=weighted(base_firms[:, 1:]))
+    return {
+        "gross": {n: c[r].tolist() for r, (n, _) in enumerate(paying)},
+        "public": {n: v.tolist() for n, v in public.items()},
+        "private": sum((c[r] * private_rate for r in range(n)), np.zeros(h)).tolist(),
+        "annual": annual.tolist(),
+        "npv": float(annual @ ((1.0 + a.discount_rate) ** -t.astype(float))),
+        "iterations": rounds,
+        "max_cost_share": float(shares.max(initial=0.0)),
+        "projection": proj.to_dict(),
+    }
+
+
+def _fast(r) -> dict:
+    return {
+        "gross": {n: v.tolist() for n, v in r.gross_cost_by_instrument.items()},
+        "public": {n: v.tolist() for n, v in r.cost_by_instrument.items()},
+        "private": r.private_contribution.tolist(),
+        "annual": r.annual_total.tolist(),
+        "npv": r.npv,
+        "iterations": r.iterations,
+        "max_cost_share": r.max_cost_share,
+        "projection": r.projection.to_dict(),
+    }
+
+
+@st.composite
+def packages(draw):
+    """The default package, perturbed: some instruments off, duplicated or moved, other
+    sectors and parameters anywhere in range (a few draws end up refused)."""
+    out = []
+    for inst in default_instruments() + draw(st.lists(st.sampled_from(default_instruments()),
+                                                      max_size=3)):
+        params = {p.name: draw(st.floats(p.minimum, min(p.maximum, 4 * p.default + 1)))
+                  for p in inc.PARAMETER_SPECS[inst.kind] if draw(st.booleans())}
+        params = {k: float(round(v)) if inst.spec(k).integer else v for k, v in params.items()}
+        if inst.kind is K.JOB_GRANT:
+            params["grant_per_job"] = draw(st.floats(0, 7000))
+        if inst.kind is K.LOAN:
+            merged = {**inst.params, **params}
+            params["concessional_rate"] = min(merged["concessional_rate"],
+                                              merged["market_rate"])
+        sectors = draw(st.sets(st.sampled_from(CREATIVE_SECTORS), min_size=1))
+        out.append(Instrument(inst.kind, eligible_sectors=tuple(sorted(sectors)),
+                              params={**inst.params, **params},
+                              start_year=draw(st.integers(0, 4)), enabled=draw(st.booleans())))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(pkg=packages(), seed=st.integers(0, 2**32 - 1),
+       horizon=st.sampled_from([1, 2, 10, 30]), eps=st.sampled_from([0.0, 10.0, 25.0]),
+       growth=st.sampled_from([-0.1, 0.0, 0.02]), spread=st.sampled_from([1, 3, 10]),
+       assessed=st.sampled_from([0.0, 2500.0]))
+def test_evaluate_equals_the_plain_fixed_point(pkg, seed, horizon, eps, growth, spread,
+                                               assessed):
+    rng = np.random.default_rng(seed)
+    a = Assumptions().replace(horizon_years=horizon, incentive_elasticity=eps,
+                              baseline_growth_jobs=growth, grant_spread_years=spread,
+                              assessed_value_per_m2=assessed, discount_rate=0.03)
+    jobs = np.floor(rng.random(9) * rng.choice([0, 5, 300, 3000], 9))
+    inp = EconomyInputs(np.floor(jobs / 7), jobs, 1.0, float(rng.choice([np.nan, 0.3, 4.0])),
+                        float(rng.choice([np.nan, 12.5])), float(rng.random()))
+    try:
+        inc.check_package(pkg, a)
+    except IncentiveError:
+        return
+    expected = _plain_evaluate(inp, pkg, a)
+    assert _fast(evaluate(inp, pkg, a)) == expected
+    assert _fast(evaluate(inp, pkg, a)) == expected  # the cached package gives the same
+
+
+def test_package_cache_follows_edits_in_place():
+    inp = inputs(jobs=(800, 300, 100), firms=(60, 40, 20))
+    pkg = default_instruments()
+    a = Assumptions()
+    first = evaluate(inp, pkg, a)
+    pkg[1].params["grant_per_job"] = 2000.0  # edited in place, as a dialog may
+    pkg[3].enabled = False
+    edited = evaluate(inp, pkg, a)
+    assert _fast(edited) == _plain_evaluate(inp, pkg, a) != _fast(first)
+    assert "Low-interest loans" not in edited.cost_by_instrument
+    # An equal but new Assumptions object, and equal new instruments, reuse nothing stale.
+    again = evaluate(inp, [Instrument.from_dict(i.to_dict()) for i in pkg],
+                     Assumptions().replace(discount_rate=a.discount_rate))
+    assert _fast(again) == _fast(edited)
+    assert again.explanations["instrument:Grant per job created"] == \
+        edited.explanations["instrument:Grant per job created"]
+    # A package refused once is refused every time, whatever was cached before.
+    pkg[1].params["grant_per_job"] = 1e6
+    for _ in range(2):
+        with pytest.raises(IncentiveError):
+            evaluate(inp, pkg, a)
+
+
+def test_results_do_not_share_arrays():
+    inp = inputs(jobs=(800, 300, 100), firms=(60, 40, 20))
+    r1 = evaluate(inp, default_instruments(), Assumptions())
+    snapshot = _fast(r1)
+    r2 = evaluate(inp, default_instruments(), Assumptions())
+    for arr in (*r2.gross_cost_by_instrument.values(), *r2.cost_by_instrument.values(),
+                r2.annual_total, r2.private_contribution, r2.projection.jobs_with_incentives):
+        arr *= 2
+    assert _fast(r1) == snapshot

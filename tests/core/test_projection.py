@@ -14,7 +14,9 @@ from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.projection import (
     DENSITY_RATIO_CAP,
     agglomeration_rate,
+    baseline_factors,
     project,
+    project_from_factors,
 )
 
 FLAT = Assumptions().replace(baseline_growth_firms=0, baseline_growth_jobs=0,
@@ -101,3 +103,49 @@ def test_to_dict_is_json_ready():
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["jobs_with_incentives"][0] == 50.0
     assert len(d["years"]) == 11
+
+
+def _plain_project(firms, jobs, density_ratio, share_j, a, share_f=None) -> dict:
+    """The paths by their formula, one array at a time (the reference for ``project``)."""
+    h = int(a.horizon_years)
+    agg = agglomeration_rate(density_ratio, a)
+    t = np.arange(h + 1, dtype=float)
+    f_base = float(firms) * (1.0 + (a.baseline_growth_firms + agg)) ** t
+    j_base = float(jobs) * (1.0 + (a.baseline_growth_jobs + agg)) ** t
+    sj = np.clip(np.broadcast_to(np.asarray(share_j, float), (h,)), 0.0, 1.0)
+    sf = sj if share_f is None else np.clip(np.broadcast_to(np.asarray(share_f, float),
+                                                            (h,)), 0.0, 1.0)
+    eps = a.incentive_elasticity
+    return {"firms_baseline": f_base.tolist(), "jobs_baseline": j_base.tolist(),
+            "firms_with_incentives": (f_base * np.r_[1.0, 1.0 + eps * sf]).tolist(),
+            "jobs_with_incentives": (j_base * np.r_[1.0, 1.0 + eps * sj]).tolist(),
+            "incentive_cost_share": sj.tolist()}
+
+
+@settings(max_examples=100, deadline=None)
+@given(firms=st.floats(0, 1e6), jobs=st.floats(0, 1e7), rho=st.floats(0, 80),
+       horizon=st.integers(1, 30), seed=st.integers(0, 2**32 - 1), separate=st.booleans())
+def test_project_and_project_from_factors_equal_the_formula(firms, jobs, rho, horizon, seed,
+                                                            separate):
+    rng = np.random.default_rng(seed)
+    a = Assumptions().replace(horizon_years=horizon)
+    share_j = rng.uniform(-0.2, 1.2, horizon)  # out of range on purpose: clipped
+    share_f = rng.uniform(-0.2, 1.2, horizon) if separate else None
+    expected = _plain_project(firms, jobs, rho, share_j, a, share_f)
+    for p in (project(firms, jobs, rho, share_j, a, firm_cost_share=share_f),
+              project_from_factors(firms, jobs, baseline_factors(rho, a), share_j, a,
+                                   firm_cost_share=share_f)):
+        d = p.to_dict()
+        assert {k: d[k] for k in expected} == expected
+        assert (d["growth_rate_firms"], d["agglomeration_rate"]) == (
+            a.baseline_growth_firms + agglomeration_rate(rho, a), agglomeration_rate(rho, a))
+
+
+def test_project_from_factors_checks_like_project():
+    factors = baseline_factors(1.0, FLAT)
+    with pytest.raises(ValueError, match="one per plan year"):
+        project_from_factors(1, 1, factors, [0.1, 0.2], FLAT)
+    with pytest.raises(ValueError, match="firm_cost_share must be finite"):
+        project_from_factors(1, 1, factors, 0.0, FLAT, firm_cost_share=np.full(5, np.inf))
+    with pytest.raises(ValueError, match="≥ 0"):
+        project_from_factors(1, -1, factors, 0.0, FLAT)

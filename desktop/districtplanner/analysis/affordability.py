@@ -5,6 +5,7 @@ without mitigations. Methods: docs/methods.md ("## Affordability risk"), texts h
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,12 @@ import numpy as np
 from scipy.special import ndtr
 
 from districtplanner.analysis.assumptions import Assumptions
-from districtplanner.analysis.index import CityIndex, Selection, _weighted_quantile
+from districtplanner.analysis.index import CityIndex, Selection
 
 RISK_CLASSES: tuple[str, ...] = ("low", "moderate", "high", "very high")
 # Upper bounds of the first three classes on the 0..1 index (quartiles of its range).
 RISK_CLASS_BOUNDS: tuple[float, ...] = (0.25, 0.5, 0.75)
+_RISK_BOUNDS = np.array(RISK_CLASS_BOUNDS)
 
 
 def risk_class(index: float) -> str:
@@ -29,22 +31,51 @@ def rent_quantiles(values: np.ndarray, weights: np.ndarray | None = None
     """(first quartile, median, third quartile) of rents (currency/m²/month); NaN when
     empty. Unweighted: numpy's linear interpolation; weighted (rent polygons by area
     inside): the smallest value whose cumulative weight reaches the quantile."""
-    v = np.asarray(values, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64).ravel()
     if v.size == 0:
         return (float("nan"),) * 3  # type: ignore[return-value]
     if weights is None:
-        q1, med, q3 = np.quantile(v, (0.25, 0.5, 0.75))
-        return float(q1), float(med), float(q3)
+        return sorted_quantiles(np.sort(v), QUARTILES)  # type: ignore[return-value]
     order = np.argsort(v, kind="stable")
-    v, w = v[order], np.asarray(weights, dtype=np.float64)[order]
-    return tuple(_weighted_quantile(v, w, q) for q in (0.25, 0.5, 0.75))  # type: ignore
+    v, w = v[order], np.asarray(weights, dtype=np.float64).ravel()[order]
+    cw = np.cumsum(w)
+    k = np.searchsorted(cw, _QUARTILES_ARRAY * cw[-1], side="left")
+    return tuple(v[np.minimum(k, v.size - 1)].tolist())  # type: ignore[return-value]
+
+
+QUARTILES: tuple[float, ...] = (0.25, 0.5, 0.75)
+_QUARTILES_ARRAY = np.array(QUARTILES)
+
+
+def sorted_quantiles(s: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """``np.quantile(s, qs)`` (method 'linear') of ascending, non-empty ``s`` (NaN last,
+    as np.sort leaves them), as Python floats.
+
+    numpy's own steps: the values either side of (n − 1) × q (beyond the last index, the
+    last value for both) and its two-sided lerp; NaN throughout when a value is NaN. The
+    same numbers, though a zero may differ in sign (numpy's partition may order 0.0 and
+    -0.0 differently). np.quantile spends ~60 µs per frame on argument handling for three
+    numbers, and the district's rents are sorted once for the histogram anyway.
+    """
+    n = s.size
+    if math.isnan(s[-1]):
+        return (float("nan"),) * len(qs)
+    virtual = [(n - 1) * q for q in qs]
+    below = [-1 if x >= n - 1 else math.floor(x) for x in virtual]
+    above = [-1 if x >= n - 1 else k + 1 for x, k in zip(virtual, below, strict=True)]
+    out = []
+    for x, k, a, b in zip(virtual, below, s[below].tolist(), s[above].tolist(), strict=True):
+        t = x - k
+        d = b - a
+        out.append(b - d * (1 - t) if t >= 0.5 else a + d * t)
+    return tuple(out)
 
 
 def city_percentile(value: float, sorted_values: np.ndarray,
                     sorted_weights: np.ndarray | None = None) -> float:
     """Percent (0..100) of the city's rent observations (area for polygons) at or below
     ``value``; NaN when either is missing."""
-    if sorted_values.size == 0 or not np.isfinite(value):
+    if sorted_values.size == 0 or not math.isfinite(value):
         return float("nan")
     k = int(np.searchsorted(sorted_values, value, side="right"))
     if sorted_weights is None:
@@ -236,20 +267,95 @@ def plan_uplift(assumptions: Assumptions, near_transit_share: float) -> float:
             + assumptions.transit_uplift_residential * near_transit_share)
 
 
+# Rows of ``NeighbourhoodRates.table``: one fancy index picks every column a district needs.
+(_HOUSEHOLDS, _RENTERS, _RENT, _BURDEN_NOW, _BURDEN_SEVERE, _BURDEN_BASE, _PRICED_OUT_BASE,
+ _LOG_INCOME_THEN, _VULNERABILITY, _MARKET, _INDEX_VM) = range(11)
+
+
+@dataclass
+class NeighbourhoodRates:
+    """Per neighbourhood of the city, everything one set of assumptions makes of it that
+    does not depend on the district: burden shares today and in H years without the plan,
+    vulnerability and market pressure. Cached on the index per assumptions, so a vertex
+    drag only picks the touched neighbourhoods' columns instead of recomputing them.
+
+    ``table`` rows: households, renter share (unknown: all renters), typical rent, burden
+    share today, severe burden share today, burden share in H years without the plan,
+    growth of that burden (≥ 0), log of the median income in H years, vulnerability,
+    market pressure, and the weighted vulnerability + market part of the risk index.
+    """
+
+    assumptions: Assumptions
+    table: np.ndarray
+    names: list[str]
+
+
+def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
+                        a: Assumptions) -> NeighbourhoodRates:
+    """``NeighbourhoodRates`` of ``index`` under ``a``, computed once per assumptions.
+
+    Every column is the element-wise formula of the district figures applied to all
+    neighbourhoods, so a district's slice equals computing it on the district's rows.
+    """
+    cached = getattr(index, "_nbhd_rates", None)
+    if cached is not None and (cached.assumptions is a or cached.assumptions == a):
+        return cached
+    market = (1 + a.market_rent_growth) ** int(a.horizon_years)
+    income = (1 + a.income_growth) ** int(a.horizon_years)
+    rent, m_inc = base.rent, base.median_income
+    annual = np.outer((1.0, 1.0, market), rent) * (a.dwelling_floor_area * 12)
+    limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
+                                a.rent_burden_threshold])[:, None]
+    incomes = np.outer((1.0, 1.0, income), m_inc)
+    shares = share_below(limits, incomes, a.income_sigma)
+    shares[~np.isfinite(shares)] = 0.0
+    b_now, b_severe, b_base = shares
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_income_then = np.log(income * m_inc)
+    low = share_below(a.low_income_fraction * base.area_median_income, m_inc, a.income_sigma)
+    vuln = _nanmean_rows(low, base.renter_share)
+    mkt = _nanmean_rows(base.rent_rank, base.growth_rank)
+    rs = base.renter_share
+    table = np.vstack([
+        base.households, np.where(np.isfinite(rs), rs, 1.0), rent, b_now, b_severe, b_base,
+        np.maximum(b_base - b_now, 0.0), log_income_then, vuln, mkt,
+        a.weight_vulnerability * vuln + a.weight_market * mkt,
+    ])
+    rates = NeighbourhoodRates(a, table, [str(n) for n in base.names])
+    index._nbhd_rates = rates  # type: ignore[attr-defined]
+    return rates
+
+
 HISTOGRAM_BINS = 30
 
 
 def _percent_histogram(values: np.ndarray, weights: np.ndarray | None,
                        edges: np.ndarray) -> np.ndarray:
     counts, _ = np.histogram(values, bins=edges, weights=weights)
+    return _percent(counts)
+
+
+def _percent(counts: np.ndarray) -> np.ndarray:
     total = counts.sum()
-    return 100.0 * counts / total if total > 0 else np.zeros(len(edges) - 1)
+    return 100.0 * counts / total if total > 0 else np.zeros(counts.size)
 
 
-def rent_histogram(index: CityIndex, sel: Selection) -> dict[str, np.ndarray]:
+def sorted_bin_counts(s: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.histogram(s, bins=edges)[0]`` of ascending ``s`` (NaN last), by numpy's own
+    method without its sort: bins half-open except the last, which holds its upper edge;
+    values outside the edges and NaN fall in no bin. ``edges`` must increase."""
+    cum = np.empty(edges.size, np.intp)
+    cum[:-1] = np.searchsorted(s, edges[:-1], side="left")
+    cum[-1] = np.searchsorted(s, edges[-1], side="right")
+    return cum[1:] - cum[:-1]
+
+
+def rent_histogram(index: CityIndex, sel: Selection,
+                   sorted_rents: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Percent of rent observations per bin, district and city, on bins shared across the
     city (its 1st to 99th percentile; values outside fall in no bin). The city's histogram
-    is computed once per index."""
+    is computed once per index. ``sorted_rents``: the district's unweighted rents already
+    sorted, which spares np.histogram its own sort."""
     cached = getattr(index, "_rent_histogram", None)
     if cached is None:
         city = index.totals.rent_sorted
@@ -266,7 +372,10 @@ def rent_histogram(index: CityIndex, sel: Selection) -> dict[str, np.ndarray]:
     edges, city_hist = cached
     if edges.size == 0:
         return {}
-    district = _percent_histogram(sel.rent_values, sel.rent_weights, edges)
+    if sorted_rents is not None and sel.rent_weights is None:
+        district = _percent(sorted_bin_counts(sorted_rents, edges))
+    else:
+        district = _percent_histogram(sel.rent_values, sel.rent_weights, edges)
     return {"rent_hist_edges": edges, "rent_hist_district": district,
             "rent_hist_city": city_hist}
 
@@ -278,7 +387,13 @@ def affordability(
     its creative firms within transit_near_m of a stop (from the concentration figures)."""
     a = assumptions
     totals = index.totals
-    q1, med, q3 = rent_quantiles(sel.rent_values, sel.rent_weights)
+    # Unweighted rents sorted once, for the quartiles and the histogram.
+    sorted_rents = (np.sort(np.asarray(sel.rent_values, dtype=np.float64).ravel())
+                    if sel.rent_weights is None else None)
+    if sorted_rents is not None and sorted_rents.size:
+        q1, med, q3 = sorted_quantiles(sorted_rents, QUARTILES)
+    else:
+        q1, med, q3 = rent_quantiles(sel.rent_values, sel.rent_weights)
     city_q = index.rent_city_quantiles
     horizon = int(a.horizon_years)
     market = (1 + a.market_rent_growth) ** horizon
@@ -294,75 +409,91 @@ def affordability(
     po_base = po_plan = 0.0
     rows: list[NeighbourhoodRisk] = []
     if base is not None and sel.nbhd_index.size:
+        rates = neighbourhood_rates(index, base, a)
         i, f = sel.nbhd_index, sel.nbhd_fraction
-        h = base.households[i] * f
-        rs = base.renter_share[i]
-        rs = np.where(np.isfinite(rs), rs, 1.0)
-        rh = h * rs
-        m_inc = base.median_income[i]
-        rent_i = base.rent[i]
-        # Burden today, severe burden today, in H years without and with the plan.
-        annual = np.outer((1.0, 1.0, market, market * (1 + uplift)), rent_i) * (
-            a.dwelling_floor_area * 12)
-        limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
-                                    a.rent_burden_threshold, a.rent_burden_threshold])[:, None]
-        incomes = np.outer((1.0, 1.0, income, income), m_inc)
-        shares = share_below(limits, incomes, a.income_sigma)
-        shares[~np.isfinite(shares)] = 0.0
-        b_now, b_severe, b_base, b_plan = shares
-        low = share_below(a.low_income_fraction * base.area_median_income, m_inc,
-                          a.income_sigma)
-        vuln = _nanmean_rows(low, base.renter_share[i])
-        mkt = _nanmean_rows(base.rent_rank[i], base.growth_rank[i])
+        col = rates.table[:, i]
+        b_now = col[_BURDEN_NOW]
+        if uplift == 0.0:  # (1 + 0) × market is market: the burden without the plan
+            b_plan = col[_BURDEN_BASE]
+        else:
+            # Row "in H years with the plan" of the burden formula (see neighbourhood_rates).
+            limit = market * (1 + uplift) * col[_RENT] * (
+                a.dwelling_floor_area * 12) / a.rent_burden_threshold
+            with np.errstate(divide="ignore", invalid="ignore"):
+                b_plan = ndtr((np.log(limit) - col[_LOG_INCOME_THEN]) / a.income_sigma)
+            b_plan[~np.isfinite(b_plan)] = 0.0
         plan = np.minimum(1.0, f * uplift / a.uplift_full_pressure)
         wsum = a.weight_vulnerability + a.weight_market + a.weight_plan
-        r_i = ((a.weight_vulnerability * vuln + a.weight_market * mkt + a.weight_plan * plan)
-               / wsum) if wsum > 0 else np.zeros_like(vuln)
-        hh_in, renters_in = float(h.sum()), float(rh.sum())
+        r_i = ((col[_INDEX_VM] + a.weight_plan * plan) / wsum) if wsum > 0 \
+            else np.zeros_like(plan)
+        # Household-weighted sums, one reduction: households, renters, burdened renters,
+        # severely burdened, risk, V, M, P, and renters priced out without / with the plan.
+        terms = np.empty((10, i.size))
+        h, rh = terms[0], terms[1]
+        np.multiply(col[_HOUSEHOLDS], f, out=h)
+        np.multiply(h, col[_RENTERS], out=rh)
+        np.multiply(rh, b_now, out=terms[2])
+        np.multiply(rh, col[_BURDEN_SEVERE], out=terms[3])
+        np.multiply(h, r_i, out=terms[4])
+        np.multiply(h, col[_VULNERABILITY], out=terms[5])
+        np.multiply(h, col[_MARKET], out=terms[6])
+        np.multiply(h, plan, out=terms[7])
+        np.multiply(rh, col[_PRICED_OUT_BASE], out=terms[8])
+        np.subtract(b_plan, b_now, out=terms[9])
+        np.maximum(terms[9], 0.0, out=terms[9])
+        np.multiply(rh, terms[9], out=terms[9])
+        (hh_in, renters_in, s_burden, s_severe, s_risk, s_v, s_m, s_p, po_base,
+         po_plan) = np.add.reduce(terms, axis=1).tolist()
         if renters_in > 0:
-            burden = float((rh * b_now).sum() / renters_in)
-            severe = float((rh * b_severe).sum() / renters_in)
+            burden = s_burden / renters_in
+            severe = s_severe / renters_in
         if hh_in > 0:
-            risk = float((h * r_i).sum() / hh_in)
-            v_d = float((h * vuln).sum() / hh_in)
-            m_d = float((h * mkt).sum() / hh_in)
-            p_d = float((h * plan).sum() / hh_in)
-        po_base = float((rh * np.maximum(b_base - b_now, 0.0)).sum())
-        po_plan = float((rh * np.maximum(b_plan - b_now, 0.0)).sum())
+            risk = s_risk / hh_in
+            v_d = s_v / hh_in
+            m_d = s_m / hh_in
+            p_d = s_p / hh_in
         # Every touched neighbourhood (all of them for the city baseline, which the map's
         # risk classes and the charts' neighbourhood marks read).
-        rows = [
-            NeighbourhoodRisk(
-                name=str(base.names[k]), row=int(k), rent=float(rent_i[j]),
-                fraction_inside=float(f[j]),
-                households_inside=float(h[j]), vulnerability=float(vuln[j]),
-                market_pressure=float(mkt[j]), plan_pressure=float(plan[j]),
-                risk=float(r_i[j]), risk_class=risk_class(float(r_i[j])),
-                rent_burden_share=float(b_now[j]),
-            )
-            for j, k in enumerate(i)
-        ]
+        k = i.tolist()
+        names = rates.names
+        classes = [RISK_CLASSES[c] for c in
+                   np.add.reduce(r_i[:, None] >= _RISK_BOUNDS, axis=1).tolist()]
+        rows = list(map(NeighbourhoodRisk, [names[j] for j in k], k, col[_RENT].tolist(),
+                        f.tolist(), h.tolist(), col[_VULNERABILITY].tolist(),
+                        col[_MARKET].tolist(), plan.tolist(), r_i.tolist(), classes,
+                        b_now.tolist()))
 
     # ---- creative firms: local rent now and projected against what they can pay -------
+    # Unknown (NaN) rents fail every comparison below, so they count in no total without
+    # being filtered out first; an infinite one would not, so then they are.
     r = sel.creative_rent
+    d = sel.creative_stop_dist
     known = np.isfinite(r)
-    r, d = r[known], sel.creative_stop_dist[known]
+    n_known = int(np.count_nonzero(known))
+    if n_known < r.size and np.isinf(r).any():
+        r, d = r[known], d[known]
     cap_now = a.firm_rent_capacity
     cap_then = cap_now * income
     can_now = r <= cap_now
     proj_base = r * market
-    commercial = a.designation_uplift + a.transit_uplift_commercial * (
-        d <= a.transit_near_m)
-    proj_plan = proj_base * (1 + commercial) if designated else proj_base
     out_base = can_now & (proj_base > cap_then)
+    if designated:
+        # 1 + commercial uplift, near a stop and not: the two values the formula takes.
+        up_near = 1 + (a.designation_uplift + a.transit_uplift_commercial * 1.0)
+        up_far = 1 + (a.designation_uplift + a.transit_uplift_commercial * 0.0)
+        proj_plan = proj_base * np.where(d <= a.transit_near_m, up_near, up_far)
+    else:
+        proj_plan = proj_base
     out_plan = can_now & (proj_plan > cap_then)
     saveable = out_plan & (proj_plan * (1 - a.affordable_workspace_discount) <= cap_then)
-    slots = a.affordable_workspace_share * known.sum()
-    firms_plan = float(out_plan.sum())
-    firms_mitigated = firms_plan - min(float(saveable.sum()), float(slots))
+    slots = a.affordable_workspace_share * n_known
+    firms_plan = float(np.count_nonzero(out_plan))
+    firms_mitigated = firms_plan - min(float(np.count_nonzero(saveable)), float(slots))
 
     # Median rent in each year 0..H; the plan's uplift applies from year 1.
     path = med * (1 + a.market_rent_growth) ** np.arange(horizon + 1)
+    with_plan = np.full(horizon + 1, 1 + uplift)
+    with_plan[0] = 1.0
     return AffordabilityMetrics(
         rent_source=index.city.rent_kind,
         rent_observations=int(sel.rent_values.size),
@@ -387,14 +518,14 @@ def affordability(
         projected_rent=med * market * (1 + uplift),
         horizon_years=horizon,
         rent_path_without_plan=path.tolist(),
-        rent_path=(path * np.r_[1.0, np.full(horizon, 1 + uplift)]).tolist(),
+        rent_path=(path * with_plan).tolist(),
         households_priced_out_without_plan=po_base,
         households_priced_out=po_plan,
         households_priced_out_mitigated=po_plan * (1 - a.clt_share),
-        creative_firms_rent_known=int(known.sum()),
-        creative_firms_priced_out_without_plan=float(out_base.sum()),
+        creative_firms_rent_known=n_known,
+        creative_firms_priced_out_without_plan=float(np.count_nonzero(out_base)),
         creative_firms_priced_out=firms_plan,
         creative_firms_priced_out_mitigated=firms_mitigated,
         neighbourhoods=rows,
-        **rent_histogram(index, sel),
+        **rent_histogram(index, sel, sorted_rents),
     )

@@ -10,6 +10,7 @@ docs/methods.md and in every explanation, so documentation and figures share one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,7 +19,12 @@ from typing import Any
 import numpy as np
 
 from .assumptions import Assumptions, format_value, parameter
-from .projection import PROJECTION_METHOD, Projection, baseline_factors, project
+from .projection import (
+    PROJECTION_METHOD,
+    Projection,
+    baseline_factors,
+    project_from_factors,
+)
 from .sectors import CREATIVE_SECTORS
 
 
@@ -377,7 +383,7 @@ class EconomyInputs:
 
     def __post_init__(self) -> None:
         near = float(self.near_transit_share)
-        if np.isfinite(near) and not 0.0 <= near <= 1.0:
+        if math.isfinite(near) and not 0.0 <= near <= 1.0:
             raise ValueError(f"near_transit_share must lie between 0 and 1; got {near:g}.")
         n = len(CREATIVE_SECTORS)
         for name in ("creative_firms_by_sector", "creative_jobs_by_sector"):
@@ -385,7 +391,7 @@ class EconomyInputs:
             if arr.shape != (n,):
                 raise ValueError(f"{name} must hold {n} values (one per creative sector, in "
                                  f"the order of CREATIVE_SECTORS); got {arr.shape[0]}.")
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            if not np.isfinite(arr).all() or (arr < 0).any():
                 raise ValueError(f"{name} must be finite and ≥ 0.")
             object.__setattr__(self, name, arr)
 
@@ -488,121 +494,112 @@ def evaluate(inputs: EconomyInputs, instruments: Sequence[Instrument],
     """
     a = assumptions
     plan = _Plan(inputs, instruments, a)
+    pkg = plan.package
     rows, shares, iterations = _solve(plan)
-    costs = {n: rows[r] for r, (n, _) in enumerate(plan.paying)}
-    horizon = plan.horizon
-    t_cost = np.arange(horizon)
-
-    private_rate = np.zeros(horizon)
-    if plan.ppp:
-        keep = np.ones(horizon)
-        for inst in plan.ppp:
-            keep *= 1.0 - inst.param("private_share") * inst.active_years(horizon)
-        private_rate = 1.0 - keep
-    public = {n: c * (1.0 - private_rate) for n, c in costs.items()}
-    private = sum((c * private_rate for c in costs.values()), np.zeros(horizon))
-    annual = sum(public.values(), np.zeros(horizon))
-    discount = (1.0 + a.discount_rate) ** -t_cost.astype(float)
+    # One array per figure, rows per paying instrument: a vertex drag re-evaluates every
+    # frame, and per-instrument arithmetic costs more in call overhead than in numbers.
+    public_rows = rows * pkg.public_rate
+    names = pkg.names
+    costs = dict(zip(names, rows, strict=True))
+    public = dict(zip(names, public_rows, strict=True))
+    private = np.add.reduce(rows * pkg.private_rate, axis=0)
+    annual = np.add.reduce(public_rows, axis=0)
+    discount = pkg.discount
     npv = float(annual @ discount)
 
-    share_j = _weighted(shares, plan.base_jobs[:, 1:])
-    share_f = _weighted(shares, plan.base_firms[:, 1:])
-    proj = project(inputs.firms, inputs.jobs, inputs.density_ratio, share_j, a,
-                   firm_cost_share=share_f)
-    direct = max(0.0, float(np.max(proj.extra_jobs)))
-    total = direct * a.jobs_multiplier
+    share_j, share_f = _weighted(shares, plan.base_jobs[:, 1:], plan.base_firms[:, 1:])
+    proj = project_from_factors(inputs.firms, inputs.jobs, plan.factors, share_j, a,
+                                firm_cost_share=share_f)
+    direct = max(0.0, float(np.maximum.reduce(proj.extra_jobs)))
+    jobs_total = direct * a.jobs_multiplier
 
-    workspace = [n for r, (n, i) in enumerate(plan.paying)
-                 if i.kind is InstrumentKind.WORKSPACE_SUBSIDY and plan.active[r].any()]
-    protected = float(sum(plan.instrument(n).param("floor_area_m2") for n in workspace))
-    workspace_npv = float(sum(public[n] @ discount for n in workspace))
+    protected = pkg.protected_m2
+    workspace_npv = float(sum(public_rows[r] @ discount for r in pkg.workspace_rows))
     cap = float(a.budget_cap)
+    over = np.flatnonzero(annual > cap * (1 + 1e-12)).tolist() if cap > 0 else []
 
-    result = IncentiveResult(
-        years=t_cost,
+    figures: dict[str, Any] = dict(
+        years=np.arange(plan.horizon),
         cost_by_instrument=public,
         gross_cost_by_instrument=costs,
-        instrument_kinds={n: i.kind.value for n, i in plan.paying},
+        instrument_kinds=dict(pkg.kinds),
         private_contribution=private,
         annual_total=annual,
-        nominal_total=float(annual.sum()),
+        nominal_total=float(np.add.reduce(annual)),
         npv=npv,
         jobs_created_direct=direct,
-        jobs_created_total=total,
+        jobs_created_total=jobs_total,
         cost_per_job_direct=npv / direct if direct > 0 else float("nan"),
-        cost_per_job_total=npv / total if total > 0 else float("nan"),
+        cost_per_job_total=npv / jobs_total if jobs_total > 0 else float("nan"),
         protected_workspace_m2=protected,
         cost_per_protected_m2=workspace_npv / protected if protected > 0 else float("nan"),
         budget_cap=cap,
-        over_budget_years=[int(t) for t in t_cost if cap > 0 and annual[t] > cap * (1 + 1e-12)],
+        over_budget_years=over,
         currency=a.currency,
         price_year=int(a.price_year),
         projection=proj,
-        explanations=_LazyTexts(),
         iterations=iterations,
-        max_cost_share=float(shares.max(initial=0.0)),
+        max_cost_share=float(np.maximum.reduce(shares, axis=None, initial=0.0)),
     )
-    result.explanations = _LazyTexts(lambda: _explain(result, inputs, plan, a))
-    return result
+    # The texts read the figures through their own record rather than through ``result``:
+    # a closure over ``result`` would be a reference cycle, left to the cyclic garbage
+    # collector once per frame of a vertex drag.
+    return IncentiveResult(**figures, explanations=_LazyTexts(lambda: _explain(
+        IncentiveResult(**figures, explanations=_LazyTexts()), inputs, plan, a)))
 
 
-class _Plan:
-    """Everything about a package and a district that the fixed point does not change.
+class _Package:
+    """Everything about a package under one set of assumptions that no district changes.
 
     The paying instruments are rows of stacked arrays so that one iteration of the fixed
     point is a handful of matrix operations, whatever the package: cost = constant part +
     abatement coefficient × eligible jobs + grant × net new eligible jobs + loan matrix ×
-    eligible firms.
+    eligible firms. Built once per package (see ``_package``): a vertex drag evaluates the
+    same package every frame, and validating and stacking it costs more than the district's
+    own arithmetic. Read-only once built, so threads may share it.
     """
 
-    def __init__(self, inputs: EconomyInputs, instruments: Sequence[Instrument],
-                 a: Assumptions) -> None:
-        self.assumptions = a
+    def __init__(self, instruments: Sequence[Instrument], a: Assumptions) -> None:
         self.horizon = h = int(a.horizon_years)
         check_package(instruments, a)
         enabled = [i for i in instruments if i.enabled]
-        self.named = list(zip(_unique_names(enabled), enabled, strict=True))
-        self.paying = [(n, i) for n, i in self.named if i.kind is not InstrumentKind.PPP]
-        self.ppp = [i for _, i in self.named if i.kind is InstrumentKind.PPP]
+        named = list(zip(_unique_names(enabled), enabled, strict=True))
+        paying = [(n, i) for n, i in named if i.kind is not InstrumentKind.PPP]
+        ppp = [i for _, i in named if i.kind is InstrumentKind.PPP]
+        self.all_names = [n for n, _ in named]
+        self.names = [n for n, _ in paying]
+        self.kinds = {n: i.kind.value for n, i in paying}
 
-        factor_f, factor_j, _ = baseline_factors(inputs.density_ratio, a)
-        self.base_jobs = inputs.creative_jobs_by_sector[:, None] * factor_j[None, :]
-        self.base_firms = inputs.creative_firms_by_sector[:, None] * factor_f[None, :]
-        self.rent_known = bool(np.isfinite(inputs.rent_median) and inputs.rent_median > 0)
-        self.rent0 = float(inputs.rent_median) if self.rent_known else float(
-            a.firm_rent_capacity)  # currency/m²/month
-        self.value0 = (a.assessed_value_per_m2 if a.assessed_value_per_m2 > 0
-                       else self.rent0 * 12.0 / a.capitalisation_yield)  # currency/m²
         t = np.arange(h)
-        growth = (1.0 + commercial_uplift(a, inputs.near_transit_share)) * (
-            1.0 + a.market_rent_growth) ** t
-
-        n = len(self.paying)
+        self.rent_growth = (1.0 + a.market_rent_growth) ** t
+        n = len(paying)
         self.masks = np.zeros((n, len(CREATIVE_SECTORS)))
         self.active = np.zeros((n, h), dtype=bool)
-        self.constant = np.zeros((n, h))
-        self.abatement = np.zeros((n, h))
-        self.job_grant = np.zeros((n, h))
-        self.loans: list[tuple[int, np.ndarray]] = []  # (row, L) with cost = L @ firms
+        # Per row and plan year 0..h-1, plus a zero column (see ``_solve``): start-up grants
+        # (workspace rows are filled per district) and grants per net new job.
+        self.constant = np.zeros((n, h + 1))
+        self.job_grant = np.zeros((n, h + 1))
         self.one_off = np.zeros(n, dtype=bool)
+        # Rows whose coefficient depends on the district's rents: (row, years on, parameters).
+        self.abatements: list[tuple[int, np.ndarray, float]] = []
+        self.workspaces: list[tuple[int, np.ndarray, float, float]] = []
+        self.loans: list[tuple[int, np.ndarray]] = []  # (row, L) with cost = L @ firms
         lag = t[:, None] - t[None, :]  # [t, τ] = t − τ
-        for r, (_, inst) in enumerate(self.paying):
+        for r, (_, inst) in enumerate(paying):
             eligible = set(inst.eligible_sectors)
             self.masks[r] = [s in eligible for s in CREATIVE_SECTORS]
             on = self.active[r] = inst.active_years(h)
             k = inst.kind
             self.one_off[r] = k in ONE_OFF_KINDS
             if k is InstrumentKind.TAX_ABATEMENT:
-                self.abatement[r] = on * (inst.param("share") * self.value0 * growth
-                                          * a.property_tax_rate * a.floor_area_per_job)
+                self.abatements.append((r, on, inst.param("share")))
             elif k is InstrumentKind.JOB_GRANT:
-                self.job_grant[r] = on * inst.param("grant_per_job")
+                self.job_grant[r, :h] = on * inst.param("grant_per_job")
             elif k is InstrumentKind.STARTUP_GRANT:
-                self.constant[r] = on * inst.param("grant") * inst.param("startups_per_year")
+                self.constant[r, :h] = on * inst.param("grant") * inst.param("startups_per_year")
             elif k is InstrumentKind.WORKSPACE_SUBSIDY:
-                gap = np.maximum(0.0, self.rent0 * growth - inst.param("rent_cap_share")
-                                 * self.rent0)
-                self.constant[r] = on * gap * inst.param("floor_area_m2") * 12.0
+                self.workspaces.append((r, on, inst.param("rent_cap_share"),
+                                        inst.param("floor_area_m2")))
             else:  # LOAN: cost[t] = Σ_τ L[t, τ] × eligible firms at the start of year τ
                 term = int(inst.param("term_years"))
                 per_loan = inst.param("principal") * (
@@ -610,64 +607,252 @@ class _Plan:
                 outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
                 self.loans.append(
                     (r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
-        eligible_end = self.masks @ self.base_jobs[:, 1:]
-        # Operating cost of the eligible firms, ends of plan years (currency per year).
-        self.eligible_cost = a.operating_cost_per_job * eligible_end
-        self.has_cost = self.eligible_cost > 0
         spread = int(a.grant_spread_years)
         since = lag.T  # [τ, t] = t − τ: years since a grant was paid
         self.spread = np.where((since >= 0) & (since < spread), 1.0 / spread, 0.0)
 
-    def instrument(self, name: str) -> Instrument:
-        return dict(self.named)[name]
+        private_rate = np.zeros(h)
+        if ppp:
+            keep = np.ones(h)
+            for inst in ppp:
+                keep *= 1.0 - inst.param("private_share") * inst.active_years(h)
+            private_rate = 1.0 - keep
+        self.private_rate = private_rate
+        self.public_rate = 1.0 - private_rate
+        self.discount = (1.0 + a.discount_rate) ** -t.astype(float)
+        self.workspace_rows = [r for r, (_, i) in enumerate(paying)
+                               if i.kind is InstrumentKind.WORKSPACE_SUBSIDY
+                               and self.active[r].any()]
+        self.protected_m2 = float(sum(paying[r][1].param("floor_area_m2")
+                                      for r in self.workspace_rows))
+        # For the fixed point: which rows pay once (their value is spread over years).
+        self.any_one_off, self.all_one_off = bool(self.one_off.any()), bool(self.one_off.all())
+        self.recurring = ~self.one_off[:, None]
+        for arr in (self.rent_growth, self.masks, self.active, self.constant, self.job_grant,
+                    self.one_off, self.recurring, self.spread, self.private_rate,
+                    self.public_rate,
+                    self.discount, *(on for _, on, *_ in self.abatements + self.workspaces),
+                    *(m for _, m in self.loans)):
+            arr.setflags(write=False)
 
-    def costs(self, with_jobs: np.ndarray, with_firms: np.ndarray) -> np.ndarray:
-        """Cost per paying instrument (rows) and plan year, before any private share."""
-        h = self.horizon
-        jobs = self.masks @ with_jobs
-        c = (self.constant + self.abatement * jobs[:, :h]
-             + self.job_grant * np.maximum(0.0, jobs[:, 1:] - jobs[:, :h]))
-        for r, matrix in self.loans:
-            c[r] += matrix @ (self.masks[r] @ with_firms[:, :h])
-        return c
 
-    def sector_shares(self, costs: np.ndarray) -> np.ndarray:
-        """Share of operating cost offset per sector and plan year (sector × year)."""
-        value = np.where(self.one_off[:, None], costs @ self.spread, costs)
-        with np.errstate(over="ignore"):  # a vanishing denominator: inf, clipped below
-            share = np.divide(value, self.eligible_cost, out=np.zeros_like(value),
-                              where=self.has_cost)
-        return np.clip(self.masks.T @ np.minimum(share, 1.0), 0.0, 1.0)
+# The last few packages built, most recent first: (key, assumptions, package). Replaced,
+# never mutated, so a worker thread reading it sees a consistent list.
+_PACKAGES: list[tuple[tuple, Assumptions, _Package]] = []
+_PACKAGES_KEPT = 8
+
+
+def _package_key(instruments: Sequence[Instrument]) -> tuple | None:
+    """Everything about ``instruments`` that ``_Package`` reads, by value (None: cannot
+    be keyed, e.g. a parameter that is not a number; such a package is never cached)."""
+    try:
+        return tuple((type(i.kind), i.kind, i.name, bool(i.enabled),
+                      tuple(i.eligible_sectors), tuple(i.params),
+                      tuple(map(float, i.params.values())), type(i.start_year), i.start_year)
+                     for i in instruments)
+    except (TypeError, ValueError):
+        return None
+
+
+def _package(instruments: Sequence[Instrument], a: Assumptions) -> _Package:
+    """The ``_Package`` of ``instruments`` under ``a``, reused while neither changes."""
+    global _PACKAGES
+    key = _package_key(instruments)
+    if key is not None:
+        for entry in _PACKAGES:
+            if entry[0] == key and (entry[1] is a or entry[1] == a):
+                return entry[2]
+    pkg = _Package(instruments, a)  # raises for a bad package, which is never kept
+    if key is not None:
+        _PACKAGES = [(key, a, pkg), *_PACKAGES[:_PACKAGES_KEPT - 1]]
+    return pkg
+
+
+class _Plan:
+    """A package (``_Package``) applied to one district: baseline paths, rents and the
+    operating cost of the eligible firms, the inputs of the fixed point."""
+
+    def __init__(self, inputs: EconomyInputs, instruments: Sequence[Instrument],
+                 a: Assumptions) -> None:
+        self.assumptions = a
+        pkg = self.package = _package(instruments, a)
+        self.horizon = h = pkg.horizon
+        # The caller's instrument objects (the package may have been built from equal ones).
+        self.named = list(zip(pkg.all_names, [i for i in instruments if i.enabled],
+                              strict=True))
+
+        self.factors = factor_f, factor_j, _ = baseline_factors(inputs.density_ratio, a)
+        # [sector, 0 jobs | 1 firms, year 0..h]: one array so one product grows both.
+        base = self.base = np.empty((len(CREATIVE_SECTORS), 2, h + 1))
+        np.multiply(inputs.creative_jobs_by_sector[:, None], factor_j, out=base[:, 0])
+        np.multiply(inputs.creative_firms_by_sector[:, None], factor_f, out=base[:, 1])
+        self.base_jobs, self.base_firms = base[:, 0], base[:, 1]
+        rent = float(inputs.rent_median)
+        self.rent_known = bool(math.isfinite(rent) and rent > 0)
+        self.rent0 = rent if self.rent_known else float(
+            a.firm_rent_capacity)  # currency/m²/month
+        self.value0 = (a.assessed_value_per_m2 if a.assessed_value_per_m2 > 0
+                       else self.rent0 * 12.0 / a.capitalisation_yield)  # currency/m²
+        growth = (1.0 + commercial_uplift(a, inputs.near_transit_share)) * pkg.rent_growth
+
+        # Coefficients per row and plan year, padded like the package's.
+        self.abatement = np.zeros_like(pkg.job_grant)
+        for r, on, share in pkg.abatements:
+            self.abatement[r, :h] = on * (share * self.value0 * growth
+                                          * a.property_tax_rate * a.floor_area_per_job)
+        self.constant = pkg.constant
+        if pkg.workspaces:
+            self.constant = pkg.constant.copy()
+            for r, on, cap_share, area in pkg.workspaces:
+                gap = np.maximum(0.0, self.rent0 * growth - cap_share * self.rent0)
+                self.constant[r, :h] = on * gap * area * 12.0
+        # Operating cost of the eligible firms, ends of plan years (currency per year), and
+        # the same with inf where there is none: value ÷ inf is the zero share there.
+        self.eligible_cost = a.operating_cost_per_job * (pkg.masks @ self.base_jobs[:, 1:])
+        self.has_cost = self.eligible_cost > 0
+        self.cost_or_inf = np.where(self.has_cost, self.eligible_cost, np.inf)
+
+    @property
+    def paying(self) -> list[tuple[str, Instrument]]:
+        return [(n, i) for n, i in self.named if i.kind is not InstrumentKind.PPP]
 
 
 def commercial_uplift(a: Assumptions, near_transit_share: float) -> float:
     """Uplift of workspace rents and values the designation brings (share): the
     designation uplift plus the commercial rail-station uplift times the share of creative
     firms near a stop, the same rule the affordability figures apply to firms."""
-    near = near_transit_share if np.isfinite(near_transit_share) else 0.0
+    near = near_transit_share if math.isfinite(near_transit_share) else 0.0
     return float(a.designation_uplift + a.transit_uplift_commercial * near)
 
 
 def _solve(plan: _Plan) -> tuple[np.ndarray, np.ndarray, int]:
-    """The fixed point of costs and attracted activity (``CIRCULARITY_METHOD``)."""
-    eps = plan.assumptions.incentive_elasticity
-    costs = plan.costs(plan.base_jobs, plan.base_firms)
-    with_jobs, with_firms = plan.base_jobs.copy(), plan.base_firms.copy()
-    for iteration in range(1, MAX_ITERATIONS + 1):
-        uplift = 1.0 + eps * plan.sector_shares(costs)
-        with_jobs[:, 1:] = plan.base_jobs[:, 1:] * uplift
-        with_firms[:, 1:] = plan.base_firms[:, 1:] * uplift
-        new_costs = plan.costs(with_jobs, with_firms)
-        if new_costs.size == 0:
-            return new_costs, plan.sector_shares(new_costs), iteration
-        scale = float(np.abs(new_costs).max())
-        change = float(np.abs(new_costs - costs).max())
-        costs = new_costs
-        if not np.isfinite(scale):
-            break
-        if change <= _TOLERANCE * max(scale, 1.0):
-            return costs, plan.sector_shares(costs), iteration
+    """The fixed point of costs and attracted activity (``CIRCULARITY_METHOD``).
+
+    Each round costs the instruments on the current path, turns the costs into sector
+    shares of operating cost and grows the path by them. At a dozen rounds per frame of a
+    vertex drag, a round's time is numpy's per-call overhead, not arithmetic. So every
+    array is allocated once and each step writes into it, and the per-year arrays carry a
+    zero column (year h), which makes "year t" and "year t + 1" flat offsets of one buffer
+    and every element-wise step a contiguous run.
+    The operations are the plain formulas', in the same order, so the rounds and their
+    numbers are the same to the bit (np.dot where it calls the same BLAS routine as ``@``
+    with less overhead; ``@`` where it does not).
+    """
+    pkg = plan.package
+    h = plan.horizon
+    n, n_sectors = pkg.masks.shape
+    if n == 0:
+        return np.zeros((0, h)), np.zeros((n_sectors, h)), 1
+    add, subtract, multiply, divide = np.add, np.subtract, np.multiply, np.divide
+    maximum, minimum, absolute, matmul, dot = np.maximum, np.minimum, np.abs, np.matmul, np.dot
+    # 0-d arrays rather than Python floats: the same float64 arithmetic, without a
+    # conversion per call.
+    eps, zero, one = np.array(plan.assumptions.incentive_elasticity), _ZERO, _ONE
+    masks, masks_t = pkg.masks, pkg.masks.T
+    abatement, constant, job_grant = plan.abatement, plan.constant, pkg.job_grant
+    spread, eligible_cost, has_cost = pkg.spread, plan.eligible_cost, plan.has_cost
+    # value ÷ inf is 0 for finite value: the zero share where the firms have no cost, as
+    # the masked division gives, in a plain division (used while costs are finite and far
+    # from overflow, which bounded assumptions keep them).
+    cost_or_inf = plan.cost_or_inf
+    any_one_off, all_one_off, recurring = pkg.any_one_off, pkg.all_one_off, pkg.recurring
+
+    path = plan.base.copy()  # with incentives: [sector, jobs | firms, year 0..h]
+    path_jobs, path_firms = path[:, 0], path[:, 1, :h]
+    path_tail, base_tail = path[:, :, 1:], plan.base[:, :, 1:]
+    uplift = np.empty((n_sectors, h))
+    uplift3 = uplift[:, None, :]
+    # Per row and year 0..h: eligible jobs at the year's end; net new ones ([r, t] =
+    # eligible[r, t + 1] − eligible[r, t] for t < h); this round's and the last round's
+    # costs (year h always 0); and |cost| and |change|, stacked for one reduction.
+    work = np.zeros((6, n, h + 1))
+    eligible, net_new, *buffers = work[:4]
+    size = work[4:]
+    size_cost, size_change = size
+    jobs_end, jobs_start = eligible.reshape(-1)[1:], eligible.reshape(-1)[:-1]
+    net_new_head = net_new.reshape(-1)[:-1]
+    costs_of = [b[:, :h] for b in buffers]
+    loans = [[(matrix, masks[r], b[r, :h]) for r, matrix in pkg.loans] for b in buffers]
+    # Per row and year 0..h-1: spread value, share of operating cost (stays 0 where the
+    # eligible firms have no cost); and per year, one row's eligible firms and loan cost.
+    value, share = np.zeros((2, n, h))
+    firms, loan_cost = np.empty((2, h))
+    shares = np.empty((n_sectors, h))
+
+    def cost(out: np.ndarray, loan_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Costs per paying instrument and plan year (before any private share) of the
+        current path into ``out``: constant + abatement × eligible jobs + grant × net new
+        eligible jobs + loan matrix × eligible firms."""
+        matmul(masks, path_jobs, out=eligible)
+        multiply(abatement, eligible, out=out)
+        add(constant, out, out=out)
+        subtract(jobs_end, jobs_start, out=net_new_head)
+        maximum(zero, net_new, out=net_new)
+        multiply(job_grant, net_new, out=net_new)
+        add(out, net_new, out=out)
+        for matrix, mask, row in loan_rows:
+            matmul(mask, path_firms, out=firms)
+            dot(matrix, firms, out=loan_cost)
+            add(row, loan_cost, out=row)
+
+    def sector_shares(costs: np.ndarray, safe: bool) -> None:
+        """Share of operating cost offset per sector and plan year, into ``shares``."""
+        if any_one_off:
+            dot(costs, spread, out=value)
+            if not all_one_off:
+                np.copyto(value, costs, where=recurring)
+            costs = value
+        if safe:
+            divide(costs, cost_or_inf, out=share)
+        else:
+            divide(costs, eligible_cost, out=share, where=has_cost)
+        minimum(share, one, out=share)
+        dot(masks_t, share, out=shares)
+        maximum(shares, zero, out=shares)
+        minimum(shares, one, out=shares)
+
+    with np.errstate(over="ignore"):  # a vanishing operating cost: inf, clipped to 1
+        cost(buffers[0], loans[0])
+        scale = float(np.maximum.reduce(absolute(buffers[0]), axis=None))
+        for iteration in range(1, MAX_ITERATIONS + 1):
+            new, last = iteration & 1, (iteration - 1) & 1
+            sector_shares(costs_of[last], scale < _SAFE_COST)
+            multiply(eps, shares, out=uplift)
+            add(one, uplift, out=uplift)
+            multiply(base_tail, uplift3, out=path_tail)
+            new_costs = buffers[new]
+            cost(new_costs, loans[new])
+            absolute(new_costs, out=size_cost)
+            subtract(new_costs, buffers[last], out=size_change)
+            absolute(size_change, out=size_change)
+            scale, change = np.maximum.reduce(size, axis=(1, 2)).tolist()
+            if not math.isfinite(scale):
+                break
+            if change <= _TOLERANCE * max(scale, 1.0):
+                sector_shares(costs_of[new], scale < _SAFE_COST)
+                return costs_of[new], shares, iteration
     raise IncentiveError(_divergence_message(plan.paying, plan.assumptions))
+
+
+# Costs below this (currency per year) cannot overflow when spread over the years.
+_SAFE_COST = 1e300
+_ZERO, _ONE = np.zeros(()), np.ones(())
+_ZERO.setflags(write=False)
+_ONE.setflags(write=False)
+
+
+def _weighted(shares: np.ndarray, *weights: np.ndarray) -> list[np.ndarray]:
+    """Per-year share of the whole district for each of ``weights``: sector shares
+    weighted by it (0 in a year without weight)."""
+    out = []
+    for w in weights:
+        tot = np.add.reduce(w, axis=0)
+        num = np.add.reduce(shares * w, axis=0)
+        if np.minimum.reduce(tot) > 0:  # the usual case: one division, no mask
+            out.append(np.divide(num, tot, out=num))
+        else:
+            out.append(np.divide(num, tot, out=np.zeros_like(num), where=tot > 0))
+    return out
 
 
 class _LazyTexts(Mapping[str, str]):
@@ -696,13 +881,6 @@ class _LazyTexts(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return "<explanations: not built yet>" if self._texts is None else repr(self._texts)
-
-
-def _weighted(shares: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per-year share of the whole district: sector shares weighted by ``weights``."""
-    tot = weights.sum(axis=0)
-    num = (shares * weights).sum(axis=0)
-    return np.divide(num, tot, out=np.zeros_like(num), where=tot > 0)
 
 
 def _unique_names(instruments: Sequence[Instrument]) -> list[str]:

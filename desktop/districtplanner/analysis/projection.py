@@ -10,6 +10,7 @@ drift apart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +84,7 @@ def agglomeration_rate(density_ratio: float, assumptions: Assumptions) -> float:
     ``density_ratio`` is district creative-job density / city creative-job density (-);
     NaN (no creative jobs in the city) counts as 1, i.e. no effect.
     """
-    rho = 1.0 if not np.isfinite(density_ratio) else float(density_ratio)
+    rho = 1.0 if not math.isfinite(density_ratio) else float(density_ratio)
     if rho < 0:
         raise ValueError(f"density_ratio must be ≥ 0; got {density_ratio!r}.")
     rho = min(rho, DENSITY_RATIO_CAP)
@@ -119,41 +120,80 @@ def project(
     scalar meaning every year. ``firm_cost_share`` is the same share weighted by firms
     rather than jobs (sectors differ in firm size); it defaults to ``incentive_cost_share``.
     """
-    if not (np.isfinite(firms) and np.isfinite(jobs)) or firms < 0 or jobs < 0:
-        raise ValueError(f"firms and jobs must be finite and ≥ 0; got {firms!r}, {jobs!r}.")
+    _check_counts(firms, jobs)
+    return project_from_factors(firms, jobs, baseline_factors(density_ratio, assumptions),
+                                incentive_cost_share, assumptions, firm_cost_share)
+
+
+def project_from_factors(
+    firms: float,
+    jobs: float,
+    factors: tuple[np.ndarray, ...],
+    incentive_cost_share: np.ndarray | float,
+    assumptions: Assumptions,
+    firm_cost_share: np.ndarray | float | None = None,
+) -> Projection:
+    """``project`` with the growth factors of ``baseline_factors`` already at hand.
+
+    incentives.evaluate has computed them for its fixed point; computing them again per
+    frame of a vertex drag would cost as much as the paths themselves.
+    """
+    _check_counts(firms, jobs)
     horizon = int(assumptions.horizon_years)
-    factor_f, factor_j, rates = baseline_factors(density_ratio, assumptions)
-    share_j = _shares(incentive_cost_share, horizon, "incentive_cost_share")
-    share_f = share_j if firm_cost_share is None else _shares(
+    factor_f, factor_j, rates = factors
+    # [firms | jobs, year 0..horizon]: the shares (clipped to 0..1) of the year before,
+    # then 1 + ε × share; 1 in year 0. Both rows in one array, each step one call.
+    uplift = np.empty((2, horizon + 1))
+    tail = uplift[:, 1:]
+    tail[1] = _shares(incentive_cost_share, horizon, "incentive_cost_share")
+    tail[0] = tail[1] if firm_cost_share is None else _shares(
         firm_cost_share, horizon, "firm_cost_share")
-    eps = assumptions.incentive_elasticity
-    uplift_j = np.concatenate(([1.0], 1.0 + eps * share_j))
-    uplift_f = np.concatenate(([1.0], 1.0 + eps * share_f))
-    firms_base = float(firms) * factor_f
-    jobs_base = float(jobs) * factor_j
+    np.maximum(tail, _ZERO, out=tail)  # np.clip's bounds without its Python wrapper
+    np.minimum(tail, _ONE, out=tail)
+    share_j = tail[1].copy()
+    np.multiply(assumptions.incentive_elasticity, tail, out=tail)
+    np.add(_ONE, tail, out=tail)
+    uplift[:, 0] = 1.0
+    baseline = np.empty((2, horizon + 1))
+    np.multiply(float(firms), factor_f, out=baseline[0])
+    np.multiply(float(jobs), factor_j, out=baseline[1])
+    with_incentives = baseline * uplift
+    rate_f, rate_j, agg = rates.tolist()
     return Projection(
         years=np.arange(horizon + 1),
-        firms_baseline=firms_base,
-        firms_with_incentives=firms_base * uplift_f,
-        jobs_baseline=jobs_base,
-        jobs_with_incentives=jobs_base * uplift_j,
-        growth_rate_firms=float(rates[0]),
-        growth_rate_jobs=float(rates[1]),
-        agglomeration_rate=float(rates[2]),
+        firms_baseline=baseline[0],
+        firms_with_incentives=with_incentives[0],
+        jobs_baseline=baseline[1],
+        jobs_with_incentives=with_incentives[1],
+        growth_rate_firms=rate_f,
+        growth_rate_jobs=rate_j,
+        agglomeration_rate=agg,
         incentive_cost_share=share_j,
     )
 
 
+def _check_counts(firms: float, jobs: float) -> None:
+    if not (math.isfinite(firms) and math.isfinite(jobs)) or firms < 0 or jobs < 0:
+        raise ValueError(f"firms and jobs must be finite and ≥ 0; got {firms!r}, {jobs!r}.")
+
+
 def _shares(value: np.ndarray | float, horizon: int, name: str) -> np.ndarray:
+    """``value`` as one finite share per plan year (not yet clipped to 0..1)."""
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
         arr = np.full(horizon, float(arr))
     if arr.shape != (horizon,):
         raise ValueError(f"{name} must be a scalar or hold {horizon} values (one per plan "
                          f"year); got shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite.")
-    return np.clip(arr, 0.0, 1.0)
+    return arr
+
+
+# 0-d arrays: float64 bounds without a conversion per call.
+_ZERO, _ONE = np.zeros(()), np.ones(())
+_ZERO.setflags(write=False)
+_ONE.setflags(write=False)
 
 
 def _floats(arr: np.ndarray) -> list[float | None]:
