@@ -6,6 +6,9 @@ a time of (a) a typical district (the sample city's first example district) and 
 10 km², 200-vertex district over the densest cluster, timing ``metrics.compute`` (the fast
 path) and the same figures computed the plain way (a geopandas spatial join per edit,
 ``PlainSelector`` + ``compute_selection``) on the same polygons, checking that both agree.
+The fast path carries over from one edit to the next what a vertex move cannot change (see
+``index.changed_box``); it is also timed with nothing carried over, as on the first move
+of a drag.
 
 Run: ``.venv/bin/python benchmarks/bench_metrics.py [--moves 200] [--n 1000000]``.
 Outside the test suite: it takes a few minutes.
@@ -94,9 +97,17 @@ def timed_blocks(fast, plain, polys, block: int = 25
 
 
 def clear_caches(index: CityIndex) -> None:
+    index.forget_last()
     for overlay in (index.nbhd_overlay, index.rent_overlay):
         if overlay is not None:
             overlay._cache.clear()
+
+
+def from_scratch(index: CityIndex, p, a: Assumptions, instruments) -> object:
+    """compute() with nothing carried over from the previous edit: the first move of a
+    drag, or a district the index has not seen last."""
+    index.forget_last()
+    return compute(index, p, a, instruments)
 
 
 def _time(fn) -> float:
@@ -197,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                                                             a.institution_buffer_m))
                              for p in polys]) * 1000
         clear_caches(index)
+        scratch_ms = np.asarray([_time(lambda p=p: from_scratch(
+            index, shapely.Polygon(p), a, instruments)) for p in polys]) * 1000
+        clear_caches(index)
         fast_ms, plain_ms, fast, slow = timed_blocks(
             lambda p: compute(index, p, a, instruments),
             lambda p: compute_selection(index, plain.select(p, a.institution_buffer_m), a,
@@ -214,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  fast  compute(): median {np.median(fast_ms):6.2f} ms, "
               f"p95 {np.percentile(fast_ms, 95):6.2f} ms  (selection alone: median "
               f"{np.median(sel_ms):.2f}, p95 {np.percentile(sel_ms, 95):.2f} ms)")
+        print(f"  fast, nothing carried over between edits: median "
+              f"{np.median(scratch_ms):6.2f} ms, p95 {np.percentile(scratch_ms, 95):6.2f} ms")
         print(f"  plain sjoin    : median {np.median(plain_ms):6.2f} ms, "
               f"p95 {np.percentile(plain_ms, 95):6.2f} ms")
         print(f"  ratio plain/fast: median {np.median(plain_ms) / np.median(fast_ms):.1f}x, "

@@ -311,13 +311,13 @@ def test_vertex_drags_reuse_only_what_did_not_change(rent_polygons: bool, lookup
         for buffer_m, p in zip([80.0] * 30 + [200.0] * 10, _drag(poly, rng, 40, step),
                                strict=True):
             got = index.select(p, institution_buffer_m=buffer_m)
-            fresh._last = None
+            fresh.forget_last()
             _same_selection(got, fresh.select(p, institution_buffer_m=buffer_m))
             _same_selection(got, plain.select(p, institution_buffer_m=buffer_m))
     # Unrelated districts in turn (as the compare view does) start afresh.
     for _ in range(5):
         p = random_polygon(rng)
-        fresh._last = None
+        fresh.forget_last()
         _same_selection(index.select(p, 120.0), fresh.select(p, 120.0))
 
 

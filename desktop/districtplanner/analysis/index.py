@@ -761,6 +761,12 @@ class CityIndex:
                               rent_share)
         return sel, memo
 
+    def forget_last(self) -> None:
+        """Drop what the last select() keeps for the next one, so the next district is
+        selected from scratch (benchmarks and tests compare both ways)."""
+        with self._memo_lock:
+            self._last = None
+
     def whole_city(self, institution_buffer_m: float = 500.0) -> Selection:
         """The selection of everything: the city baseline."""
         rent_values = self.rent_sorted_values
