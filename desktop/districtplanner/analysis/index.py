@@ -349,6 +349,14 @@ def changed_box(before: np.ndarray, after: np.ndarray
     return (float(lo[0]) - m, float(lo[1]) - m, float(hi[0]) + m, float(hi[1]) + m)
 
 
+# A change box larger than this share of the district's bounding box is not worth reusing.
+_MAX_CHANGED_SHARE = 0.25
+
+
+def _box_area(b: tuple[float, float, float, float]) -> float:
+    return max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
+
+
 @dataclass
 class _LastSelection:
     """What :meth:`CityIndex.select` keeps of the district it selected last, so the next
@@ -699,6 +707,9 @@ class CityIndex:
             changed = None
             if last is not None and last.institution_buffer_m == institution_buffer_m:
                 changed = changed_box(last.edges, edges)
+            if changed is not None and _box_area(changed) > _MAX_CHANGED_SHARE * _box_area(
+                    geom.bounds):
+                changed = None  # most of it changed (another district): from scratch
             if changed is None:
                 last = None
             sel, memo = self._select(geom, edges, cov, institution_buffer_m, last, changed)
