@@ -12,7 +12,7 @@ every point (a point on the boundary is outside, as in ``contains``).
 While a vertex is dragged, each call differs from the last only near the two edges that
 moved (:func:`changed_box`), so ``select`` keeps what it found last time beyond that box
 (boundary-cell hits, institutions, polygon shares) and tests again only what lies near it;
-the results are the same as from scratch, bit for bit.
+counts, sums and rents come out bit for bit as from scratch, area shares to rounding.
 
 Polygon layers (neighbourhoods, rent parcels) go in an STRtree; their area weights come
 from intersections with the candidate polygons that the district does not wholly contain.
