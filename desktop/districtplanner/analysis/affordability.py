@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from districtplanner.analysis.assumptions import Assumptions
-from districtplanner.analysis.index import CityIndex, Selection
+from districtplanner.analysis.index import CityIndex, Selection, _weighted_quantile
 
 RISK_CLASSES: tuple[str, ...] = ("low", "moderate", "high", "very high")
 # Upper bounds of the first three classes on the 0..1 index (quartiles of its range).
@@ -38,13 +38,10 @@ def rent_quantiles(values: np.ndarray, weights: np.ndarray | None = None
         return sorted_quantiles(np.sort(v), QUARTILES)  # type: ignore[return-value]
     order = np.argsort(v, kind="stable")
     v, w = v[order], np.asarray(weights, dtype=np.float64).ravel()[order]
-    cw = np.cumsum(w)
-    k = np.searchsorted(cw, _QUARTILES_ARRAY * cw[-1], side="left")
-    return tuple(v[np.minimum(k, v.size - 1)].tolist())  # type: ignore[return-value]
+    return tuple(_weighted_quantile(v, w, q) for q in QUARTILES)  # type: ignore[return-value]
 
 
 QUARTILES: tuple[float, ...] = (0.25, 0.5, 0.75)
-_QUARTILES_ARRAY = np.array(QUARTILES)
 
 
 def sorted_quantiles(s: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:

@@ -275,12 +275,16 @@ class PointGrid:
         return (np.searchsorted(self.cell_ids, cov.run_lo),
                 np.searchsorted(self.cell_ids, cov.run_hi))
 
+    def first_position(self, cells: np.ndarray) -> np.ndarray:
+        """Sorted position of the first point of each cell id, or of the next non-empty
+        cell's when it is empty: cell c holds positions [first(c), first(c + 1))."""
+        if self.cell_start is not None:
+            return self.cell_start[cells]
+        return self.starts[np.searchsorted(self.cell_ids, cells)]
+
     def cell_positions(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Sorted positions of the points in the cell-id ranges [lo, hi)."""
-        if self.cell_start is not None:
-            return _expand_ranges(self.cell_start[lo], self.cell_start[hi])
-        return _expand_ranges(self.starts[np.searchsorted(self.cell_ids, lo)],
-                              self.starts[np.searchsorted(self.cell_ids, hi)])
+        return _expand_ranges(self.first_position(lo), self.first_position(hi))
 
     def boundary_hits(self, cov: Cover, geom: BaseGeometry,
                       previous: BoundaryHits | None = None,
@@ -297,7 +301,7 @@ class PointGrid:
             keep = previous.outside(self.grid, region)
             cells = cells[self.grid.in_cells(cells, region)]
         if len(self) and cells.size:
-            first, end = self._cell_range(cells)
+            first, end = self.first_position(cells), self.first_position(cells + 1)
             pos = _expand_ranges(first, end)
             of = np.repeat(cells, end - first)
             inside = shapely.contains_xy(geom, self.x[pos], self.y[pos])
@@ -310,23 +314,6 @@ class PointGrid:
         of = np.concatenate([keep.cells, tested.cells])
         order = np.argsort(pos, kind="stable")  # as from scratch: sums add in one order
         return BoundaryHits(pos[order], of[order])
-
-    def _cell_range(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First and end sorted positions of each cell's points."""
-        if self.cell_start is not None:
-            return self.cell_start[cells], self.cell_start[cells + 1]
-        k = np.searchsorted(self.cell_ids, cells)
-        found = np.zeros(cells.size, bool)
-        ok = k < self.cell_ids.size
-        found[ok] = self.cell_ids[k[ok]] == cells[ok]
-        first = np.where(found, self.starts[np.minimum(k, self.cell_ids.size)], 0)
-        end = np.where(found, self.starts[np.minimum(k + 1, self.cell_ids.size)], 0)
-        return first, end
-
-    def inside_positions(self, cov: Cover, geom: BaseGeometry) -> np.ndarray:
-        """Sorted positions of every point inside ``geom`` (runs, then boundary hits)."""
-        runs = self.cell_positions(cov.run_lo, cov.run_hi)
-        return np.concatenate([runs, self.boundary_hits(cov, geom).positions])
 
 
 # Widening (metres) of a changed box: it only adds candidates to re-test, never drops one.
@@ -395,18 +382,13 @@ class PolygonOverlay:
         self.tree = shapely.STRtree(self.geoms)
         self._cache: dict[tuple[int, bytes], float] = {}
 
-    def fractions(self, geom: BaseGeometry, edges: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-        """(polygon index, share of its area inside ``geom``) for polygons it overlaps.
-        ``edges``: ``polygon_edges(geom)`` when the caller has it already."""
-        idx, frac, _ = self.fractions_since(geom, edges)
-        return idx, frac
-
     def fractions_since(self, geom: BaseGeometry, edges: np.ndarray | None = None,
                         previous: np.ndarray | None = None,
                         changed: tuple[float, float, float, float] | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`fractions`, plus the share of every polygon (zeros included).
+        """(polygon index, share of its area inside ``geom``) for the polygons it overlaps,
+        and that share for every polygon (zeros included). ``edges``:
+        ``polygon_edges(geom)`` when the caller has it already.
 
         ``previous``: that array for an earlier district that equals ``geom`` outside the
         box ``changed`` (see :func:`changed_box`); only polygons whose envelope meets the
@@ -422,7 +404,6 @@ class PolygonOverlay:
             # does not meet measures 0, as one it only touches).
             every = previous.copy()
             cand = np.sort(self.tree.query(shapely.box(*changed)))
-            every[cand] = 0.0
         frac = np.ones(cand.size)
         part = np.flatnonzero(~shapely.contains(geom, self.geoms[cand]))
         if part.size:
