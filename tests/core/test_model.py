@@ -102,3 +102,78 @@ def test_selection_combines_and_guards_reentrancy():
     assert (sel.value_range.low, sel.value_range.high) == (18, 25)
     sel.clear_highlights()
     assert sel.sectors == frozenset() and sel.value_range is None
+
+
+def test_metadata_view_votes_sketches_validate_and_signal():
+    from districtplanner.model.sketch import Sketch
+
+    doc = Document(title="Port Verity")
+    got = {"meta": [], "view": [], "votes": [], "sketches": 0}
+    doc.metadata_changed.connect(got["meta"].append)
+    doc.view_changed.connect(got["view"].append)
+    doc.votes_changed.connect(got["votes"].append)
+
+    def _sketched():
+        got["sketches"] += 1
+
+    doc.sketches_changed.connect(_sketched)
+    assert doc.title == "Port Verity" and doc.metadata["author"] == ""
+    doc.title = "Harbour plan"
+    doc.set_metadata({"author": "A. Planner", "organisation": "City of X"})
+    doc.set_metadata({"author": "A. Planner"})  # no change, no signal
+    assert doc.metadata == {"title": "Harbour plan", "author": "A. Planner",
+                            "organisation": "City of X"}
+    assert len(got["meta"]) == 2
+    with pytest.raises(DocumentError, match="Unknown plan detail"):
+        doc.set_metadata({"mayor": "x"})
+
+    doc.set_view((0, 0, 100, 50))
+    assert doc.view == (0.0, 0.0, 100.0, 50.0) and got["view"] == [(0.0, 0.0, 100.0, 50.0)]
+    for bad in [(0, 0, 0, 10), (0, 0, float("nan"), 1), (1, 2, 3)]:
+        with pytest.raises(DocumentError, match="map view"):
+            doc.set_view(bad)
+    assert doc.view == (0.0, 0.0, 100.0, 50.0)
+
+    d = doc.add_district(District("d", box(0, 0, 1, 1)))
+    doc.set_votes({d.id: 3})
+    assert doc.votes == {d.id: 3} and got["votes"] == [{d.id: 3}]
+    with pytest.raises(DocumentError, match="not a district"):
+        doc.set_votes({"district-nope": 1})
+    with pytest.raises(DocumentError, match="whole numbers"):
+        doc.set_votes({d.id: -1})
+    removed, index = doc.remove_district(d.id)
+    assert doc.votes == {}
+    doc.add_district(removed, index)
+    assert doc.votes == {d.id: 3}
+
+    s = doc.add_sketch(Sketch("note", Point(5, 5), "#ff0000", text="cafe here?"))
+    with pytest.raises(DocumentError, match="stroke or a note"):
+        doc.add_sketch(Sketch("circle", Point(1, 1), "#ff0000"))
+    with pytest.raises(DocumentError, match="colour"):
+        doc.add_sketch(Sketch("stroke", LineString([(0, 0), (1, 1)]), "red"))
+    assert doc.sketches == [s]
+    assert doc.remove_sketch(s.id) == (s, 0) and doc.sketches == []
+    assert got["sketches"] == 2
+
+
+def test_first_layer_of_a_role_is_analysed_and_stays_so():
+    doc = Document()
+    first = Layer("first", LayerRole.ESTABLISHMENTS, _points())
+    doc.add_layer(first)
+    second = Layer("second", LayerRole.ESTABLISHMENTS, _points(2))
+    doc.add_layer(second)
+    assert first.analysed and not second.analysed
+    assert doc.first_layer(LayerRole.ESTABLISHMENTS) is first
+    doc.set_analysed_layers(LayerRole.ESTABLISHMENTS, [second.id])
+    assert doc.analysed_layers(LayerRole.ESTABLISHMENTS) == [second]
+    doc.set_analysed_layers(LayerRole.ESTABLISHMENTS, [first.id, second.id])
+    assert doc.analysed_layers(LayerRole.ESTABLISHMENTS) == [first, second]
+    with pytest.raises(DocumentError, match="at least one"):
+        doc.set_analysed_layers(LayerRole.ESTABLISHMENTS, [])
+    ctx = Layer("ctx", LayerRole.CONTEXT, _points(1))
+    doc.add_layer(ctx)
+    with pytest.raises(DocumentError, match="is not a"):
+        doc.set_analysed_layers(LayerRole.ESTABLISHMENTS, [ctx.id])
+    doc.set_analysed_layers(LayerRole.ESTABLISHMENTS, [second.id])
+    doc.remove_layer(second.id)  # the only analysed one: the remaining one takes over
+    assert doc.analysed_layers(LayerRole.ESTABLISHMENTS) == [first]

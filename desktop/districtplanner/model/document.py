@@ -6,7 +6,9 @@ signal; the UI wraps these calls in undo commands and never mutates the lists di
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +23,10 @@ from districtplanner.analysis.roles import LayerRole
 from districtplanner.model.district import DISTRICT_COLOURS, District
 from districtplanner.model.layer import Layer
 from districtplanner.model.selection import Selection
+from districtplanner.model.sketch import SKETCH_KINDS, Sketch
+
+METADATA_KEYS = ("title", "author", "organisation")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class DocumentError(ValueError):
@@ -59,10 +65,18 @@ class Document:
     layers_changed = Signal()
     districts_changed = Signal(object)  # district id, or None when the set changed
     assumptions_changed = Signal(object)  # the new Assumptions
+    metadata_changed = Signal(object)  # the new metadata dict
+    view_changed = Signal(object)  # the new view tuple, or None
+    votes_changed = Signal(object)  # the new votes dict
+    sketches_changed = Signal()
 
     def __init__(self, crs: str = "", title: str = "") -> None:
         self.crs = crs
-        self.title = title
+        self._metadata: dict[str, str] = {key: "" for key in METADATA_KEYS}
+        self._metadata["title"] = title
+        self._view: tuple[float, float, float, float] | None = None
+        self._votes: dict[str, int] = {}
+        self._sketches: list[Sketch] = []
         self._layers: list[Layer] = []
         self._districts: list[District] = []
         self._assumptions = Assumptions()
@@ -86,9 +100,51 @@ class Document:
         return [la for la in self._layers if la.role == role]
 
     def first_layer(self, role: LayerRole) -> Layer | None:
-        """The topmost layer with ``role``: the one the analysis reads."""
+        """The topmost analysed layer with ``role`` (else the topmost with it), or None."""
         found = self.layers_with_role(role)
+        analysed = [la for la in found if la.analysed]
+        if analysed:
+            return analysed[-1]
         return found[-1] if found else None
+
+    def analysed_layers(self, role: LayerRole) -> list[Layer]:
+        """The layers of ``role`` that feed the figures (several when combined), draw order."""
+        return [la for la in self._layers if la.role == role and la.analysed]
+
+    def _ensure_analysed(self) -> None:
+        # Each role with layers has at least one analysed layer: the earliest one present, so
+        # a later import of the same role never silently replaces what the figures read.
+        seen: set[LayerRole] = {la.role for la in self._layers if la.analysed}
+        for la in self._layers:
+            if la.role not in seen:
+                la.analysed = True
+                seen.add(la.role)
+
+    def analysed_state(self) -> dict[str, bool]:
+        """Each layer's ``analysed`` flag, for commands that must restore it exactly."""
+        return {la.id: la.analysed for la in self._layers}
+
+    def restore_analysed_state(self, state: Mapping[str, bool]) -> None:
+        """Put back flags saved by analysed_state() (undo); one signal."""
+        for la in self._layers:
+            if la.id in state:
+                la.analysed = bool(state[la.id])
+        self._layers_changed()
+
+    def set_analysed_layers(self, role: LayerRole, layer_ids: Iterable[str]) -> None:
+        """Make exactly ``layer_ids`` the analysed layers of ``role`` (two or more = their
+        data combined for the figures). Refuses an empty choice or a layer of another role."""
+        ids = set(layer_ids)
+        if not ids:
+            raise DocumentError(f"Choose at least one {role.value} layer to analyse.")
+        for layer_id in ids:
+            layer = self.layer(layer_id)
+            if layer.role != role:
+                raise DocumentError(
+                    f"Layer '{layer.name}' is not a {role.value} layer; set its role first.")
+        for la in self.layers_with_role(role):
+            la.analysed = la.id in ids
+        self._layers_changed()
 
     def _layers_changed(self) -> None:
         self.layers_version += 1
@@ -101,19 +157,23 @@ class Document:
             self._layers.append(layer)
         else:
             self._layers.insert(index, layer)
+        self._ensure_analysed()
         self._layers_changed()
 
     def add_layers(self, layers: Iterable[Layer]) -> None:
         """Add several layers with one notification (one index rebuild)."""
         for layer in layers:
             self._layers.append(layer)
+        self._ensure_analysed()
         self._layers_changed()
 
     def remove_layer(self, layer_id: str) -> tuple[Layer, int]:
-        """Remove and return the layer and where it was, for undo."""
+        """Remove and return the layer and where it was, for undo. When it was the only
+        analysed layer of its role, the next layer of that role becomes analysed."""
         layer = self.layer(layer_id)
         index = self._layers.index(layer)
         del self._layers[index]
+        self._ensure_analysed()
         self._layers_changed()
         return layer, index
 
@@ -133,9 +193,133 @@ class Document:
 
     def set_layer_role(self, layer_id: str, role: LayerRole, mapping: dict[str, str]) -> None:
         layer = self.layer(layer_id)
+        if layer.role != role:
+            # It joins its new role as context unless that role has nothing analysed yet.
+            layer.analysed = False
         layer.role = role
         layer.mapping = dict(mapping)
+        self._ensure_analysed()
         self._layers_changed()
+
+    # ------------------------------------------------------------------- metadata
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Title, author and organisation (a copy; change it with set_metadata)."""
+        return dict(self._metadata)
+
+    def set_metadata(self, metadata: Mapping[str, str]) -> None:
+        """Change some of title, author, organisation; emits once if anything changed."""
+        bad = set(metadata) - set(METADATA_KEYS)
+        if bad:
+            raise DocumentError(
+                f"Unknown plan detail {', '.join(sorted(bad))}: use {', '.join(METADATA_KEYS)}.")
+        new = dict(self._metadata)
+        for key, value in metadata.items():
+            if not isinstance(value, str):
+                raise DocumentError(f"The plan's {key} must be text.")
+            new[key] = value.strip()
+        if new != self._metadata:
+            self._metadata = new
+            self.metadata_changed.emit(dict(new))
+
+    @property
+    def title(self) -> str:
+        return self._metadata["title"]
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.set_metadata({"title": value})
+
+    # ----------------------------------------------------------------------- view
+    @property
+    def view(self) -> tuple[float, float, float, float] | None:
+        """The map extent (xmin, ymin, xmax, ymax) in the project CRS, or None (fit all)."""
+        return self._view
+
+    def set_view(self, view: Iterable[float] | None) -> None:
+        if view is not None:
+            try:
+                box4 = tuple(float(v) for v in view)
+            except (TypeError, ValueError):
+                raise DocumentError("A map view is four numbers: xmin, ymin, xmax, ymax.") from None
+            if len(box4) != 4 or not all(math.isfinite(v) for v in box4):
+                raise DocumentError("A map view is four finite numbers: xmin, ymin, xmax, ymax.")
+            if not (box4[0] < box4[2] and box4[1] < box4[3]):
+                raise DocumentError("A map view needs xmin < xmax and ymin < ymax.")
+            view = box4
+        if view != self._view:
+            self._view = view  # type: ignore[assignment]
+            self.view_changed.emit(view)
+
+    # ---------------------------------------------------------------------- votes
+    @property
+    def votes(self) -> dict[str, int]:
+        """Dot votes per district id, for the districts in the plan (a removed district's
+        votes come back with it on undo)."""
+        ids = {d.id for d in self._districts}
+        return {k: v for k, v in self._votes.items() if k in ids}
+
+    def set_votes(self, votes: Mapping[str, int]) -> None:
+        """Replace all votes; refuses unknown districts and negative or fractional counts."""
+        ids = {d.id for d in self._districts}
+        new: dict[str, int] = {}
+        for key, value in votes.items():
+            if key not in ids:
+                raise DocumentError(f"Votes for '{key}', which is not a district of this plan.")
+            if isinstance(value, bool) or int(value) != value or value < 0:
+                raise DocumentError(f"Votes must be whole numbers of 0 or more (got {value!r}).")
+            new[key] = int(value)
+        if new != self.votes:
+            self._votes = new
+            self.votes_changed.emit(dict(new))
+
+    # ------------------------------------------------------------------- sketches
+    @property
+    def sketches(self) -> list[Sketch]:
+        return list(self._sketches)
+
+    def sketch(self, sketch_id: str) -> Sketch:
+        for s in self._sketches:
+            if s.id == sketch_id:
+                return s
+        raise KeyError(sketch_id)
+
+    @staticmethod
+    def _check_sketch(sketch: Sketch) -> None:
+        if sketch.kind not in SKETCH_KINDS:
+            kinds = " or a ".join(SKETCH_KINDS)
+            raise DocumentError(f"A sketch is a {kinds}, not '{sketch.kind}'.")
+        if sketch.geometry is None or sketch.geometry.is_empty:
+            raise DocumentError("A sketch needs a place on the map.")
+        if not _COLOUR.match(sketch.colour or ""):
+            raise DocumentError(f"A sketch colour is '#rrggbb' (got '{sketch.colour}').")
+
+    def add_sketch(self, sketch: Sketch, index: int | None = None) -> Sketch:
+        self._check_sketch(sketch)
+        if any(s.id == sketch.id for s in self._sketches):
+            raise DocumentError("This sketch is already in the plan.")
+        if index is None:
+            self._sketches.append(sketch)
+        else:
+            self._sketches.insert(index, sketch)
+        self.sketches_changed.emit()
+        return sketch
+
+    def remove_sketch(self, sketch_id: str) -> tuple[Sketch, int]:
+        """Remove and return the sketch and where it was, for undo."""
+        sketch = self.sketch(sketch_id)
+        index = self._sketches.index(sketch)
+        del self._sketches[index]
+        self.sketches_changed.emit()
+        return sketch, index
+
+    def set_sketches(self, sketches: Iterable[Sketch]) -> None:
+        """Replace all sketches (loading a plan, clearing a workshop); one signal."""
+        new = list(sketches)
+        for sketch in new:
+            self._check_sketch(sketch)
+        self._sketches = new
+        self.sketches_changed.emit()
 
     # -------------------------------------------------------------------- districts
     @property

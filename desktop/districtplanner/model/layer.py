@@ -47,7 +47,10 @@ def new_layer_id() -> str:
 @dataclass
 class Layer:
     """One loaded dataset. ``mapping`` maps logical fields (``sector``, ``jobs``, ``rent``,
-    ``income``, ``population``, ``renter_share``, ``type``, ``name``) to the data's columns."""
+    ``income``, ``population``, ``renter_share``, ``type``, ``name``) to the data's columns.
+
+    ``analysed`` marks the layer(s) of a role that feed the figures; a second layer of the same
+    role is context until the planner chooses it, so an import never silently swaps figures."""
 
     name: str
     role: LayerRole
@@ -55,6 +58,7 @@ class Layer:
     mapping: dict[str, str] = field(default_factory=dict)
     style: LayerStyle = field(default_factory=LayerStyle)
     visible: bool = True
+    analysed: bool = False
     source: str = ""
     id: str = field(default_factory=new_layer_id)
     meta: dict[str, Any] = field(default_factory=dict)
