@@ -339,3 +339,61 @@ def test_changed_box_bounds_what_a_vertex_move_changes():
         assert ((x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])).all()
         before = after
     assert changed_box(polygon_edges(star), polygon_edges(box(0, 0, 1, 1))) is None
+
+
+def _libpysal_polygons(name: str) -> gpd.GeoDataFrame:
+    import libpysal.examples
+
+    return gpd.read_file(libpysal.examples.get_path(name))
+
+
+@pytest.mark.parametrize("name", ["vautm17n.shp", "tokyomet262.shp", "sids2.shp"])
+def test_area_shares_match_a_geopandas_overlay_on_real_tracts(name: str):
+    """Real census-like polygons (holes, multipolygons, slivers, invalid rings in the Tokyo
+    file): each polygon's share inside a district made of a quarter of them (a
+    multipolygon with holes and shared edges) equals a geopandas overlay's. Cutting the
+    district with ``clip_by_rect`` counted polygons wholly outside as 100% inside here."""
+    from districtplanner.analysis.index import PolygonOverlay
+
+    tracts = _libpysal_polygons(name)
+    valid = tracts.geometry.make_valid()
+    assert name != "tokyomet262.shp" or (~tracts.is_valid).sum() >= 10
+    overlay = PolygonOverlay(np.asarray(tracts.geometry.values))
+    rng = np.random.default_rng(1)
+    frame = gpd.GeoDataFrame({"k": np.arange(len(tracts))}, geometry=valid, crs=tracts.crs)
+    for _ in range(4):
+        pick = rng.choice(len(tracts), size=len(tracts) // 4, replace=False)
+        district = shapely.union_all(valid.values[pick])
+        _, _, got = overlay.fractions_since(district)
+        cut = gpd.overlay(frame, gpd.GeoDataFrame(geometry=[district], crs=tracts.crs),
+                          how="intersection", keep_geom_type=True)
+        inside = np.zeros(len(tracts))
+        np.add.at(inside, cut["k"].to_numpy(), cut.area.to_numpy())
+        want = inside / valid.area.to_numpy()
+        np.testing.assert_allclose(got, want, atol=1e-9)
+        outside = ~shapely.intersects(district, valid.values) | np.isclose(want, 0, atol=1e-12)
+        assert (got[outside] < 1e-9).all()
+
+
+def test_city_index_area_shares_on_tracts_with_an_invalid_ring():
+    """Neighbourhoods read from a real tract file with a bow-tie tract and a sliver added:
+    the district's shares equal the overlay of the repaired polygons, and no tract outside
+    the district counts."""
+    tracts = _libpysal_polygons("vautm17n.shp")[["geometry"]]
+    x0, y0, x1, y1 = tracts.total_bounds
+    bowtie = Polygon([(x0, y0), (x0 + 5000, y0 + 5000), (x0 + 5000, y0), (x0, y0 + 5000)])
+    sliver = Polygon([(x0, y1), (x1, y1), (x1, y1 + 0.01)])
+    nb = gpd.GeoDataFrame({"households": np.arange(len(tracts) + 2) + 100},
+                          geometry=[*tracts.geometry, bowtie, sliver], crs=tracts.crs)
+    assert not nb.is_valid.all()
+    est = points_frame(nb.representative_point().get_coordinates().to_numpy(),
+                       sector=["film_tv"] * len(nb), employees=[1] * len(nb))
+    est = est.set_crs(nb.crs, allow_override=True)
+    index = CityIndex.build(CityData.from_frames(est, neighbourhoods=nb))
+    valid = nb.geometry.make_valid()
+    district = shapely.union_all(valid.values[::3]).buffer(0)
+    sel = index.select(district)
+    want = shapely.area(shapely.intersection(valid.values, district)) / valid.area.to_numpy()
+    got = np.zeros(len(nb))
+    got[sel.nbhd_index] = sel.nbhd_fraction
+    np.testing.assert_allclose(got, want, atol=1e-9)

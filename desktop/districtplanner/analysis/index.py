@@ -367,7 +367,7 @@ class _LastSelection:
 class PolygonOverlay:
     """Polygons in an STRtree; area share of each polygon inside a district.
 
-    For a polygon the district only partly covers, the district is clipped to the
+    For a polygon the district only partly covers, the district is cut to the
     polygon's bounding box and the small piece intersected with it; the area is cached (see
     ``_intersection_areas``), so while one vertex is dragged only the few polygons near it
     are intersected again.
@@ -376,7 +376,14 @@ class PolygonOverlay:
     _CACHE_LIMIT = 20_000
 
     def __init__(self, geoms: np.ndarray):
-        self.geoms = np.asarray(geoms)
+        # Real tracts carry tiny invalidities (self-touching rings, slivers); GEOS overlays
+        # of invalid input return wrong areas or raise, so measure their valid form.
+        geoms = np.asarray(geoms)
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+        if bad.any():
+            geoms = geoms.copy()
+            geoms[bad] = [polygonal(g) for g in shapely.make_valid(geoms[bad])]
+        self.geoms = geoms
         self.areas = shapely.area(self.geoms)
         self.bounds = shapely.bounds(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
@@ -421,9 +428,15 @@ class PolygonOverlay:
         return idx, every[idx], every
 
     def _areas(self, geom: BaseGeometry, idx: np.ndarray) -> np.ndarray:
-        """Area of ``geom`` ∩ polygon for each index: the district is first clipped to the
-        polygon's bounding box, so the overlay works on a small piece."""
-        pieces = np.array([shapely.clip_by_rect(geom, *self.bounds[k]) for k in idx])
+        """Area of ``geom`` ∩ polygon for each index: the district is first cut to the
+        polygon's bounding box, so the overlay works on a small piece.
+
+        The cut is a true intersection with the box, not ``clip_by_rect``: that one may
+        return invalid pieces (on real census tracts a tract wholly outside a district then
+        counted 62% inside)."""
+        if not geom.is_valid:
+            geom = polygonal(shapely.make_valid(geom))
+        pieces = shapely.intersection(geom, shapely.box(*self.bounds[idx].T))
         return shapely.area(shapely.intersection(self.geoms[idx], pieces))
 
     def _intersection_areas(self, geom: BaseGeometry, idx: np.ndarray, edges: np.ndarray
@@ -562,6 +575,8 @@ def _neighbourhood_rents(overlay: PolygonOverlay, city: CityData, rxy: np.ndarra
         pt_i, nb_i = overlay.tree.query(shapely.points(rxy), predicate="within")
         vals, w = rv[pt_i].astype(np.float64), None
     else:
+        return out
+    if nb_i.size == 0:  # no neighbourhood holds an observation (the rents lie elsewhere)
         return out
     order = np.lexsort((vals, nb_i))
     nb_s, val_s = nb_i[order], vals[order]
