@@ -18,10 +18,10 @@ pg.setConfigOptions(antialias=True, background="w", foreground=theme.TEXT)
 
 def _style_plot(plot: pg.PlotItem, left: str, bottom: str) -> None:
     font = QFont()
-    font.setPointSizeF(8.5)
+    font.setPointSizeF(theme.CHART_AXIS_PT)
     for name, label in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(name)
-        axis.setLabel(label, **{"font-size": "8.5pt", "color": theme.MUTED})
+        axis.setLabel(label, **{"font-size": f"{theme.CHART_LABEL_PT}pt", "color": theme.TEXT})
         axis.setTickFont(font)
         axis.setPen(pg.mkPen("#B0ACA4"))
         axis.setTextPen(pg.mkPen(theme.TEXT))
@@ -45,7 +45,8 @@ class ChartWidget(pg.PlotWidget):
 
     def add_legend(self) -> pg.LegendItem:
         if self.legend is None:
-            self.legend = self.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
+            self.legend = self.getPlotItem().addLegend(
+                offset=(-4, 4), labelTextSize=f"{theme.CHART_LABEL_PT}pt")
             self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
         return self.legend
 
@@ -74,7 +75,9 @@ class SectorBarChart(ChartWidget):
     def _label(self, i: int) -> pg.TextItem:
         while len(self.labels) <= i:
             label = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 1.0))
-            label.setFont(QFont(self.font().family(), 7))
+            font = QFont(self.font().family())
+            font.setPointSizeF(theme.CHART_AXIS_PT)
+            label.setFont(font)
             self.getPlotItem().addItem(label)
             self.labels.append(label)
         return self.labels[i]

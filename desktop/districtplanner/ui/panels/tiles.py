@@ -55,12 +55,15 @@ class FigureTile(QFrame):
         )
         self.setCursor(Qt.CursorShape.WhatsThisCursor)
         self.title_label = QLabel(title)
-        self.title_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8.5pt;")
+        self.title_label.setStyleSheet(
+            f"color: {theme.MUTED}; font-size: {theme.TILE_TITLE_PT}pt;")
         self.title_label.setWordWrap(True)
         self.value_label = QLabel("—")
-        self.value_label.setStyleSheet(f"color: {theme.TEXT}; font-size: 13pt; font-weight: 600;")
+        self.value_label.setStyleSheet(
+            f"color: {theme.TEXT}; font-size: {theme.TILE_VALUE_PT}pt; font-weight: 600;")
         self.detail_label = QLabel("")
-        self.detail_label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8pt;")
+        self.detail_label.setStyleSheet(
+            f"color: {theme.MUTED}; font-size: {theme.TILE_DETAIL_PT}pt;")
         self.detail_label.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
@@ -81,7 +84,8 @@ class FigureTile(QFrame):
         if colour != self._colour:  # stylesheets are slow to re-apply
             self._colour = colour
             self.value_label.setStyleSheet(
-                f"color: {colour or theme.TEXT}; font-size: 13pt; font-weight: 600;"
+                f"color: {colour or theme.TEXT}; font-size: {theme.TILE_VALUE_PT}pt; "
+                "font-weight: 600;"
             )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
