@@ -1,0 +1,181 @@
+"""Saving a plan atomically and opening it again.
+
+A save never edits the user's file in place (SQLite over network shares and WAL files make
+that fragile): the whole plan goes to a temporary file in the same folder, which is re-opened
+and checked, the previous file is kept as ``NAME.gpkg.bak``, and ``os.replace`` swaps the new
+one in. A kill, crash or full disk at any moment leaves the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from contextlib import closing, suppress
+from pathlib import Path
+
+from districtplanner.model.document import Document
+from districtplanner.project.errors import ProjectError, ProjectWriteError
+from districtplanner.project.format import read_raw, write_project
+from districtplanner.project.migrations import migrate
+
+TMP_MARK = ".saving-"
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _tmp_path(path: Path) -> Path:
+    # Same folder (os.replace is atomic only within one file system); the pid tells a stale
+    # leftover of a killed save from a save running now.
+    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}.gpkg")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temps(path: Path) -> None:
+    prefix = f".{path.name}{TMP_MARK}"
+    for f in path.parent.glob(prefix + "*"):
+        pid_text = f.name[len(prefix):].split(".")[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            with suppress(OSError):
+                f.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    with suppress(OSError):
+        _fsync(folder)
+
+
+def _validate(tmp: Path, expected: dict[str, int], target: Path) -> None:
+    """Re-open the written file: every table there with the row count written."""
+    try:
+        with closing(sqlite3.connect(f"{tmp.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            for table, count in expected.items():
+                (found,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+                if found != count:
+                    raise ProjectWriteError(target, f"the saved copy of table {table} holds "
+                                            f"{found} rows instead of {count}; nothing was "
+                                            "replaced, try saving again.")
+        read_raw(tmp)
+    except sqlite3.DatabaseError as exc:
+        raise ProjectWriteError(target, f"the saved copy could not be read back ({exc}); "
+                                "nothing was replaced, try saving again.") from None
+
+
+def _write_message(target: Path, exc: OSError) -> str:
+    folder = target.parent
+    if exc.errno == errno.ENOSPC:
+        return ("the disk is full, so the plan was not saved. Free some space or save it "
+                "elsewhere with File > Save As; your plan is still open and the previous file "
+                "is unchanged.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"you may not write in the folder {folder}, so the plan was not saved. Save "
+                "it elsewhere with File > Save As; your plan is still open.")
+    if exc.errno == errno.ENOENT and not folder.exists():
+        return f"the folder {folder} does not exist; choose another with File > Save As."
+    return (f"the plan could not be saved ({exc.strerror or exc}); your plan is still open "
+            "and the previous file is unchanged. Try File > Save As.")
+
+
+def save_project(document: Document, path: str | Path) -> None:
+    """Write ``document`` to ``path`` atomically (previous version kept as ``.bak``).
+
+    Raises ProjectWriteError with the planner's message; the document is never changed and
+    ``path`` is either the old file or the complete new one, whatever happens.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".gpkg":
+        raise ProjectWriteError(target, "a project file must end in .gpkg; choose such a "
+                                "name with File > Save As.")
+    tmp = _tmp_path(target)
+    try:
+        _remove_stale_temps(target)
+        with suppress(FileNotFoundError):
+            tmp.unlink()
+        expected = write_project(document, tmp, project_dir=target.parent)
+        _fsync(tmp)
+        _validate(tmp, expected, target)
+        if target.exists():
+            bak = backup_path(target)
+            bak_tmp = bak.with_name(bak.name + f"{TMP_MARK}{os.getpid()}.gpkg")
+            with suppress(FileNotFoundError):
+                bak_tmp.unlink()
+            # A hard link keeps the old file's bytes without copying; the target itself
+            # is never moved away, so there is no moment without a file at `target`.
+            try:
+                os.link(target, bak_tmp)
+            except OSError:
+                import shutil
+
+                shutil.copy2(target, bak_tmp)
+            os.replace(bak_tmp, bak)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except ProjectError:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    except OSError as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        raise ProjectWriteError(target, _write_message(target, exc)) from None
+    except Exception as exc:
+        # GDAL reports a full disk or a bad value as its own error kinds; the promise is the
+        # same: nothing replaced, the plan still open.
+        with suppress(OSError):
+            tmp.unlink()
+        text = str(exc)
+        if "No space left" in text:
+            raise ProjectWriteError(target, _write_message(
+                target, OSError(errno.ENOSPC, text))) from None
+        raise ProjectWriteError(target, f"the plan could not be saved ({text}); your plan is "
+                                "still open and the previous file is unchanged.") from None
+
+
+def load_project(path: str | Path) -> Document:
+    """The plan saved at ``path`` (notes about missing linked files in ``load_notes``)."""
+    return load_project_with_notes(path)[0]
+
+
+def load_project_with_notes(path: str | Path) -> tuple[Document, list[str]]:
+    """The plan saved at ``path`` and the notes for the planner (missing links, repairs).
+
+    A ``.pdf`` is read through its embedded project. Raises a ProjectError subclass with the
+    planner's message for a missing, damaged, newer or non-project file.
+    """
+    from districtplanner.project.format import build_document
+
+    p = Path(path)
+    if p.suffix.lower() == ".pdf":
+        return _load_pdf(p)
+    raw = migrate(read_raw(p))
+    return build_document(raw)
+
+
+def _load_pdf(path: Path) -> tuple[Document, list[str]]:
+    try:
+        from districtplanner.project import pdf  # H5's embedded-project reader
+    except ImportError:
+        raise ProjectError(path, "opening a plan from a PDF is not available in this "
+                           "version; open the .gpkg project file instead.") from None
+    return pdf.load_pdf_project(path)  # type: ignore[attr-defined]
