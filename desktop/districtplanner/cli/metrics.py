@@ -18,18 +18,21 @@ from typing import Any
 from rasterio.errors import RasterioIOError
 
 from districtplanner.analysis.assumptions import AssumptionError, Assumptions
-from districtplanner.analysis.citydata import CityData, CityDataError
+from districtplanner.analysis.citydata import CityDataError
 from districtplanner.analysis.hotspots import compute_surface
 from districtplanner.analysis.incentives import (
     Instrument,
     InstrumentError,
     default_instruments,
 )
-from districtplanner.analysis.index import CityIndex
-from districtplanner.analysis.metrics import compute
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import LayerRole
 from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
+from districtplanner.io.loaded import LoadedLayer
+from districtplanner.model.build import document_from_loaded
+from districtplanner.model.commands import AddDistrict, SetAssumptions
+from districtplanner.model.district import District
+from districtplanner.model.session import Session
 
 LAYER_OPTIONS = ("establishments", "rents", "transit", "institutions", "neighbourhoods")
 
@@ -87,34 +90,45 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------
 def build_document(args: argparse.Namespace) -> dict[str, Any]:
-    """Read the layers, compute every district and the baseline, return the JSON document."""
+    """Read the layers into a Session, add the districts through its command stack, compute
+    every district and the baseline with the Session's figures (the window's code path) and
+    return the JSON document."""
     assumptions = _assumptions(getattr(args, "assumptions", None))
     instruments = _instruments(getattr(args, "instruments", None))
     use_sample = not any(getattr(args, k, None) for k in LAYER_OPTIONS)
     if use_sample:
-        city, crs, source, sample_districts = _sample_city()
+        loaded, crs, source, sample_districts = _sample_city()
     else:
-        city, crs, source = _user_city(args)
+        loaded, crs, source = _user_city(args)
         sample_districts = None
     district_path = getattr(args, "district", None)
     if district_path is not None:
         districts = _read_districts(district_path, crs)
+        districts_source = str(district_path)
     else:
         districts = sample_districts if sample_districts is not None else (
             _sample_city()[3])
         districts = [dict(d, geometry=_to_crs(d["geometry"], d.get("crs"), crs))
                      for d in districts]
+        districts_source = "sample city example districts"
+    session = _session(loaded, crs, assumptions, instruments)
+    _add_districts(session, districts, instruments, districts_source)
     try:
-        index = CityIndex.build(city)
+        session.figures.ensure_index()
     except (CityDataError, ValueError) as exc:
         raise MetricsCommandError(f"{source}: {exc}") from None
-    baseline = compute(index, None, assumptions, instruments, name="City baseline")
-    results = [compute(index, d["geometry"], assumptions, instruments, name=d["name"])
-               for d in districts]
+    bundle = session.figures.compute()
+    if bundle.baseline is None:
+        raise MetricsCommandError(f"{source}: {bundle.not_computed}")
+    failed = [{"name": bundle.names[i], "reason": r} for i, r in bundle.failures.items()]
+    results = [bundle.districts[d.id] for d in session.document.districts
+               if d.id in bundle.districts]
     extra: dict[str, Any] = {}
+    if failed:
+        extra["not_computed"] = failed
     hotspots_path = getattr(args, "hotspots", None)
     if hotspots_path is not None:
-        surface = compute_surface(index, assumptions)
+        surface = compute_surface(session.figures.ensure_index(), assumptions)
         try:
             surface.write_geotiff(hotspots_path)
         except (OSError, RasterioIOError) as exc:
@@ -127,10 +141,41 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
         "currency": assumptions.currency,
         "assumptions": assumptions.to_dict(),
         "instruments": [i.to_dict() for i in instruments],
-        "baseline": baseline.to_dict(),
+        "baseline": bundle.baseline.to_dict(),
         "districts": [m.to_dict() for m in results],
         **extra,
     }
+
+
+def _session(loaded: list[LoadedLayer], crs: Any, assumptions: Assumptions,
+             instruments: list[Instrument]) -> Session:
+    """The plan the figures come from: the layers, then the assumptions as an edit."""
+    document = document_from_loaded(loaded, crs=_crs_text(crs))
+    session = Session(document, baseline_name="City baseline",
+                      baseline_instruments=instruments)
+    problem = session.stack.push(SetAssumptions(document, assumptions, "Use the assumptions"))
+    if problem:
+        raise MetricsCommandError(problem)
+    return session
+
+
+def _add_districts(session: Session, districts: list[dict[str, Any]],
+                   instruments: list[Instrument], source: str) -> None:
+    """Each district enters the plan the way a drawn or imported one does (the one repair
+    rule); one the plan refuses is reported by name."""
+    for i, row in enumerate(districts, start=1):
+        name = str(row.get("name") or f"District {i}")
+        district = District(name=name, geometry=row["geometry"],
+                            instruments=list(instruments))
+        problem = session.stack.push(AddDistrict(session.document, district))
+        if problem:
+            raise MetricsCommandError(f"{source}: {name}: {problem}")
+
+
+def _crs_text(crs: Any) -> str:
+    if crs is None:
+        return ""
+    return crs.to_string() if hasattr(crs, "to_string") else str(crs)
 
 
 def _assumptions(path: Path | None) -> Assumptions:
@@ -165,7 +210,8 @@ def _instruments(path: Path | None) -> list[Instrument]:
     return out
 
 
-def _sample_city() -> tuple[CityData, str, str, list[dict[str, Any]]]:
+def _sample_city() -> tuple[list[LoadedLayer], Any, str, list[dict[str, Any]]]:
+    """The sample city's layers (as the window opens them) and its example districts."""
     from districtplanner.io.sample import load_sample_city
     from districtplanner.paths import sample_city_dir
 
@@ -177,46 +223,17 @@ def _sample_city() -> tuple[CityData, str, str, list[dict[str, Any]]]:
     except Exception as exc:  # a damaged file: name it
         raise MetricsCommandError(f"{folder}: the sample city could not be read ({exc}).") \
             from None
-    by_role: dict[LayerRole, Any] = {}
-    rent_points = None
-    for layer in layers:
-        if layer.role == LayerRole.RENTS and not isinstance(layer.data, Raster):
-            rent_points = layer
-        else:
-            by_role.setdefault(layer.role, layer)
-    est = by_role[LayerRole.ESTABLISHMENTS]
-    rents = rent_points or by_role.get(LayerRole.RENTS)
-    crs = est.data.crs
-    city = CityData.from_frames(
-        establishments=est.data, sector_column=est.mapping.get("sector", "sector"),
-        jobs_column=est.mapping.get("jobs"),
-        rents=rents.data if rents is not None else None,
-        rent_column=rents.mapping.get("rent", "rent") if rents is not None else "rent",
-        stops=_data(by_role.get(LayerRole.TRANSIT_STOPS)),
-        institutions=_data(by_role.get(LayerRole.INSTITUTIONS)),
-        type_column=_col(by_role.get(LayerRole.INSTITUTIONS), "type"),
-        neighbourhoods=_data(by_role.get(LayerRole.NEIGHBOURHOODS)),
-        neighbourhood_columns=_data_mapping(by_role.get(LayerRole.NEIGHBOURHOODS)),
-    )
     districts = []
-    dl = by_role.get(LayerRole.DISTRICTS)
-    if dl is not None:
-        for _, row in dl.data.iterrows():
-            districts.append({"geometry": row.geometry, "name": str(row.get("name", "")),
-                              "crs": dl.data.crs})
-    return city, crs, str(folder), districts
-
-
-def _data(layer: Any) -> Any:
-    return None if layer is None else layer.data
-
-
-def _col(layer: Any, field: str) -> str:
-    return field if layer is None else layer.mapping.get(field, field)
-
-
-def _data_mapping(layer: Any) -> dict[str, str] | None:
-    return None if layer is None else dict(layer.mapping)
+    kept = []
+    for layer in layers:
+        if layer.role == LayerRole.DISTRICTS:
+            for _, row in layer.data.iterrows():
+                districts.append({"geometry": row.geometry, "name": str(row.get("name", "")),
+                                  "crs": layer.data.crs})
+        else:
+            kept.append(layer)
+    est = next(la for la in kept if la.role == LayerRole.ESTABLISHMENTS)
+    return kept, est.data.crs, str(folder), districts
 
 
 def _read(path: Path, role: LayerRole, mapping: dict[str, str] | None,
@@ -246,7 +263,7 @@ def _read(path: Path, role: LayerRole, mapping: dict[str, str] | None,
     return layer
 
 
-def _user_city(args: argparse.Namespace) -> tuple[CityData, Any, str]:
+def _user_city(args: argparse.Namespace) -> tuple[list[LoadedLayer], Any, str]:
     crs = None
     loaded: dict[str, Any] = {}
     specs = [
@@ -265,24 +282,7 @@ def _user_city(args: argparse.Namespace) -> tuple[CityData, Any, str]:
         loaded[key] = layer
         if crs is None:
             crs = layer.data.crs
-    est = loaded.get("establishments")
-    rents = loaded.get("rents")
-    inst = loaded.get("institutions")
-    try:
-        city = CityData.from_frames(
-            establishments=_data(est),
-            sector_column=_col(est, "sector"),
-            jobs_column=est.mapping.get("jobs") if est is not None else None,
-            rents=_data(rents), rent_column=_col(rents, "rent"),
-            stops=_data(loaded.get("transit")), institutions=_data(inst),
-            type_column=_col(inst, "type"),
-            neighbourhoods=_data(loaded.get("neighbourhoods")),
-            neighbourhood_columns=_data_mapping(loaded.get("neighbourhoods")),
-        )
-    except CityDataError as exc:
-        files = ", ".join(str(getattr(args, k)) for k in loaded)
-        raise MetricsCommandError(f"{files}: {exc}") from None
-    return city, crs, ", ".join(str(getattr(args, k)) for k in loaded)
+    return list(loaded.values()), crs, ", ".join(str(getattr(args, k)) for k in loaded)
 
 
 def _read_districts(path: Path, crs: Any) -> list[dict[str, Any]]:

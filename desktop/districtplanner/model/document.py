@@ -112,10 +112,11 @@ class Document:
         return [la for la in self._layers if la.role == role and la.analysed]
 
     def _ensure_analysed(self) -> None:
-        # Each role with layers has at least one analysed layer: the earliest one present, so
-        # a later import of the same role never silently replaces what the figures read.
+        # Each role with layers has at least one analysed layer, so a later import of the same
+        # role never silently replaces what the figures read. Within one batch (a city opened
+        # at once) the topmost wins, as the analysis always read the topmost layer.
         seen: set[LayerRole] = {la.role for la in self._layers if la.analysed}
-        for la in self._layers:
+        for la in reversed(self._layers):
             if la.role not in seen:
                 la.analysed = True
                 seen.add(la.role)
@@ -285,7 +286,8 @@ class Document:
         raise KeyError(sketch_id)
 
     @staticmethod
-    def _check_sketch(sketch: Sketch) -> None:
+    def check_sketch(sketch: Sketch) -> None:
+        """Raise DocumentError when ``sketch`` cannot be part of a plan."""
         if sketch.kind not in SKETCH_KINDS:
             kinds = " or a ".join(SKETCH_KINDS)
             raise DocumentError(f"A sketch is a {kinds}, not '{sketch.kind}'.")
@@ -295,7 +297,7 @@ class Document:
             raise DocumentError(f"A sketch colour is '#rrggbb' (got '{sketch.colour}').")
 
     def add_sketch(self, sketch: Sketch, index: int | None = None) -> Sketch:
-        self._check_sketch(sketch)
+        self.check_sketch(sketch)
         if any(s.id == sketch.id for s in self._sketches):
             raise DocumentError("This sketch is already in the plan.")
         if index is None:
@@ -317,7 +319,7 @@ class Document:
         """Replace all sketches (loading a plan, clearing a workshop); one signal."""
         new = list(sketches)
         for sketch in new:
-            self._check_sketch(sketch)
+            self.check_sketch(sketch)
         self._sketches = new
         self.sketches_changed.emit()
 
@@ -442,12 +444,20 @@ class Document:
             layer.data = reproject_data(layer.data, code)
         for d in self._districts:
             d.geometry = reproject_geometry(d.geometry, old, code)
+        for s in self._sketches:
+            s.geometry = reproject_geometry(s.geometry, old, code)
         self.crs = code
         self._layers_changed()
         self.districts_changed.emit(None)
+        if self._sketches:
+            self.sketches_changed.emit()
+        # The old extent means nothing in the new CRS: the map fits everything again.
+        self.set_view(None)
 
-    def restore_crs(self, crs: str, layer_data: dict[str, object],
-                    geometries: dict[str, BaseGeometry]) -> None:
+    def restore_crs(self, crs: str, layer_data: Mapping[str, object],
+                    geometries: Mapping[str, BaseGeometry],
+                    sketches: Mapping[str, BaseGeometry] | None = None,
+                    view: tuple[float, float, float, float] | None = None) -> None:
         """Put back exactly the data a CRS change replaced (undo; no second resampling)."""
         self.crs = crs
         for layer in self._layers:
@@ -456,8 +466,14 @@ class Document:
         for d in self._districts:
             if d.id in geometries:
                 d.geometry = geometries[d.id]
+        for s in self._sketches:
+            if sketches and s.id in sketches:
+                s.geometry = sketches[s.id]
         self._layers_changed()
         self.districts_changed.emit(None)
+        if self._sketches:
+            self.sketches_changed.emit()
+        self.set_view(view)
 
     # ----------------------------------------------------------------------- extent
     def bounds(self) -> tuple[float, float, float, float] | None:
