@@ -13,7 +13,15 @@ from pathlib import Path
 
 from districtplanner import __version__
 
-SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city")
+SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest")
+
+# Subcommands whose options live in their own module. build_parser imports such a module
+# only for the command being run: cli.metrics pulls in the whole analysis stack (~0.8 s),
+# which opening the app must not pay for.
+COMMAND_MODULES = {
+    "metrics": "districtplanner.cli.metrics",
+    "selftest": "districtplanner.cli.selftest",
+}
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -26,7 +34,16 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_module_arguments(parser: argparse.ArgumentParser, name: str,
+                          command: str | None) -> None:
+    """The options of ``name`` from its module, when ``command`` (None: all) is it."""
+    module = COMMAND_MODULES[name]
+    if command in (None, name) and importlib.util.find_spec(module) is not None:
+        importlib.import_module(module).add_arguments(parser)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command`` it loads only that subcommand's options module."""
     parser = argparse.ArgumentParser(
         prog="district-planner",
         description="Plan creative districts: concentration, displacement risk and incentive "
@@ -54,10 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--neighbourhoods", type=int, default=None, metavar="N")
 
     metrics = sub.add_parser("metrics", help="print every figure for each district")
-    if importlib.util.find_spec("districtplanner.cli.metrics") is not None:
-        from districtplanner.cli import metrics as metrics_cmd
+    _add_module_arguments(metrics, "metrics", command)
 
-        metrics_cmd.add_arguments(metrics)
+    selftest = sub.add_parser("selftest", help="check this installation offline: data "
+                              "folders, transforms, files, screenshot, metrics, PDF")
+    _add_module_arguments(selftest, "selftest", command)
     return parser
 
 
@@ -98,13 +116,18 @@ def _check_gui_available() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``district-planner`` console script."""
-    args = build_parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    argv = _normalise(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser(argv[0]).parse_args(argv)
     if args.command == "make-sample-city":
         return _make_sample_city(args)
     if args.command == "metrics":
         from districtplanner.cli import metrics as metrics_cmd
 
         return metrics_cmd.run(args)
+    if args.command == "selftest":
+        from districtplanner.cli import selftest
+
+        return selftest.run(args)
     problem = _check_gui_available()
     if problem:
         print(f"error: {problem}", file=sys.stderr)
