@@ -161,3 +161,31 @@ def test_a_city_without_establishments_or_rents_still_computes():
         assert d["concentration"]["establishments"] == 0
         assert d["affordability"]["rent_median"] is None
         assert compute(index, None, Assumptions()).concentration.location_quotient == 0
+
+
+def test_missing_rent_layer_is_null_with_a_reason_in_json_and_explain(sample):
+    c, _ = sample
+    index = CityIndex.build(CityData.from_frames(
+        c.establishments, stops=c.transit_stops, neighbourhoods=c.neighbourhoods))
+    m = compute(index, c.example_districts.geometry.iloc[0], Assumptions(),
+                default_instruments())
+    d = json.loads(json.dumps(m.to_dict(), allow_nan=False))
+    aff = d["affordability"]
+    assert aff["displacement_risk"] is None and aff["displacement_class"] is None
+    assert aff["households_priced_out"] is None and aff["creative_firms_priced_out"] is None
+    assert aff["households"] > 0
+    assert aff["missing"]["affordability.displacement"].startswith("no rent layer")
+    text = m.explanations["affordability.firms_priced_out"]
+    assert "Result: — (no rent layer" in text and "nan" not in text
+
+
+def test_new_stations_add_the_transit_uplift_existing_ones_do_not(sample):
+    c, index = sample
+    geom = c.example_districts.geometry.iloc[0]
+    a = Assumptions()
+    plain = compute(index, geom, a)
+    assert plain.affordability.plan_uplift == pytest.approx(a.designation_uplift)
+    one = compute(index, geom, a, new_stations=1)
+    share = min(1.0, np.pi * a.transit_near_m ** 2 / geom.area)
+    assert one.affordability.plan_uplift == pytest.approx(
+        a.designation_uplift + a.transit_uplift_residential * share)

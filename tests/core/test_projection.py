@@ -56,7 +56,11 @@ def test_agglomeration_term():
 
 
 def test_denser_district_grows_faster():
-    a = Assumptions()
+    # The default agglomeration term is now 0 (Glaeser et al. 1992); with a positive one
+    # a denser district grows faster, with 0 both grow alike.
+    assert project(10, 100, 5.0, 0.0, Assumptions()).jobs_baseline[-1] == pytest.approx(
+        project(10, 100, 0.5, 0.0, Assumptions()).jobs_baseline[-1])
+    a = Assumptions().replace(agglomeration_coefficient=0.01)
     sparse = project(10, 100, 0.5, 0.0, a)
     dense = project(10, 100, 5.0, 0.0, a)
     assert dense.jobs_baseline[-1] > sparse.jobs_baseline[-1]

@@ -18,11 +18,12 @@ from districtplanner.analysis.index import CityIndex, Selection, _weighted_quant
 RISK_CLASSES: tuple[str, ...] = ("low", "moderate", "high", "very high")
 # Upper bounds of the first three classes on the 0..1 index (quartiles of its range).
 RISK_CLASS_BOUNDS: tuple[float, ...] = (0.25, 0.5, 0.75)
-_RISK_BOUNDS = np.array(RISK_CLASS_BOUNDS)
 
 
-def risk_class(index: float) -> str:
-    """The class of a displacement-risk index value in 0..1."""
+def risk_class(index: float) -> str | None:
+    """The class of a displacement-risk index value in 0..1; None when it is unknown."""
+    if not math.isfinite(index):
+        return None
     return RISK_CLASSES[sum(index >= b for b in RISK_CLASS_BOUNDS)]
 
 
@@ -116,7 +117,7 @@ class NeighbourhoodRisk:
     market_pressure: float
     plan_pressure: float
     risk: float
-    risk_class: str
+    risk_class: str | None
     rent_burden_share: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,7 +141,7 @@ class AffordabilityMetrics:
     rent_burden_share: float
     severe_rent_burden_share: float
     displacement_risk: float
-    displacement_class: str
+    displacement_class: str | None
     vulnerability: float
     market_pressure: float
     plan_pressure: float
@@ -158,6 +159,9 @@ class AffordabilityMetrics:
     creative_firms_priced_out: float
     creative_firms_priced_out_mitigated: float
     neighbourhoods: list[NeighbourhoodRisk] = field(default_factory=list)
+    # Figure key (as in METHODS, e.g. "affordability.rent_burden") -> why it is unknown, in
+    # planner words: the missing layer or column and what to add. Its figures are NaN.
+    missing: dict[str, str] = field(default_factory=dict)
     # Rent distribution for charts: shared bin edges (currency/m²/month) and the percent of
     # the district's and the city's rent observations (weighted as the quantiles) per bin.
     rent_hist_edges: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -202,11 +206,12 @@ def _percentile_rank(values: np.ndarray) -> np.ndarray:
 
 
 def _nanmean_rows(*cols: np.ndarray) -> np.ndarray:
+    """Mean of the known values per column; NaN where none is known (never a made-up 0)."""
     stack = np.vstack(cols)
     ok = np.isfinite(stack)
     total = np.where(ok, stack, 0.0).sum(axis=0)
     n = ok.sum(axis=0)
-    return np.where(n > 0, total / np.maximum(n, 1), 0.0)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 @dataclass
@@ -214,7 +219,8 @@ class NeighbourhoodBase:
     """Assumption-independent neighbourhood columns, cached on the index."""
 
     names: np.ndarray
-    households: np.ndarray
+    households: np.ndarray  # the households column; NaN where not given
+    population: np.ndarray  # the population column; NaN where not given
     renter_share: np.ndarray
     median_income: np.ndarray
     rent: np.ndarray
@@ -229,16 +235,15 @@ def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
     if cached is not None or index.nbhd_overlay is None:
         return cached  # type: ignore[return-value]
     nb = index.city.neighbourhoods
-    hh = nb["households"].to_numpy(np.float64)
-    if not np.isfinite(hh).any():
-        # Without household counts, weight by area (one 'household' per m²).
-        hh = index.nbhd_overlay.areas.astype(np.float64)
-    hh = np.where(np.isfinite(hh) & (hh > 0), hh, 0.0)
+    hh = _non_negative(nb["households"].to_numpy(np.float64))
+    pop = _non_negative(nb["population"].to_numpy(np.float64))
     inc = nb["median_income"].to_numpy(np.float64)
     ok = np.isfinite(inc) & (inc > 0)
+    # The area median income weights by households where known (else equally).
+    hh_w = np.where(np.isfinite(hh), hh, np.where(np.isfinite(pop), pop, 1.0))
     if ok.any():
         order = np.argsort(inc[ok])
-        cw = np.cumsum(hh[ok][order])
+        cw = np.cumsum(hh_w[ok][order])
         k = int(np.searchsorted(cw, 0.5 * cw[-1])) if cw[-1] > 0 else len(order) // 2
         ami = float(inc[ok][order][min(k, len(order) - 1)])
     else:
@@ -246,6 +251,7 @@ def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
     base = NeighbourhoodBase(
         names=nb["name"].astype(str).to_numpy(),
         households=hh,
+        population=pop,
         renter_share=np.clip(nb["renter_share"].to_numpy(np.float64), 0, 1),
         median_income=np.where(ok, inc, np.nan),
         rent=index.nbhd_rent,
@@ -257,11 +263,28 @@ def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
     return base
 
 
-def plan_uplift(assumptions: Assumptions, near_transit_share: float) -> float:
+def _non_negative(v: np.ndarray) -> np.ndarray:
+    """Counts: negative values are errors in the file, kept unknown (NaN), not zeroed."""
+    return np.where(np.isfinite(v) & (v >= 0), v, np.nan)
+
+
+def plan_uplift(assumptions: Assumptions, new_station_share: float) -> float:
     """Rent uplift the designation adds: designation uplift plus the residential
-    rail-station uplift times the share of the district's creative firms near a stop."""
+    rail-station uplift times the share of the district within walking distance of a
+    station the plan adds. Existing stations add nothing: their premium is already in
+    today's rents (Debrezion, Pels & Rietveld 2007 measure that very gap)."""
     return (assumptions.designation_uplift
-            + assumptions.transit_uplift_residential * near_transit_share)
+            + assumptions.transit_uplift_residential * new_station_share)
+
+
+def new_station_share(new_stations: int, area_m2: float, assumptions: Assumptions) -> float:
+    """Share (0..1) of a district of ``area_m2`` within transit_near_m of the ``new_stations``
+    stations the plan adds, taking each station's walking catchment (a disc) as wholly
+    inside and not overlapping another: min(1, n·π·d² / A). An upper bound where
+    catchments overlap or cross the edge; 0 without new stations."""
+    if new_stations <= 0 or area_m2 <= 0:
+        return 0.0
+    return min(1.0, new_stations * math.pi * assumptions.transit_near_m ** 2 / area_m2)
 
 
 # Rows of ``NeighbourhoodRates.table``: one fancy index picks every column a district needs.
@@ -276,7 +299,8 @@ class NeighbourhoodRates:
     vulnerability and market pressure. Cached on the index per assumptions, so a vertex
     drag only picks the touched neighbourhoods' columns instead of recomputing them.
 
-    ``table`` rows: households, renter share (unknown: all renters), typical rent, burden
+    ``table`` rows: households (the column, else population / household_size, else NaN),
+    renter share (NaN when unknown: never assumed), typical rent, burden
     share today, severe burden share today, burden share in H years without the plan,
     growth of that burden (≥ 0), log of the median income in H years, vulnerability,
     market pressure, and the weighted vulnerability + market part of the risk index.
@@ -304,23 +328,79 @@ def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
     limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
                                 a.rent_burden_threshold])[:, None]
     incomes = np.outer((1.0, 1.0, income), m_inc)
-    shares = share_below(limits, incomes, a.income_sigma)
-    shares[~np.isfinite(shares)] = 0.0
-    b_now, b_severe, b_base = shares
+    # Unknown rent or income leaves the share unknown (NaN), so the district's figure is too.
+    b_now, b_severe, b_base = share_below(limits, incomes, a.income_sigma)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_income_then = np.log(income * m_inc)
     low = share_below(a.low_income_fraction * base.area_median_income, m_inc, a.income_sigma)
     vuln = _nanmean_rows(low, base.renter_share)
     mkt = _nanmean_rows(base.rent_rank, base.growth_rank)
-    rs = base.renter_share
+    hh = np.where(np.isfinite(base.households), base.households,
+                  base.population / a.household_size)
     table = np.vstack([
-        base.households, np.where(np.isfinite(rs), rs, 1.0), rent, b_now, b_severe, b_base,
+        hh, base.renter_share, rent, b_now, b_severe, b_base,
         np.maximum(b_base - b_now, 0.0), log_income_then, vuln, mkt,
         a.weight_vulnerability * vuln + a.weight_market * mkt,
     ])
     rates = NeighbourhoodRates(a, table, [str(n) for n in base.names])
     index._nbhd_rates = rates  # type: ignore[attr-defined]
     return rates
+
+
+def _touched_unknown(base: NeighbourhoodBase, sel: Selection, column: np.ndarray) -> str:
+    """'k of n neighbourhoods it touches (names…)' lacking ``column``; '' when none."""
+    i = sel.nbhd_index
+    bad = i[~np.isfinite(column[i])]
+    if bad.size == 0:
+        return ""
+    names = ", ".join(base.names[bad[:3]].tolist()) + (", …" if bad.size > 3 else "")
+    return f"{bad.size} of the {i.size} neighbourhoods it touches ({names})"
+
+
+def missing_inputs(index: CityIndex, base: NeighbourhoodBase | None, sel: Selection,
+                   households: float, renters: float, burden: float, risk: float,
+                   creative_firms: int, firms_rent_known: int) -> dict[str, str]:
+    """Figure key -> why the figure cannot be computed, naming the missing layer or column
+    and what to add. A figure is listed when its value came out unknown (NaN) or when an
+    input it needs is absent altogether (so no 0 stands in for 'no data')."""
+    out: dict[str, str] = {}
+    no_rent = index.city.rent_kind is None
+    rent_msg = "no rent layer (add one: File > Add layer…)"
+    if no_rent:
+        for key in ("affordability.rent", "affordability.projected_rent"):
+            out[key] = rent_msg
+    if base is None:
+        msg = ("no neighbourhood layer: add one with households (or population), median "
+               "income and renter share columns")
+        for key in ("affordability.households", "affordability.rent_burden",
+                    "affordability.displacement", "affordability.households_priced_out"):
+            out[key] = msg
+    else:
+        a_hh = np.where(np.isfinite(base.households), base.households, base.population)
+        gaps = {
+            "households": _touched_unknown(base, sel, a_hh),
+            "renter share": _touched_unknown(base, sel, base.renter_share),
+            "median income": _touched_unknown(base, sel, base.median_income),
+        }
+
+        def why(*cols: str) -> str:
+            told = [f"no {c} for {gaps[c]}" for c in cols if gaps[c]]
+            return "; ".join(told) or "its inputs are unknown"
+
+        if not math.isfinite(households):
+            out["affordability.households"] = (
+                why("households") + ": map a households or a population column")
+        if no_rent or not (math.isfinite(renters) and math.isfinite(burden)):
+            reason = rent_msg if no_rent else why("households", "renter share", "median income")
+            out["affordability.rent_burden"] = reason
+            out["affordability.households_priced_out"] = reason
+        if no_rent or not math.isfinite(risk):
+            out["affordability.displacement"] = (
+                rent_msg if no_rent else why("households", "renter share", "median income"))
+    if creative_firms and (no_rent or firms_rent_known == 0):
+        out["affordability.firms_priced_out"] = (
+            rent_msg if no_rent else "no rent observation where its creative firms are")
+    return out
 
 
 HISTOGRAM_BINS = 30
@@ -377,11 +457,19 @@ def rent_histogram(index: CityIndex, sel: Selection,
             "rent_hist_city": city_hist}
 
 
+def _ratio(num: float, den: float) -> float:
+    """num / den; 0 for an empty denominator, NaN for an unknown one."""
+    if not math.isfinite(den):
+        return float("nan")
+    return num / den if den > 0 else 0.0
+
+
 def affordability(
-    index: CityIndex, sel: Selection, assumptions: Assumptions, near_transit_share: float
+    index: CityIndex, sel: Selection, assumptions: Assumptions, new_station_share: float = 0.0
 ) -> AffordabilityMetrics:
-    """Every affordability-risk figure of ``sel``; ``near_transit_share`` is the share of
-    its creative firms within transit_near_m of a stop (from the concentration figures)."""
+    """Every affordability-risk figure of ``sel``; ``new_station_share`` is the share of the
+    district within transit_near_m of a station the plan adds (:func:`new_station_share`).
+    A figure whose inputs are missing is NaN and ``missing`` says why."""
     a = assumptions
     totals = index.totals
     # Unweighted rents sorted once, for the quartiles and the histogram.
@@ -397,13 +485,15 @@ def affordability(
     income = (1 + a.income_growth) ** horizon
     # The city baseline and an empty district carry no designation.
     designated = not sel.whole_city and sel.area_m2 > 0
-    uplift = plan_uplift(a, near_transit_share) if designated else 0.0
+    uplift = plan_uplift(a, new_station_share) if designated else 0.0
 
     # ---- neighbourhoods the district touches, weighted by households inside ----------
     base = neighbourhood_base(index)
-    hh_in = renters_in = burden = severe = risk = 0.0
-    v_d = m_d = p_d = 0.0
-    po_base = po_plan = 0.0
+    # Without a neighbourhood layer these are unknown; an empty district holds none.
+    zero = float("nan") if base is None else 0.0
+    hh_in = renters_in = burden = severe = risk = zero
+    v_d = m_d = p_d = zero
+    po_base = po_plan = zero
     rows: list[NeighbourhoodRisk] = []
     if base is not None and sel.nbhd_index.size:
         rates = neighbourhood_rates(index, base, a)
@@ -441,20 +531,13 @@ def affordability(
         np.multiply(rh, terms[9], out=terms[9])
         (hh_in, renters_in, s_burden, s_severe, s_risk, s_v, s_m, s_p, po_base,
          po_plan) = np.add.reduce(terms, axis=1).tolist()
-        if renters_in > 0:
-            burden = s_burden / renters_in
-            severe = s_severe / renters_in
-        if hh_in > 0:
-            risk = s_risk / hh_in
-            v_d = s_v / hh_in
-            m_d = s_m / hh_in
-            p_d = s_p / hh_in
+        burden, severe = _ratio(s_burden, renters_in), _ratio(s_severe, renters_in)
+        risk, v_d, m_d, p_d = (_ratio(x, hh_in) for x in (s_risk, s_v, s_m, s_p))
         # Every touched neighbourhood (all of them for the city baseline, which the map's
         # risk classes and the charts' neighbourhood marks read).
         k = i.tolist()
         names = rates.names
-        classes = [RISK_CLASSES[c] for c in
-                   np.add.reduce(r_i[:, None] >= _RISK_BOUNDS, axis=1).tolist()]
+        classes = [risk_class(x) for x in r_i.tolist()]
         rows = list(map(NeighbourhoodRisk, [names[j] for j in k], k, col[_RENT].tolist(),
                         f.tolist(), h.tolist(), col[_VULNERABILITY].tolist(),
                         col[_MARKET].tolist(), plan.tolist(), r_i.tolist(), classes,
@@ -475,10 +558,10 @@ def affordability(
     proj_base = r * market
     out_base = can_now & (proj_base > cap_then)
     if designated:
-        # 1 + commercial uplift, near a stop and not: the two values the formula takes.
-        up_near = 1 + (a.designation_uplift + a.transit_uplift_commercial * 1.0)
-        up_far = 1 + (a.designation_uplift + a.transit_uplift_commercial * 0.0)
-        proj_plan = proj_base * np.where(d <= a.transit_near_m, up_near, up_far)
+        # Where the added stations stand is not known: their commercial uplift is spread
+        # over the district by the share within their catchment (its expected value).
+        proj_plan = proj_base * (1 + a.designation_uplift
+                                 + a.transit_uplift_commercial * new_station_share)
     else:
         proj_plan = proj_base
     out_plan = can_now & (proj_plan > cap_then)
@@ -486,6 +569,14 @@ def affordability(
     slots = a.affordable_workspace_share * n_known
     firms_plan = float(np.count_nonzero(out_plan))
     firms_mitigated = firms_plan - min(float(np.count_nonzero(saveable)), float(slots))
+    firms_base = float(np.count_nonzero(out_base))
+    missing = missing_inputs(index, base, sel, hh_in, renters_in, burden, risk, r.size, n_known)
+    if "affordability.firms_priced_out" in missing:
+        firms_base = firms_plan = firms_mitigated = float("nan")
+    if "affordability.households_priced_out" in missing:
+        po_base = po_plan = float("nan")
+    if "affordability.displacement" in missing:
+        risk = v_d = m_d = p_d = float("nan")
 
     # Median rent in each year 0..H; the plan's uplift applies from year 1.
     path = med * (1 + a.market_rent_growth) ** np.arange(horizon + 1)
@@ -520,9 +611,10 @@ def affordability(
         households_priced_out=po_plan,
         households_priced_out_mitigated=po_plan * (1 - a.clt_share),
         creative_firms_rent_known=n_known,
-        creative_firms_priced_out_without_plan=float(np.count_nonzero(out_base)),
+        creative_firms_priced_out_without_plan=firms_base,
         creative_firms_priced_out=firms_plan,
         creative_firms_priced_out_mitigated=firms_mitigated,
         neighbourhoods=rows,
+        missing=missing,
         **rent_histogram(index, sel, sorted_rents),
     )

@@ -80,9 +80,11 @@ PARAMETERS: tuple[Parameter, ...] = (
       90000, 1000, 1000000,
       "Wages plus overheads per job; used to express incentives as a share of firm costs. "
       "Set from local wage data.", "Projection"),
-    P("agglomeration_coefficient", "Agglomeration effect of density", "1/year", 0.01, 0.0, 0.2,
-      "Extra annual growth per unit of log creative-job density relative to the city "
-      "(in the spirit of Glaeser et al. 1992 and Duranton & Puga 2004); calibrate locally.",
+    P("agglomeration_coefficient", "Agglomeration effect of density", "1/year", 0.0, 0.0, 0.2,
+      "Extra annual growth per unit of log creative-job density relative to the city. "
+      "Default 0: Glaeser, Kallal, Scheinkman & Shleifer (1992, JPE 100(6)) find that "
+      "specialisation does not raise a city industry's growth (diversity and competition "
+      "do); no sourced value exists for a district. Try 0.01 only as a sensitivity.",
       "Projection"),
     # --- Affordability ------------------------------------------------------------------
     P("rent_burden_threshold", "Rent burden threshold", "share of income", 0.30, 0.05, 0.9,
@@ -95,20 +97,28 @@ PARAMETERS: tuple[Parameter, ...] = (
       0.1, 1.5,
       "Low income is below 80% of area median income (Urban Displacement Project typology; "
       "HUD income limits).", "Affordability"),
-    P("designation_uplift", "Cultural-district designation uplift", "share", 0.07, 0.0, 0.5,
-      "About +7% on home prices after cultural-district designation (Louisiana cultural "
-      "districts evaluation).", "Affordability"),
+    P("designation_uplift", "Cultural-district designation uplift", "share", 0.05, 0.0, 0.5,
+      "A range of 0-10%, central 5%: Noonan (2013, 'How US cultural districts reshape "
+      "neighbourhoods', Cultural Trends 22(3-4)) finds mixed effects of designation on "
+      "property values; the +7% of one difference-in-differences study of Louisiana sale "
+      "prices is inside that range, not a general rule.", "Affordability"),
     P("transit_uplift_residential", "Rail-station uplift, residential", "share", 0.042, 0.0,
       0.5, "+4.2% residential values within a quarter mile of a station (Debrezion, Pels & "
-      "Rietveld 2007, meta-analysis).", "Affordability"),
+      "Rietveld 2007, meta-analysis). That gap is already in today's rents near existing "
+      "stations, so it applies only to stations the plan adds.", "Affordability"),
     P("transit_uplift_commercial", "Rail-station uplift, commercial", "share", 0.164, 0.0, 0.8,
       "+16.4% commercial values within a quarter mile of a station (Debrezion, Pels & "
-      "Rietveld 2007).", "Affordability"),
+      "Rietveld 2007); applied only to stations the plan adds.", "Affordability"),
     P("market_rent_growth", "Market rent growth", "1/year", 0.03, -0.1, 0.3,
       "Nominal rent growth without the plan; set from local rent indices.", "Affordability"),
     P("floor_area_per_job", "Floor area per creative job", "m²/job", 20, 5, 200,
       "Studio and creative-office employment density (HCA Employment Density Guide, 3rd ed. "
       "2015).", "Affordability"),
+    P("household_size", "Average household size", "persons/household", 2.3, 1.0, 8.0,
+      "Households = population / this, for neighbourhoods without a households column. "
+      "2.3 is the EU-27 average (Eurostat ilc_lvph01, 2023); the UN Database on Household "
+      "Size and Composition (2022) lists each country's. Set from the local census.",
+      "Affordability"),
     P("dwelling_floor_area", "Dwelling floor area", "m²", 70, 20, 300,
       "Average rented dwelling size; set from the local housing survey.", "Affordability"),
     P("firm_rent_capacity", "Creative firm rent capacity", "currency/m²/month", 18, 1, 500,
@@ -168,6 +178,98 @@ PARAMETERS: tuple[Parameter, ...] = (
 del P
 
 _BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the evidence allows for one assumption: ``low``..``high`` (a plausible range,
+    not the valid range) and how draws spread over it: "uniform", or "triangular" with its
+    mode at the parameter's value. ``source`` says where the range comes from."""
+
+    low: float
+    high: float
+    distribution: str
+    source: str
+
+
+_U = Uncertainty
+# Assumptions that describe the world and are uncertain. Those not listed are choices the
+# plan or its reader makes (definitions such as the 30% burden line, catchment distances,
+# horizon, budget, policy levers): they are varied by changing them, not by sampling.
+UNCERTAINTY: dict[str, Uncertainty] = {
+    "baseline_growth_firms": _U(0.0, 0.04, "triangular",
+                                "0 to twice the default: creative activity shrank in some "
+                                "years and grew faster in others (DCMS Sector Economic "
+                                "Estimates); judgement, set from local registers."),
+    "baseline_growth_jobs": _U(0.0, 0.04, "triangular",
+                               "As baseline_growth_firms (DCMS Sector Economic Estimates)."),
+    "incentive_elasticity": _U(2.5, 30.0, "triangular",
+                               "Bartik (2018, Upjohn WP 18-289): tax elasticities -0.1 to "
+                               "-0.6 give 5-30; a quarter of the default matches the 3.4% "
+                               "'but for' share of the studies without selection bias."),
+    "operating_cost_per_job": _U(60000, 120000, "uniform",
+                                 "A third either side of the default; judgement, replace "
+                                 "with local wage and overhead data."),
+    "agglomeration_coefficient": _U(0.0, 0.01, "uniform",
+                                    "0 (Glaeser et al. 1992: specialisation does not drive "
+                                    "growth) to the 0.01 of earlier versions (unsourced)."),
+    "designation_uplift": _U(0.0, 0.10, "uniform",
+                             "Noonan (2013, Cultural Trends 22(3-4)): mixed effects of "
+                             "cultural-district designation; 0 to 10%."),
+    "transit_uplift_residential": _U(0.0, 0.084, "triangular",
+                                     "0 to twice the meta-analytic mean (Debrezion, Pels & "
+                                     "Rietveld 2007 report estimates of both signs)."),
+    "transit_uplift_commercial": _U(0.0, 0.328, "triangular",
+                                    "0 to twice the meta-analytic mean (Debrezion, Pels & "
+                                    "Rietveld 2007)."),
+    "market_rent_growth": _U(0.0, 0.06, "triangular",
+                             "0 to twice the default; judgement, set from local rent "
+                             "indices."),
+    "income_growth": _U(0.0, 0.04, "triangular",
+                        "0 to twice the default (ECB 2% target as the centre)."),
+    "floor_area_per_job": _U(12.0, 30.0, "triangular",
+                             "HCA Employment Density Guide (3rd ed. 2015): studio and "
+                             "creative-office densities span roughly 12-30 m² per job."),
+    "dwelling_floor_area": _U(55.0, 90.0, "uniform",
+                              "Judgement around the default; set from the housing survey."),
+    "household_size": _U(2.0, 3.0, "uniform",
+                         "The range of EU member states' averages (Eurostat ilc_lvph01)."),
+    "firm_rent_capacity": _U(12.0, 24.0, "triangular",
+                             "A third either side of the default; judgement anchored on "
+                             "affordable-workspace rents at 20% below market (London Plan "
+                             "Policy E3). Set from local workspace surveys."),
+    "income_sigma": _U(0.6, 1.0, "uniform",
+                       "Gini 0.33 to 0.52 through G = 2Φ(σ/√2) - 1 (Lopez & Servén 2006)."),
+    "uplift_full_pressure": _U(0.10, 0.30, "uniform",
+                               "A calibration choice of the composite index; judgement."),
+    "weight_vulnerability": _U(0.2, 0.6, "uniform",
+                               "The composite index's weights are unsourced; ±0.2."),
+    "weight_market": _U(0.15, 0.55, "uniform",
+                        "The composite index's weights are unsourced; ±0.2."),
+    "weight_plan": _U(0.05, 0.45, "uniform",
+                      "The composite index's weights are unsourced; ±0.2."),
+    "discount_rate": _U(0.02, 0.07, "uniform",
+                        "2% (US OMB Circular A-4, 2023) to 7% (A-4, 2003); 3.5% is the "
+                        "Green Book's."),
+    "jobs_multiplier": _U(1.5, 2.5, "uniform",
+                          "Moretti (2010, AER 100(2)): 1.6 local jobs per tradable job, "
+                          "2.5 per skilled or high-tech job."),
+    "capitalisation_yield": _U(0.05, 0.08, "uniform",
+                               "Secondary commercial yields of about 5-8% (see the "
+                               "parameter's source)."),
+    "property_tax_rate": _U(0.005, 0.02, "uniform",
+                            "Half to twice the default; judgement, set from the local "
+                            "rate."),
+    "grant_spread_years": _U(5.0, 15.0, "uniform",
+                             "Judgement: the life of what a grant pays for."),
+}
+del _U
+
+
+def uncertainty(name: str) -> Uncertainty | None:
+    """The plausible range of assumption ``name``, or None for a choice, not an estimate."""
+    parameter(name)
+    return UNCERTAINTY.get(name)
 
 # Settings that are words, not numbers.
 DEFAULT_CURRENCY = "EUR"

@@ -101,21 +101,37 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "of households whose income is below the annual rent divided by t.",
        ("rent_burden_threshold", "severe_rent_burden_threshold", "dwelling_floor_area",
         "income_sigma")),
-    _M("affordability.displacement", "Affordability risk", "Displacement-risk index",
+    _M("affordability.households", "Affordability risk", "Households inside",
+       "households = Σ h_i · a_i, with h_i the neighbourhood's households column, else its "
+       "population ÷ household_size, else unknown.",
+       "a_i is the share of neighbourhood i's area inside the district. A neighbourhood "
+       "without either column leaves the district's households, and every figure weighted "
+       "by them, unknown ('—' with the neighbourhoods named): area is never counted as "
+       "households. An unknown renter share is never assumed either: the renter figures "
+       "then stay unknown.",
+       ("household_size",)),
+    _M("affordability.displacement", "Affordability risk",
+       "Displacement-risk composite (not a published method)",
        "D_i = (w_v·V_i + w_m·M_i + w_p·P_i) / (w_v + w_m + w_p); V_i = mean(low-income "
        "share, renter share); M_i = mean(rank of rent, rank of rent growth); "
        "P_i = min(1, a_i·u / u_full); district D = household-weighted mean over the "
        "neighbourhoods it touches. Classes: low < 0.25 ≤ moderate < 0.5 ≤ high < 0.75 ≤ "
        "very high.",
-       "In the spirit of the Urban Displacement Project typology (Chapple & Zuk 2016, "
+       "A labelled composite of this tool, kept for continuity: its weights, its class "
+       "cut-offs and uplift_full_pressure are judgements, not estimates, and its market "
+       "pressure is a rank (half the city is above 0.5 by construction); the sensitivity "
+       "figures vary them. For a published reading, see the displacement methods side by "
+       "side. Loosely after the Urban Displacement Project typology (Chapple & Zuk 2016, "
        "Cityscape 18(3)): vulnerability is the share of households below low_income_fraction "
        "of the area median income (lognormal incomes as in the rent burden; the area median "
        "is the household-weighted median of neighbourhood medians) averaged with the "
        "renter share; market pressure averages the neighbourhood's percentile rank "
        "(0..1) among the city's neighbourhoods in median rent and, where present, in rent "
        "growth; plan pressure is the rent uplift the designation adds, u = "
-       "designation_uplift + transit_uplift_residential x share of the district's creative "
-       "firms within transit_near_m of a stop, scaled by the share a_i of the neighbourhood "
+       "designation_uplift + transit_uplift_residential x the share of the district within "
+       "transit_near_m of a station the plan adds (n·π·transit_near_m² / area, at most 1; "
+       "existing stations add nothing, their premium being already in today's rents), "
+       "scaled by the share a_i of the neighbourhood "
        "inside and capped at 1 when it reaches uplift_full_pressure. The city baseline has "
        "no plan pressure. Each score runs 0..1, so the index does too.",
        ("weight_vulnerability", "weight_market", "weight_plan", "low_income_fraction",
@@ -124,9 +140,10 @@ METHODS: dict[str, Method] = {m.key: m for m in (
     _M("affordability.projected_rent", "Affordability risk", "Projected rent",
        "R_H = R_0 · (1 + g)^H without the plan; R_H · (1 + u) with it.",
        "R_0 is the district median rent today, g the market rent growth, H the horizon "
-       "and u the plan uplift above (cultural-district designation about +7%, Louisiana "
-       "cultural districts evaluation; rail-station residential uplift +4.2% within a "
-       "quarter mile, Debrezion, Pels & Rietveld 2007).",
+       "and u the plan uplift above: cultural-district designation 0-10% (Noonan 2013, "
+       "Cultural Trends 22(3-4), finds mixed effects; central 5%), plus the rail-station "
+       "residential uplift (+4.2% within a quarter mile, Debrezion, Pels & Rietveld 2007) "
+       "only on the share of the district near a station the plan adds.",
        ("market_rent_growth", "horizon_years", "designation_uplift",
         "transit_uplift_residential")),
     _M("affordability.households_priced_out", "Affordability risk",
@@ -140,12 +157,13 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
         "rent_burden_threshold")),
     _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
-       "firm j is priced out when r_j ≤ C today and r_j·(1+g)^H·(1 + d + c·[d_stop,j ≤ "
-       "transit_near_m]) > C·(1+y)^H; mitigated = priced out - min(saveable, s·N).",
+       "firm j is priced out when r_j ≤ C today and r_j·(1+g)^H·(1 + d + c·n) > "
+       "C·(1+y)^H; mitigated = priced out - min(saveable, s·N).",
        "r_j is the rent at the firm (nearest rent point, the raster cell it falls in or "
        "the rent polygon that holds it), C what a creative firm can pay "
-       "(firm_rent_capacity), d the designation uplift and c the commercial rail-station "
-       "uplift (+16.4%, Debrezion, Pels & Rietveld 2007). An affordable-workspace set-aside "
+       "(firm_rent_capacity), d the designation uplift, c the commercial rail-station "
+       "uplift (+16.4%, Debrezion, Pels & Rietveld 2007) and n the share of the district "
+       "near a station the plan adds (0 without one). An affordable-workspace set-aside "
        "of share s of the floor area (each firm taken to use the district's average floor "
        "area, so s·N firm places for N creative firms with a known rent) at a rent "
        "discounted by affordable_workspace_discount saves the priced-out firms whose "

@@ -131,8 +131,9 @@ COST_METHODS: dict[InstrumentKind, str] = {
         "assessed value V_t = V_0 × (1 + U) × (1 + market_rent_growth)^t, with V_0 = "
         "assessed_value_per_m2, or, when that is 0, R_0 × 12 ÷ capitalisation_yield (R_0 as "
         "for affordable workspace), and U the plan's uplift on commercial values: "
-        "designation_uplift + transit_uplift_commercial × the share of the district's "
-        "creative firms near a stop."
+        "designation_uplift + transit_uplift_commercial × the share of the district within "
+        "transit_near_m of a station the plan adds (existing stations add nothing: their "
+        "premium is already in today's rents)."
     ),
     InstrumentKind.JOB_GRANT: (
         "Job grant, plan year t: cost = grant_per_job × max(0, eligible jobs at the end of "
@@ -371,7 +372,8 @@ class EconomyInputs:
     inside the district. ``area_km2`` in km²; ``density_ratio`` = district creative jobs per
     km² ÷ city creative jobs per km² (-; NaN when unknown); ``rent_median`` in currency per
     m² per month (NaN when unknown); ``near_transit_share`` is the share (0..1) of the
-    district's creative firms near a stop.
+    district within walking distance of a station the plan adds (existing stations'
+    premium is already in today's rents).
     """
 
     creative_firms_by_sector: np.ndarray
@@ -719,8 +721,8 @@ class _Plan:
 
 def commercial_uplift(a: Assumptions, near_transit_share: float) -> float:
     """Uplift of workspace rents and values the designation brings (share): the
-    designation uplift plus the commercial rail-station uplift times the share of creative
-    firms near a stop, the same rule the affordability figures apply to firms."""
+    designation uplift plus the commercial rail-station uplift times the share of the
+    district near a station the plan adds, the rule the affordability figures apply."""
     near = near_transit_share if math.isfinite(near_transit_share) else 0.0
     return float(a.designation_uplift + a.transit_uplift_commercial * near)
 
@@ -942,8 +944,8 @@ def _explain(res: IncentiveResult, inputs: EconomyInputs, plan: _Plan,
     rent0 = plan.rent0
     rent_note = (f"district median rent R_0 = {rent0:.2f} {cur}/m²/month" if plan.rent_known
                  else f"no rent data: R_0 = firm_rent_capacity = {rent0:.2f} {cur}/m²/month")
-    uplift = (f"U = {commercial_uplift(a, inputs.near_transit_share):.4f} (share of creative "
-              f"firms near a stop {inputs.near_transit_share:.2f})")
+    uplift = (f"U = {commercial_uplift(a, inputs.near_transit_share):.4f} (share of the "
+              f"district near a station the plan adds {inputs.near_transit_share:.2f})")
     out: dict[str, str] = {}
     for n, inst in plan.named:
         params = ", ".join(f"{k} = {v:g}" for k, v in inst.params.items())

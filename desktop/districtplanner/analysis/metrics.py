@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from districtplanner.analysis.affordability import AffordabilityMetrics, affordability
+from districtplanner.analysis.affordability import (
+    AffordabilityMetrics,
+    affordability,
+    new_station_share,
+)
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.concentration import (
     N_CREATIVE,
@@ -103,9 +107,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def economy_inputs(conc: ConcentrationMetrics, rent_median: float, area_km2: float
-                   ) -> EconomyInputs:
-    """What the incentive model needs from the concentration and rent figures."""
+def economy_inputs(conc: ConcentrationMetrics, rent_median: float, area_km2: float,
+                   station_share: float = 0.0) -> EconomyInputs:
+    """What the incentive model needs from the concentration and rent figures;
+    ``station_share`` is the district's share within walking distance of a station the
+    plan adds (existing stations' premium is already in the rents)."""
     firms = np.array([conc.by_sector[k].establishments for k in conc.by_sector])
     jobs = np.array([conc.by_sector[k].jobs for k in conc.by_sector])
     if not conc.jobs_known:
@@ -114,7 +120,7 @@ def economy_inputs(conc: ConcentrationMetrics, rent_median: float, area_km2: flo
     return EconomyInputs(
         creative_firms_by_sector=firms, creative_jobs_by_sector=jobs, area_km2=area_km2,
         density_ratio=conc.density_ratio if area_km2 > 0 else float("nan"),
-        rent_median=rent_median, near_transit_share=conc.transit_near_share,
+        rent_median=rent_median, near_transit_share=station_share,
     )
 
 
@@ -124,8 +130,11 @@ def compute(
     assumptions: Assumptions,
     instruments: Sequence[Instrument] = (),
     name: str = "",
+    new_stations: int = 0,
 ) -> Metrics:
-    """Every fast figure of ``district`` (None: the whole-city baseline).
+    """Every fast figure of ``district`` (None: the whole-city baseline); ``new_stations``
+    is the number of rail stations the plan adds inside it (the only ones whose uplift
+    counts).
 
     ``district`` is a valid (multi)polygon in the index's CRS (metres), or a collection
     whose polygonal parts count; an empty or zero-area one gives zeros and empty
@@ -133,7 +142,8 @@ def compute(
     """
     sel = index.select(district, assumptions.institution_buffer_m)
     return compute_selection(index, sel, assumptions, instruments,
-                             name or ("City baseline" if district is None else ""))
+                             name or ("City baseline" if district is None else ""),
+                             new_stations)
 
 
 def compute_selection(
@@ -142,18 +152,29 @@ def compute_selection(
     assumptions: Assumptions,
     instruments: Sequence[Instrument] = (),
     name: str = "",
+    new_stations: int = 0,
 ) -> Metrics:
     """The figures of an already made selection (the fast index's or the plain join's)."""
     a = assumptions
     conc = concentration(sel, index.totals, a, index.city.has_jobs)
-    aff = affordability(index, sel, a, conc.transit_near_share)
+    stations = 0.0 if sel.whole_city else new_station_share(new_stations, sel.area_m2, a)
+    aff = affordability(index, sel, a, stations)
     area_km2 = sel.area_m2 / 1e6
-    inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2), instruments, a)
+    inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2, stations), instruments, a)
     return Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
                    incentives=inc, assumptions=a, is_baseline=sel.whole_city)
 
 
 def _explanations(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: float,
+                  a: Assumptions) -> dict[str, str]:
+    texts = _figure_texts(c, f, area_km2, a)
+    for key, reason in f.missing.items():
+        # An unknown figure says why instead of formatting NaN.
+        texts[key] = explanation(key, {}, a, f"— ({reason})")
+    return texts
+
+
+def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: float,
                   a: Assumptions) -> dict[str, str]:
     basis = c.lq_basis
     return {
@@ -190,6 +211,8 @@ def _explanations(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
                                    f.rent_observations}, a,
             f"median {f.rent_median:.2f}, IQR {f.rent_iqr:.2f} {a.currency}/m²/month, "
             f"city percentile {f.rent_city_percentile:.0f}"),
+        "affordability.households": explanation(
+            "affordability.households", {}, a, f"{f.households:,.0f} households"),
         "affordability.rent_burden": explanation(
             "affordability.rent_burden", {"renter households (area-weighted)":
                                           f.renter_households}, a,

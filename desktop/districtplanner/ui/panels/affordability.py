@@ -131,7 +131,7 @@ class AffordabilityPanel(FigurePanel):
         self.neighbourhood_label.setText(
             f"<b>{nb.name}</b>: rent {fmt_number(nb.rent, 2)} {cur}/m² (purple line), "
             f"{fmt_share(nb.rent_burden_share, 0)} rent-burdened, displacement risk "
-            f"<b>{nb.risk_class}</b> ({fmt_number(nb.risk, 2)})")
+            f"<b>{nb.risk_class or '—'}</b> ({fmt_number(nb.risk, 2)})")
         self.neighbourhood_label.show()
 
     # ------------------------------------------------------------------------ show
@@ -180,6 +180,19 @@ class AffordabilityPanel(FigurePanel):
             f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
             f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
             explanation(shown, "affordability.firms_priced_out"))
+        # A figure whose inputs are missing shows "—" and what is missing, never a 0 or
+        # "low" that reads as a finding.
+        for tile, key in (("rent_median", "affordability.rent"),
+                          ("rent_iqr", "affordability.rent"),
+                          ("rent_burden_share", "affordability.rent_burden"),
+                          ("displacement_risk", "affordability.displacement"),
+                          ("households_priced_out", "affordability.households_priced_out"),
+                          ("creative_firms_priced_out", "affordability.firms_priced_out")):
+            if key in a.missing:
+                t[tile].set_value("—", a.missing[key], explanation(shown, key))
+        # No rents: hide the last district's histogram rather than leave it standing.
+        for curve in (self.histogram.city_curve, self.histogram.district_curve):
+            curve.setVisible(bool(a.rent_hist_edges.size))
         if a.rent_hist_edges.size:
             self.histogram.set_data(a.rent_hist_edges, a.rent_hist_city, a.rent_hist_district)
             self.histogram.getPlotItem().getAxis("bottom").setLabel(
