@@ -153,7 +153,9 @@ def test_mixed_geometry_types(tmp_path: Path) -> None:
     pyogrio.write_dataframe(gdf, p)
     with pytest.raises(MixedGeometry) as exc:
         r.read_layer(p)
-    _says(exc.value, "2 points", "1 polygons", "Split")
+    _says(exc.value, "2 points and 1 polygon", "choose which geometry type to keep")
+    kept = r.read_layer(p, role="context", mapping={"keep_geometry": "polygon"})
+    assert len(kept.data) == 1 and any("2 points will be left out" in w for w in kept.warnings)
 
 
 # ------------------------------------------------------------------- invalid geometries

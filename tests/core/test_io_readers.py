@@ -276,13 +276,15 @@ def test_gtfs_stops_plain_and_zipped(tmp_path: Path) -> None:
     path.write_text(stops, encoding="utf-8")
     layer = r.read_layer(path)
     assert layer.role == LayerRole.TRANSIT_STOPS and layer.mapping["name"] == "stop_name"
-    assert layer.data["stop_id"].tolist() == ["S1", "S1a", "070201"]  # ids keep zeros
+    # The platform S1a counts once, as its station S1; ids keep their leading zeros.
+    assert layer.data["stop_id"].tolist() == ["S1", "070201"]
     assert any("entrances" in w for w in layer.warnings)
+    assert any("1 platforms of 1 stations count once" in w for w in layer.warnings)
     feed = tmp_path / "vbb.zip"
     with zipfile.ZipFile(feed, "w") as zf:
         zf.writestr("stops.txt", stops)
         zf.writestr("routes.txt", "route_id,route_short_name\nU2,U2\n")
-    assert len(r.read_layer(feed).data) == 3
+    assert len(r.read_layer(feed).data) == 2
 
 
 def test_progress_rises_to_one_and_cancel_raises(tmp_path: Path) -> None:
@@ -422,3 +424,89 @@ def test_osm_poi_export_with_one_column_per_key(tmp_path: Path) -> None:
     assert r.unknown_categories(path, "amenity") == ("osm", [])
     with pytest.raises(r.MissingColumn):
         r.unknown_categories(path, "sector")
+
+
+# ------------------------------------------------ an OSM point-of-interest extract as exported
+
+REAL = Path(__file__).parent.parent / "data" / "real"
+OSM_POIS = REAL / "osm_pois_mitte.geojson"  # Overpass-style: nodes, building outlines, lines
+
+
+def test_osm_pois_mixed_geometry_become_points_and_say_so() -> None:
+    """Building outlines and lines among the nodes of a POI extract each count once, at a
+    point inside them; the preview says so before anything is added."""
+    pv = r.preview(OSM_POIS)
+    assert pv.role == LayerRole.ESTABLISHMENTS and pv.geometry_kind == "mixed"
+    assert pv.geometry_counts == {"point": 24, "polygon": 5, "line": 2}
+    assert any("5 polygons and 2 lines will count as one point" in m for m in pv.messages)
+    layer = r.read_layer(OSM_POIS)
+    assert (layer.data.geom_type == "Point").all()
+    assert any("5 polygons and 2 lines counts as one point" in w for w in layer.warnings)
+    raw = r.read_ogr(OSM_POIS, None).set_index("@id").to_crs(layer.data.crs)
+    cinema = layer.data.loc[layer.data["name"] == "Kino Babylon"].geometry.iloc[0]
+    assert raw.loc["way/101"].geometry.contains(cinema)
+
+
+def test_osm_non_business_tags_are_left_out_and_counted() -> None:
+    pv = r.preview(OSM_POIS)
+    assert any("12 of the first 31 features are not establishments" in m for m in pv.messages)
+    layer = r.read_layer(OSM_POIS)
+    assert len(layer.data) == 31 - 12
+    note = next(w for w in layer.warnings if "not establishments" in w)
+    assert "5 amenity=bench" in note and "2 amenity=vending_machine" in note
+    assert "3 amenity=bicycle_parking" in note and "2 amenity=waste_basket" in note
+    assert "bench" not in set(layer.data["amenity"].dropna())
+    # As context the same file keeps every feature (nothing is a business question there).
+    ctx = r.read_layer(OSM_POIS, role="context", mapping={"keep_geometry": "point"})
+    assert len(ctx.data) == 24 and not any("not establishments" in w for w in ctx.warnings)
+
+
+def test_mixed_layer_for_a_polygon_role_keeps_the_chosen_type() -> None:
+    with pytest.raises(r.MixedGeometry, match="choose which geometry type to keep"):
+        r.read_layer(OSM_POIS, role="context")
+    note, refused = r.geometry_note({"point": 24, "polygon": 5, "line": 2}, "context")
+    assert refused and "mixes geometry types" in note
+    note, refused = r.geometry_note({"point": 24, "polygon": 5, "line": 2}, "neighbourhoods")
+    assert not refused and note.startswith("Only the 5 polygons will be kept")
+    nb = r.read_layer(OSM_POIS, role="neighbourhoods")
+    assert len(nb.data) == 5 and set(nb.data.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert any("24 points and 2 lines will be left out" in w for w in nb.warnings)
+
+
+def test_one_malformed_ring_does_not_make_the_layer_unreadable(tmp_path: Path) -> None:
+    """An unclosed ring (as OSM tools export broken relations) made pyogrio raise for the
+    whole layer; now it is closed, a two-point ring is dropped, a bow-tie repaired."""
+    with pytest.raises(Exception, match="closed linestring"):
+        pyogrio.read_dataframe(OSM_POIS)
+    layer = r.read_layer(OSM_POIS)
+    assert "Volksbühne" in set(layer.data["name"])
+    assert any("1 features had malformed rings" in w and "1 were repaired" in w
+               for w in layer.warnings)
+    assert any("1 invalid geometries" in w for w in layer.warnings)
+    path = tmp_path / "hoods.geojson"
+    text = OSM_POIS.read_text(encoding="utf-8")
+    # A ring of two distinct points cannot be repaired into an area: skipped, and said.
+    text = text.replace('"coordinates":[[[13.4', '"coordinates":[[[13.4', 1)
+    path.write_text(text.replace(
+        '{"type":"Polygon","coordinates":[[[13.412',
+        '{"type":"Polygon","coordinates":[[[13.0,52.0],[13.1,52.0],[13.0,52.0]]]},"x":'
+        '{"type":"Polygon","coordinates":[[[13.412', 1), encoding="utf-8")
+    nb = r.read_layer(path, role="neighbourhoods")
+    assert "Kunsthaus" not in set(nb.data["name"]) and len(nb.data) == 4
+    assert any("collapsed to nothing" in w for w in nb.warnings)
+
+
+def test_gtfs_parent_station_and_platforms_are_one_stop(tmp_path: Path) -> None:
+    stops = ("stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+             "900100003,S+U Alexanderplatz,52.5219,13.4115,1,\n"
+             "060100003711,S+U Alexanderplatz Gleis 1,52.5216,13.4124,0,900100003\n"
+             "060100003712,S+U Alexanderplatz Gleis 2,52.5217,13.4126,0,900100003\n"
+             "070201053601,U Rosa-Luxemburg-Platz,52.5281,13.4105,0,\n"
+             "070201053602,Bus Torstr.,52.5290,13.4100,0,900999999\n")
+    path = tmp_path / "stops.txt"
+    path.write_text(stops, encoding="utf-8")
+    layer = r.read_layer(path)
+    # A platform whose parent is not in the file stays a stop of its own.
+    assert layer.data["stop_name"].tolist() == [
+        "S+U Alexanderplatz", "U Rosa-Luxemburg-Platz", "Bus Torstr."]
+    assert any("2 platforms of 1 stations count once" in w for w in layer.warnings)

@@ -191,3 +191,26 @@ def test_institution_types_from_names_and_osm_tags() -> None:
     assert list(types[:7]) == ["museum", "gallery", "music_venue", "theatre", "library",
                                "music_venue", "art_school"]
     assert types[7] == "Zoo" and unknown == [("Zoo", 2), ("", 1)]
+
+
+def test_street_furniture_is_marked_not_an_establishment() -> None:
+    m = SectorMapping.load("osm")
+    values = ["amenity=bench", "amenity=cafe", "amenity=vending_machine;shop=kiosk",
+              "amenity=bicycle_parking", None, "amenity=waste_basket", "amenity=bench",
+              "leisure=picnic_table", "shop=books"]
+    mask, tags = m.not_establishments(values)
+    assert mask.tolist() == [True, False, True, True, False, True, True, True, False]
+    assert tags[0] == ("amenity=bench", 2) and len(tags) == 5
+    # Bare values of an 'amenity' column, and a user's own choice wins over the file.
+    assert m.not_establishments(["bench", "theatre"], "amenity")[0].tolist() == [True, False]
+    own = m.with_overrides({"amenity=bench": "crafts_visual_arts"})
+    assert not own.not_establishments(["amenity=bench"])[0].any()
+    assert not SectorMapping.load("names").not_establishments(["bench"])[0].any()
+
+
+def test_not_business_column_of_an_edited_file(tmp_path) -> None:
+    f = tmp_path / "osm.csv"
+    f.write_text("key,value,sector,business,description\namenity,*,non_creative,yes,x\n"
+                 "amenity,atm,non_creative,no,Cash machine\n", "utf-8")
+    m = SectorMapping.load("osm", f)
+    assert m.not_establishments(["amenity=atm", "amenity=bank"])[0].tolist() == [True, False]

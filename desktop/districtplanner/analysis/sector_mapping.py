@@ -123,6 +123,8 @@ class SectorMapping:
     source: Path | None = None
     # OSM keys in file order: the first matching key of a feature decides its sector.
     osm_keys: tuple[str, ...] = ()
+    # OSM "key=value" tags marked business=no: street furniture, not establishments.
+    not_business: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, scheme: str = "names", path: str | Path | None = None) -> SectorMapping:
@@ -133,11 +135,15 @@ class SectorMapping:
         rows = _read_table(p)
         table: dict[str, str] = {}
         keys: list[str] = []
+        not_business: set[str] = set()
         for row in rows:
             sector = row["sector"].strip()
             if scheme == "osm":
                 key = row["key"].strip().lower()
-                table[f"{key}={row['value'].strip().lower()}"] = sector
+                tag = f"{key}={row['value'].strip().lower()}"
+                table[tag] = sector
+                if (row.get("business") or "yes").strip().lower() in ("no", "false", "0"):
+                    not_business.add(tag)
                 if key not in keys:
                     keys.append(key)
             elif scheme == "names":
@@ -152,7 +158,8 @@ class SectorMapping:
                 table.setdefault(normalise_name(key.replace("_", " ")), key)
                 if key in SECTOR_LABELS:
                     table.setdefault(normalise_name(SECTOR_LABELS[key]), key)
-        return cls(scheme=scheme, table=table, source=p, osm_keys=tuple(keys))
+        return cls(scheme=scheme, table=table, source=p, osm_keys=tuple(keys),
+                   not_business=frozenset(not_business))
 
     def with_overrides(self, overrides: Mapping[str, str]) -> SectorMapping:
         """A copy that also maps the given raw categories (e.g. chosen by the user)."""
@@ -187,7 +194,9 @@ class SectorMapping:
             return self._lookup_osm(raw, key)
         return self.table.get(normalise_name(raw))
 
-    def _lookup_osm(self, raw: str, key: str | None) -> str | None:
+    def _osm_tag(self, raw: str, key: str | None) -> str | None:
+        """The 'key=value' tag that decides a feature: its first key in file order that
+        the table knows (exactly or by the key's * row)."""
         pairs = _HSTORE_PAIR.findall(raw)
         if pairs:
             tags = {k.strip().lower(): v.strip().lower() for k, v in pairs}
@@ -201,10 +210,39 @@ class SectorMapping:
                     tags.setdefault(key.lower(), part.strip().lower())
         for k in self.osm_keys:
             if k in tags:
-                hit = self.table.get(f"{k}={tags[k]}") or self.table.get(f"{k}=*")
-                if hit is not None:
-                    return hit
+                exact = f"{k}={tags[k]}"
+                if exact in self.table:
+                    return exact
+                if f"{k}=*" in self.table:
+                    return f"{k}=*"
         return None
+
+    def _lookup_osm(self, raw: str, key: str | None) -> str | None:
+        tag = self._osm_tag(raw, key)
+        return None if tag is None else self.table[tag]
+
+    def not_establishments(self, values: Iterable[object], key: str | None = None
+                           ) -> tuple[np.ndarray, list[tuple[str, int]]]:
+        """Which values are street furniture and the like (OSM tags marked business=no in
+        the mapping file), and those tags with their counts, most frequent first.
+
+        An establishments layer leaves them out: in a city-centre POI extract benches,
+        vending machines and bicycle parking were a quarter of the features."""
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values),
+                                                                        dtype=object)
+        if self.scheme != "osm" or not self.not_business or series.empty:
+            return np.zeros(len(series), bool), []
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        tags = [None if _is_blank(u) or _display(u) in self.overrides
+                else self._osm_tag(_display(u), key) for u in uniques]
+        hit = np.array([t in self.not_business for t in tags] + [False], dtype=bool)
+        slots = np.where(codes < 0, len(uniques), codes)
+        mask = hit[slots]
+        counts: dict[str, int] = {}
+        for t, c in zip(tags, np.bincount(slots, minlength=len(hit))[:-1], strict=True):
+            if t in self.not_business and c:
+                counts[t] = counts.get(t, 0) + int(c)
+        return mask, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def categorise(
         self, values: Iterable[object], key: str | None = None, *, unknown_as_raw: bool = False

@@ -204,6 +204,12 @@ def guess_role(
             return LayerRole.BASEMAP
         return LayerRole.CONTEXT
     gtfs = {"stop_id", "stop_lat", "stop_lon"} <= {c.lower() for c in cols}
+    if geometry_kind == "mixed":
+        # OSM point-of-interest exports mix nodes with building outlines: a point role
+        # when the columns say so (the reader then takes a point inside each outline).
+        as_points = guess_role(cols, dtypes, "point", name, samples)
+        return as_points if as_points in (LayerRole.ESTABLISHMENTS, LayerRole.INSTITUTIONS,
+                                          LayerRole.TRANSIT_STOPS) else LayerRole.CONTEXT
     if geometry_kind == "point":
         if gtfs or named("stops", "stop", "station", "stations", "haltestellen", "haltestelle"):
             return LayerRole.TRANSIT_STOPS

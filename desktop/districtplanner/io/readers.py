@@ -28,8 +28,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import rasterio
 import shapely
+import shapely.errors
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS, Transformer
 from rasterio.errors import RasterioIOError
@@ -146,6 +148,10 @@ class Preview:
     layers: list[LayerInfo] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     estimated_memory: int | None = None
+    # Sampled features per geometry family ('point', 'line', 'polygon', 'collection').
+    geometry_counts: dict[str, int] = field(default_factory=dict)
+    # How the sampled rows' text was decoded, and whether a detector chose it.
+    encoding_note: str | None = None
 
     @property
     def guessed_role(self) -> LayerRole:
@@ -635,7 +641,8 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         row_count = None
     else:
         try:
-            df = pyogrio.read_dataframe(_ogr_path(p), layer=info.name, max_features=sample_rows)
+            df = read_ogr(p, info.name, max_features=sample_rows)
+            messages += df.attrs.get(READ_WARNINGS, [])
         except (DataSourceError, DataLayerError) as exc:
             raise _open_error(p, exc) from exc
         row_count = info.feature_count
@@ -645,8 +652,10 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     geometry_kind = "none"
     bounds = None
     declared = info.crs
+    geometry_counts: dict[str, int] = {}
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
         geometry_kind = kind_of_geometries(df.geometry)
+        geometry_counts = _family_counts(df.geometry)
         b = df.total_bounds
         bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
         declared = _crs_str(df.crs) if df.crs else None
@@ -662,6 +671,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         elif wkt:
             geoms = shapely.from_wkt(df[wkt].astype(str).to_numpy(), on_invalid="ignore")
             geometry_kind = kind_of_geometries(gpd.GeoSeries(geoms))
+            geometry_counts = _family_counts(geoms)
             b = shapely.total_bounds(geoms)
             bounds = tuple(float(v) for v in b) if np.isfinite(b).all() else None
         else:
@@ -683,7 +693,15 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     if "sector" in mapping:
         col = mapping["sector"]
         scheme = guess_scheme(samples[col], col)
-        _, unknown = SectorMapping.load(scheme).sector_keys(samples[col], _osm_key(col))
+        sm = SectorMapping.load(scheme)
+        values = samples[col]
+        if scheme == "osm" and _osm_key(col):
+            values = osm_tag_strings(df, first=col)
+        _, unknown = sm.sector_keys(values, _osm_key(col))
+        street, tags = sm.not_establishments(values, _osm_key(col))
+        if role == LayerRole.ESTABLISHMENTS and street.any():
+            messages.append(f"{int(street.sum()):,} of the first {len(street):,} features are "
+                            f"not establishments and will be left out ({_tag_list(tags)}).")
     rows = [[_cell(v) for v in row] for row in df[columns].head(n).itertuples(index=False)]
     if isinstance(df, gpd.GeoDataFrame):
         columns_out = [*columns, "geometry"]
@@ -700,6 +718,9 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     elif declared is None and guessed is not None and coords:
         messages.append(f"'{p.name}': coordinates in '{coords[0]}'/'{coords[1]}' will be read "
                         f"as longitude/latitude (WGS 84) unless you choose another CRS.")
+    note, _refused = geometry_note(geometry_counts, role)
+    if note:
+        messages.append(note)
     est = estimate_memory(p, kind, info, layers)
     if est > available_memory():
         messages.append(str(FileTooLarge(p, est, available_memory())))
@@ -711,7 +732,15 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         wkt_column=wkt, encoding=fmt.encoding if fmt else None,
         delimiter=fmt.delimiter if fmt else None, decimal=fmt.decimal if fmt else None,
         layers=layers, messages=messages, estimated_memory=est,
+        geometry_counts=geometry_counts,
     )
+
+
+def _family_counts(geoms: Any) -> dict[str, int]:
+    g_arr = np.asarray(geoms, dtype=object)
+    g_arr = g_arr[~(shapely.is_missing(g_arr) | shapely.is_empty(g_arr))]
+    return {str(k): int(n) for k, n in
+            geometry_families(g_arr).value_counts(sort=False).items()}
 
 
 def _preview_raster(p: Path, info: LayerInfo, layers: list[LayerInfo]) -> Preview:
@@ -772,7 +801,13 @@ def _osm_key(column: str) -> str | None:
     return c if c in OSM_KEYS else None
 
 
-OSM_KEYS = ("amenity", "shop", "craft", "office", "tourism", "healthcare")
+OSM_KEYS = ("amenity", "shop", "craft", "office", "tourism", "healthcare", "leisure",
+            "highway", "man_made")
+
+
+def _tag_list(tags: Sequence[tuple[str, int]], limit: int = 6) -> str:
+    shown = ", ".join(f"{n:,} {t}" for t, n in tags[:limit])
+    return shown + (f" and {len(tags) - limit:,} more tags" if len(tags) > limit else "")
 
 
 def osm_tag_strings(frame: pd.DataFrame, first: str | None = None) -> pd.Series:
@@ -956,6 +991,7 @@ def _read_vector_or_table(
                 mapping.setdefault("name", "stop_name")
     else:
         df = _read_vector(p, info, watch)
+        warnings += df.attrs.get(READ_WARNINGS, [])
         if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
             src_crs = _vector_crs(p, df, source_crs)
             gdf = df.set_crs(src_crs, allow_override=True)
@@ -980,7 +1016,8 @@ def _read_vector_or_table(
             gdf, src_crs = loc.to_gdf(p), loc.crs
         if gdf.empty:
             raise EmptyFile(p)
-        gdf, gw = _clean_geometry(p, gdf, row_base)
+        role = role or _guess_role(gdf, info)
+        gdf, gw = _clean_geometry(p, gdf, row_base, role, mapping.get(KEEP_GEOMETRY))
         warnings += gw
         watch.step(0.7)
         tb = gdf.total_bounds
@@ -990,10 +1027,7 @@ def _read_vector_or_table(
         gdf = _reproject(p, gdf, src_crs, project_crs)
     watch.step(0.85)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    if role is None:
-        role = g.guess_role(columns, {c: str(gdf[c].dtype) for c in columns},
-                            kind_of_geometries(gdf.geometry), info.name,
-                            {c: gdf[c].head(200).tolist() for c in columns})
+    role = role or _guess_role(gdf, info)
     if not any(k in mapping for k in ROLE_FIELDS.get(role, ())):
         guessed = g.guess_mapping(role, columns, gdf[columns].head(1000))
         mapping = {**guessed, **mapping}
@@ -1006,10 +1040,48 @@ def _read_vector_or_table(
     )
 
 
+def _guess_role(gdf: gpd.GeoDataFrame, info: LayerInfo) -> LayerRole:
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    return g.guess_role(columns, {c: str(gdf[c].dtype) for c in columns},
+                        kind_of_geometries(gdf.geometry), info.name,
+                        {c: gdf[c].head(200).tolist() for c in columns})
+
+
 def _layer_name(p: Path, info: LayerInfo) -> str:
     if info.name and info.name != p.stem and info.name not in ("stops",):
         return f"{p.stem} – {info.name}"
     return p.stem
+
+
+# Key in a frame's ``attrs`` for what a tolerant read had to repair or drop.
+READ_WARNINGS = "districtplanner_read_warnings"
+
+
+def read_ogr(p: Path, layer: str | None, **kwargs: Any) -> pd.DataFrame:
+    """``pyogrio.read_dataframe``, but one malformed geometry (an unclosed ring, a ring of
+    two points: common in OSM multipolygon exports) does not make the whole layer
+    unreadable: the geometries are then parsed one by one, fixed where GEOS can (rings
+    closed) and left empty where not; ``attrs[READ_WARNINGS]`` says how many."""
+    try:
+        return pyogrio.read_dataframe(_ogr_path(p), layer=layer, **kwargs)
+    except shapely.errors.GEOSException:
+        pass
+    frame = pyogrio.read_dataframe(_ogr_path(p), layer=layer, read_geometry=False, **kwargs)
+    meta, _fids, wkb, _fields = pyogrio.raw.read(_ogr_path(p), layer=layer, columns=[],
+                                                 **kwargs)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    geoms = shapely.from_wkb(wkb, on_invalid="fix")
+    bad = shapely.is_missing(strict) & ~shapely.is_missing(np.asarray(wkb, dtype=object))
+    lost = bad & shapely.is_missing(geoms)
+    out = gpd.GeoDataFrame(frame, geometry=geoms, crs=meta.get("crs"))
+    rows = _bad_rows(bad, out.index, 1)
+    out.attrs[READ_WARNINGS] = [
+        f"'{p.name}': {int(bad.sum()):,} features had malformed rings (e.g. not closed) "
+        f"(features {', '.join(map(str, rows))}{', ...' if bad.sum() > len(rows) else ''}); "
+        f"{int(bad.sum() - lost.sum()):,} were repaired"
+        + (f" and {int(lost.sum()):,} could not be read and were skipped." if lost.any()
+           else ".")]
+    return out
 
 
 def _read_vector(p: Path, info: LayerInfo, watch: _Watch) -> pd.DataFrame:
@@ -1024,15 +1096,16 @@ def _read_vector(p: Path, info: LayerInfo, watch: _Watch) -> pd.DataFrame:
             # (GeoPackage, shapefile, FlatGeobuf), not where it must re-parse (GeoJSON).
             fast = bool(caps.get("fast_set_next_by_index"))
         if not fast:
-            df = pyogrio.read_dataframe(_ogr_path(p), layer=info.name)
+            df = read_ogr(p, info.name)
             watch.step(0.6)
             return df
         parts = []
         for start in range(0, total, VECTOR_BATCH):
-            parts.append(pyogrio.read_dataframe(_ogr_path(p), layer=info.name, skip_features=start,
-                                                max_features=VECTOR_BATCH))
+            parts.append(read_ogr(p, info.name, skip_features=start, max_features=VECTOR_BATCH))
             watch.step(0.6 * min((start + VECTOR_BATCH) / total, 1.0))
-        return pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts, ignore_index=True)
+        out.attrs[READ_WARNINGS] = [w for part in parts for w in part.attrs.get(READ_WARNINGS, [])]
+        return out
     except (DataSourceError, DataLayerError) as exc:
         raise _open_error(p, exc) from exc
     except OSError as exc:
@@ -1184,21 +1257,102 @@ def _check_lonlat_rows(p: Path, loc: _Located, coords: tuple[str, str], row_base
 
 
 def _gtfs_filter(p: Path, loc: _Located) -> tuple[_Located, list[str]]:
-    """Keep stops and stations; entrances, nodes and boarding areas are not stops."""
-    if "location_type" not in loc.frame.columns:
+    """Keep one point per place to board: entrances, nodes and boarding areas are not
+    stops, and a station's platforms (``parent_station``) count once, as the station."""
+    frame = loc.frame
+    if "location_type" not in frame.columns:
         return loc, []
-    lt = g.to_number(loc.frame["location_type"]).fillna(0)
-    keep = lt.isin([0, 1]).to_numpy()
+    lt = g.to_number(frame["location_type"]).fillna(0)
+    keep = lt.isin([0, 1]).to_numpy().copy()
+    warnings = []
     dropped = int((~keep).sum())
-    if not dropped:
-        return loc, []
-    return loc.subset(keep), [f"'{p.name}': {dropped:,} entrances, nodes and boarding areas "
-                              f"(location_type 2-4) are not stops and were left out."]
+    if dropped:
+        warnings.append(f"'{p.name}': {dropped:,} entrances, nodes and boarding areas "
+                        f"(location_type 2-4) are not stops and were left out.")
+    if "parent_station" in frame.columns and "stop_id" in frame.columns:
+        ids = frame["stop_id"].astype("string").str.strip()
+        stations = set(ids[(lt == 1).to_numpy() & keep].dropna())
+        parent = frame["parent_station"].astype("string").str.strip()
+        platform = (keep & (lt == 0).to_numpy() & parent.isin(stations).fillna(False)
+                    .to_numpy(dtype=bool))
+        if platform.any():
+            keep &= ~platform
+            n_st = parent[platform].nunique()
+            warnings.append(f"'{p.name}': {int(platform.sum()):,} platforms of {n_st:,} "
+                            f"stations count once, as their station (parent_station).")
+    if keep.all():
+        return loc, warnings
+    return loc.subset(keep), warnings
 
 
-def _clean_geometry(p: Path, gdf: gpd.GeoDataFrame, row_base: int
+# Mapping key of the geometry family kept from a mixed layer ('point', 'line', 'polygon').
+KEEP_GEOMETRY = "keep_geometry"
+# The roles whose features are places: a polygon or line among them stands for the point
+# inside it (an OSM shop mapped as its building outline is still one shop).
+POINT_ROLES = frozenset({LayerRole.ESTABLISHMENTS, LayerRole.INSTITUTIONS,
+                         LayerRole.TRANSIT_STOPS})
+# The geometry type a role keeps from a mixed layer unless the user picks another.
+ROLE_GEOMETRY = {LayerRole.NEIGHBOURHOODS: "polygon", LayerRole.DISTRICTS: "polygon",
+                 LayerRole.TRANSIT_LINES: "line"}
+GEOMETRY_FAMILIES = ("point", "line", "polygon")
+_FAMILY = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon",
+           6: "polygon", 7: "collection"}
+
+
+def geometry_families(geoms: Any) -> pd.Series:
+    """'point', 'line', 'polygon' or 'collection' per geometry (None for missing)."""
+    ids = shapely.get_type_id(np.asarray(geoms, dtype=object))
+    return pd.Series(ids).map(_FAMILY)
+
+
+def geometry_note(counts: Mapping[str, int], role: LayerRole | str | None,
+                  keep: str | None = None) -> tuple[str | None, bool]:
+    """What a read will do with the geometry types of a layer, for the Import dialog's
+    preview before Add: (message or None, whether the read would refuse).
+
+    ``counts``: features per family (see :func:`geometry_families`); ``keep``: the family
+    the user keeps from a mixed layer (points, lines or polygons)."""
+    counts = {k: int(n) for k, n in counts.items() if n}
+    if not counts:
+        return None, False
+    role = LayerRole(role) if role is not None else None
+    others = {k: n for k, n in counts.items() if k != "point"}
+    if role in POINT_ROLES:
+        if not others:
+            return None, False
+        desc = _family_list(others)
+        return (f"Each of the {desc} will count as one point inside it (its representative "
+                f"point).", False)
+    if len(counts) == 1 and "collection" not in counts:
+        return None, False
+    keep = keep or (ROLE_GEOMETRY.get(role) if role is not None else None)
+    if keep not in counts:
+        return (f"The layer mixes geometry types ({_family_list(counts)}); choose which "
+                f"geometry type to keep, or give it a point role (establishments, "
+                f"institutions, stops).", True)
+    left = {k: n for k, n in counts.items() if k != keep}
+    return (f"Only the {counts[keep]:,} {_plural(keep, counts[keep])} will be kept; "
+            f"{_family_list(left)} will be left out.", False)
+
+
+def _plural(family: str, n: int) -> str:
+    name = {"point": "point", "line": "line", "polygon": "polygon",
+            "collection": "geometry collection"}.get(family, family)
+    return name if n == 1 else name + "s"
+
+
+def _family_list(counts: Mapping[str, int]) -> str:
+    parts = [f"{n:,} {_plural(k, n)}" for k, n in counts.items()]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
+
+
+def _clean_geometry(p: Path, gdf: gpd.GeoDataFrame, row_base: int,
+                    role: LayerRole | None = None, keep: str | None = None
                     ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Drop empty geometries (warned), refuse mixed types, repair invalid ones (warned)."""
+    """Drop empty geometries (warned), repair invalid ones (warned), and settle mixed
+    types: a point role takes the representative point of every non-point, another role
+    keeps the family ``keep`` (or its own, see ROLE_GEOMETRY) and leaves out the rest;
+    a mixed layer with neither is refused before anything is loaded."""
     warnings: list[str] = []
     geoms = gdf.geometry.to_numpy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -1211,15 +1365,22 @@ def _clean_geometry(p: Path, gdf: gpd.GeoDataFrame, row_base: int
                         f"skipped (rows {', '.join(map(str, rows))}).")
         gdf = gdf.loc[~empty]
         geoms = gdf.geometry.to_numpy()
-    tids = np.unique(shapely.get_type_id(geoms))
-    families = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon",
-                6: "polygon", 7: "collection"}
-    fams = {families.get(int(t), "other") for t in tids}
-    if len(fams) > 1 or fams & {"collection", "other"}:
-        counts = pd.Series(shapely.get_type_id(geoms)).map(families).value_counts()
-        desc = ", ".join(f"{n:,} {k}s" for k, n in counts.items())
-        raise MixedGeometry(p, f"the layer mixes geometry types ({desc})")
-    if "point" not in fams:
+    fam = geometry_families(geoms).to_numpy()
+    counts = pd.Series(fam).value_counts(sort=False).to_dict()
+    note, refuse = geometry_note(counts, role, keep)
+    if refuse:
+        raise MixedGeometry(p, f"the layer mixes geometry types ({_family_list(counts)})",
+                            remedy="choose which geometry type to keep (points, lines or "
+                                   "polygons), or load it with a point role "
+                                   "(establishments, institutions, stops)")
+    to_point = role in POINT_ROLES and (fam != "point").any()
+    if not to_point and len(counts) > 1:
+        chosen = keep or ROLE_GEOMETRY.get(role)  # type: ignore[arg-type]
+        gdf = gdf.loc[fam == chosen]
+        geoms = gdf.geometry.to_numpy()
+        warnings.append(f"'{p.name}': {note}")
+        fam = fam[fam == chosen]
+    if (fam != "point").any():
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             rows = _bad_rows(invalid, gdf.index, row_base)
@@ -1234,8 +1395,18 @@ def _clean_geometry(p: Path, gdf: gpd.GeoDataFrame, row_base: int
             still = shapely.is_empty(geoms)
             if still.any():
                 gdf = gdf.loc[~still]
+                geoms = gdf.geometry.to_numpy()
+                fam = fam[~still]
                 warnings.append(f"'{p.name}': {int(still.sum()):,} geometries collapsed to "
                                 f"nothing when repaired and were skipped.")
+    if to_point:
+        other = fam != "point"
+        geoms = geoms.copy()
+        geoms[other] = shapely.point_on_surface(geoms[other])
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        n_other = pd.Series(fam[other]).value_counts(sort=False).to_dict()
+        warnings.append(f"'{p.name}': each of the {_family_list(n_other)} counts as one "
+                        f"point inside it (its representative point).")
     return gdf, warnings
 
 
@@ -1268,7 +1439,8 @@ def apply_mapping(
     warnings: list[str] = []
     mapping = dict(mapping)
     for f, col in list(mapping.items()):
-        if f in ("rent_unit", "renter_share_unit", "sector_scheme", "x", "y", "wkt"):
+        if f in ("rent_unit", "renter_share_unit", "sector_scheme", "x", "y", "wkt",
+                 KEEP_GEOMETRY):
             continue
         if col not in gdf.columns:
             raise MissingColumn(p, f"the column '{col}' mapped to '{f}' is not in the file",
@@ -1292,6 +1464,20 @@ def apply_mapping(
         if scheme == "osm" and _osm_key(col):
             values = osm_tag_strings(gdf, first=col)
         keys, unknown = sm.categorise(values, _osm_key(col), unknown_as_raw=True)
+        if role == LayerRole.ESTABLISHMENTS:
+            street, tags = sm.not_establishments(values, _osm_key(col))
+            if street.all():
+                raise EmptyFile(p, f"all {len(gdf):,} features are street furniture and "
+                                   f"the like ({_tag_list(tags)}), not establishments",
+                                remedy="load a file of businesses, or load this one as "
+                                       "context with another role")
+            if street.any():
+                gdf, keys = gdf.loc[~street].copy(), keys[~street]
+                unknown = [(u, n) for u, n in unknown if u in set(keys.tolist())]
+                warnings.append(
+                    f"'{p.name}': {int(street.sum()):,} features are not establishments "
+                    f"and were left out ({_tag_list(tags)}); the mapping file marks such "
+                    f"tags business=no.")
         gdf[SECTOR_COLUMN] = keys
         mapping.update(sector=SECTOR_COLUMN, sector_source=col, sector_scheme=scheme)
         if unknown:
