@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from districtplanner.analysis.citydata import OTHER_INSTITUTION_CODE, CityData
@@ -431,12 +430,15 @@ class PolygonOverlay:
         """Area of ``geom`` ∩ polygon for each index: the district is first cut to the
         polygon's bounding box, so the overlay works on a small piece.
 
-        The cut is a true intersection with the box, not ``clip_by_rect``: that one may
-        return invalid pieces (on real census tracts a tract wholly outside a district then
-        counted 62% inside)."""
+        ``clip_by_rect`` is fast but may return invalid pieces (on real census tracts a
+        tract wholly outside a district then counted 62% inside), so an invalid piece is
+        cut again with a true intersection, which is valid for valid input."""
         if not geom.is_valid:
             geom = polygonal(shapely.make_valid(geom))
-        pieces = shapely.intersection(geom, shapely.box(*self.bounds[idx].T))
+        pieces = np.array([shapely.clip_by_rect(geom, *self.bounds[k]) for k in idx])
+        bad = ~shapely.is_valid(pieces)
+        if bad.any():
+            pieces[bad] = shapely.intersection(geom, shapely.box(*self.bounds[idx[bad]].T))
         return shapely.area(shapely.intersection(self.geoms[idx], pieces))
 
     def _intersection_areas(self, geom: BaseGeometry, idx: np.ndarray, edges: np.ndarray
@@ -513,6 +515,8 @@ def establishment_attributes(
     """Per establishment: distance to the nearest transit stop (m; inf without stops) and
     the local rent (the nearest rent point, the raster cell it falls in, or the rent
     polygon that contains it; NaN where unknown)."""
+    from scipy.spatial import cKDTree  # deferred: ~0.1 s the first paint does not need
+
     n = city.n_establishments
     if len(city.stops_xy) and n:
         dist, _ = cKDTree(city.stops_xy).query(city.est_xy, k=1)
