@@ -13,7 +13,7 @@ from pathlib import Path
 
 from districtplanner import __version__
 
-SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest")
+SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest", "project")
 
 # Subcommands whose options live in their own module. build_parser imports such a module
 # only for the command being run: cli.metrics pulls in the whole analysis stack (~0.8 s),
@@ -21,6 +21,7 @@ SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest")
 COMMAND_MODULES = {
     "metrics": "districtplanner.cli.metrics",
     "selftest": "districtplanner.cli.selftest",
+    "project": "districtplanner.cli.project",
 }
 
 
@@ -76,6 +77,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     selftest = sub.add_parser("selftest", help="check this installation offline: data "
                               "folders, transforms, files, screenshot, metrics, PDF")
     _add_module_arguments(selftest, "selftest", command)
+
+    project = sub.add_parser("project", help="create a project file or describe one")
+    _add_module_arguments(project, "project", command)
     return parser
 
 
@@ -128,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from districtplanner.cli import selftest
 
         return selftest.run(args)
+    if args.command == "project":
+        from districtplanner.cli import project
+
+        return project.run(args)
     problem = _check_gui_available()
     if problem:
         print(f"error: {problem}", file=sys.stderr)

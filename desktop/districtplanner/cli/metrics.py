@@ -43,6 +43,9 @@ class MetricsCommandError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``district-planner metrics`` (issue 4, 'Headless command')."""
+    parser.add_argument("--project", type=Path, metavar="PLAN.gpkg",
+                        help="the figures of a saved plan, each district with its own "
+                             "package, as the app shows them (no layer or district options)")
     parser.add_argument("--district", type=Path, metavar="DISTRICTS_FILE",
                         help="GeoJSON or GeoPackage of district polygons (default: the "
                              "sample city's example districts)")
@@ -75,12 +78,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Execute the command; 0 on success, 1 with a message on stderr otherwise."""
-    try:
-        doc = build_document(args)
-    except MetricsCommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    """Execute the command; 0 on success, 1 with a message on stderr otherwise (2 for a bad
+    project file, as every project command)."""
+    if getattr(args, "project", None) is not None:
+        from districtplanner.cli.project import run_project_metrics
+
+        doc = run_project_metrics(args, (*LAYER_OPTIONS, "district", "hotspots"))
+        if doc is None:
+            return 2
+    else:
+        try:
+            doc = build_document(args)
+        except MetricsCommandError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     if args.json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
