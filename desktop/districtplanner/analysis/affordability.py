@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.index import CityIndex, Selection, _weighted_quantile
@@ -90,6 +89,8 @@ def share_below(income: np.ndarray | float, median_income: np.ndarray | float,
     median_income = np.asarray(median_income, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (np.log(income) - np.log(median_income)) / sigma
+    from scipy.special import ndtr  # deferred: scipy.special costs ~0.2 s at start-up
+
     return ndtr(z)
 
 
@@ -506,6 +507,8 @@ def affordability(
             # Row "in H years with the plan" of the burden formula (see neighbourhood_rates).
             limit = market * (1 + uplift) * col[_RENT] * (
                 a.dwelling_floor_area * 12) / a.rent_burden_threshold
+            from scipy.special import ndtr  # deferred, as in share_below
+
             with np.errstate(divide="ignore", invalid="ignore"):
                 b_plan = ndtr((np.log(limit) - col[_LOG_INCOME_THEN]) / a.income_sigma)
             b_plan[~np.isfinite(b_plan)] = 0.0

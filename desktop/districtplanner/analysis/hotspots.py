@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.citydata import CityData
@@ -135,6 +134,8 @@ def gi_star(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     s = np.sqrt(max((x * x).mean() - mean * mean, 0.0))
     if s <= 0 or mean <= 0:
         return np.zeros_like(x)
+    from scipy import ndimage  # deferred: ~0.2 s at start-up that drawing the map does not need
+
     wx = ndimage.correlate(x, kernel, mode="constant", cval=0.0)
     w = ndimage.correlate(np.ones_like(x), kernel, mode="constant", cval=0.0)
     den = s * np.sqrt(np.maximum(w * (n - w), 0.0) / (n - 1))
@@ -172,6 +173,8 @@ def compute_surface(
     counts = np.bincount(row[ok] * nx + col[ok], weights=weights[ok],
                          minlength=nx * ny).reshape(ny, nx)
     sigma = assumptions.kde_bandwidth_m / cell
+    from scipy import ndimage  # deferred, as above
+
     kde = ndimage.gaussian_filter(counts, sigma=sigma, mode="constant", cval=0.0,
                                   truncate=4.0) / (cell * cell / 1e6)
     z = gi_star(counts, disc_kernel(assumptions.gi_distance_m, cell))
