@@ -16,7 +16,6 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QShowEvent,
-    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSpinBox,
-    QUndoView,
     QWidget,
 )
 
@@ -37,14 +35,15 @@ from districtplanner.analysis.roles import LayerRole
 from districtplanner.io.crs import far_warning
 from districtplanner.io.errors import BadValues, DataImportError, MissingCRS
 from districtplanner.io.loaded import LoadedLayer
-from districtplanner.model.document import Document
-from districtplanner.ui.commands import (
+from districtplanner.model.commands import (
     AddDistrict,
     AddLayers,
     SetDistrictGeometry,
     SetProjectCRS,
-    push,
 )
+from districtplanner.model.document import Document
+from districtplanner.model.figures import MetricsBundle
+from districtplanner.model.session import Session
 from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
 from districtplanner.ui.loader import LayerLoader
 from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
@@ -58,15 +57,19 @@ from districtplanner.ui.panels.explain import ExplainPanel
 from districtplanner.ui.panels.incentives import IncentivesPanel
 from districtplanner.ui.panels.layers import LayerList
 from districtplanner.ui.recompute import Recompute
+from districtplanner.ui.undo import HistoryView, UndoActions
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document | Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The window drives a Session (document + undo stack + figures), as the CLI does.
+        self.session = document if isinstance(document, Session) else Session(document)
+        document = self.session.document
         self.document = document
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = self.session.stack
         self.setObjectName("MainWindow")
         self.resize(1600, 1000)
         self.setDockNestingEnabled(True)
@@ -75,11 +78,12 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.recompute = Recompute(document, self)
+        self.recompute = Recompute(document, self, figures=self.session.figures)
         self.canvas = MapCanvas(document, self)
         self.setCentralWidget(self.canvas)
 
-        self.layer_list = LayerList(document)
+        self.layer_list = LayerList(document, self.undo_stack)
+        self.layer_list.notice.connect(self.show_notice)
         self.layer_list.layer_activated.connect(self._zoom_to_layer)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.layers_dock = self._dock("Layers", self.layer_list, left)
@@ -115,8 +119,7 @@ class MainWindow(QMainWindow):
                 tile.explain_requested.connect(lambda _k, t=tile: self.explain_figure(t))
         self._docks_fitted = False
 
-        for panel in self.panels:
-            self.recompute.metrics_ready.connect(panel.show_metrics)
+        self.recompute.metrics_ready.connect(self._show_bundle)
         self.overlays = AnalysisOverlays(self.canvas, document, self.recompute, self)
         self.concentration.hotspot_toggle.toggled.connect(self.overlays.set_hotspots)
         self.affordability.risk_toggle.toggled.connect(self.overlays.set_risk)
@@ -129,7 +132,6 @@ class MainWindow(QMainWindow):
         self._import_queue: list[Path] = []
         self._last_choice: ImportChoice | None = None
         self.setAcceptDrops(True)
-        self._gesture = 0
         self._new_district_count = 0
         self._build_status_bar()
         self._build_actions()
@@ -194,12 +196,10 @@ class MainWindow(QMainWindow):
 
         edit_menu = menu.addMenu("&Edit")
         self.edit_menu = edit_menu
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        edit_menu.addAction(undo)
-        edit_menu.addAction(redo)
+        self.undo_actions = UndoActions(self.undo_stack, self)
+        self.undo_actions.notice = self.show_notice
+        edit_menu.addAction(self.undo_actions.undo)
+        edit_menu.addAction(self.undo_actions.redo)
         history = QAction("&History…", self)
         history.setStatusTip("Every edit of this session; click one to go back to it")
         history.triggered.connect(self._show_history)
@@ -292,23 +292,28 @@ class MainWindow(QMainWindow):
         district = District(name=f"New district {n}", geometry=geometry,
                             colour=self.document.next_district_colour(),
                             instruments=default_instruments())
-        problem = push(self.undo_stack, AddDistrict(self.document, district))
+        problem = self.undo_stack.push(AddDistrict(self.document, district))
         self.show_notice(problem or self.document.last_notice or
                          f"Drew {district.name} ({district.area_km2:.2f} km²); rename it in "
                          "the Districts list.")
 
     def edit_district_shape(self, district_id: str, geometry: object, finished: bool) -> None:
         """Every move of a drag updates the document (so the panels follow live); the whole
-        drag merges into one undo step."""
-        problem = push(self.undo_stack, SetDistrictGeometry(
-            self.document, district_id, geometry, gesture=self._gesture))
-        if problem:
-            self.show_notice(problem)
-            self.canvas.preview_district(district_id, None)
-        elif self.document.last_notice:
-            self.show_notice(self.document.last_notice)
-        if finished:
-            self._gesture += 1
+        drag is one gesture on the stack, so one undo step."""
+        if not self.undo_stack.in_gesture:
+            self.undo_stack.begin_gesture(
+                f"Edit shape of {self.document.district(district_id).name}")
+        try:
+            problem = self.undo_stack.push(SetDistrictGeometry(
+                self.document, district_id, geometry))
+            if problem:
+                self.show_notice(problem)
+                self.canvas.preview_district(district_id, None)
+            elif self.document.last_notice:
+                self.show_notice(self.document.last_notice)
+        finally:
+            if finished:
+                self.undo_stack.end_gesture()
 
     def buffer_active_district(self) -> None:
         did = self.document.selection.active_district
@@ -321,10 +326,18 @@ class MainWindow(QMainWindow):
             f"Grow {d.name} by this many metres (negative shrinks it):", 100, -5000, 5000, 50)
         if not ok or metres == 0:
             return
-        problem = push(self.undo_stack, SetDistrictGeometry(
+        problem = self.undo_stack.push(SetDistrictGeometry(
             self.document, did, d.geometry.buffer(metres, join_style="mitre"),
             text=f"Buffer by {metres} m"))
         self.show_notice(problem or f"Buffered {d.name} by {metres} m.")
+
+    def _show_bundle(self, bundle: MetricsBundle) -> None:
+        """Hand the figures to each panel; a panel whose shown district failed says so."""
+        for panel in self.panels:
+            if hasattr(panel, "show_bundle"):
+                panel.show_bundle(bundle)
+            elif bundle.baseline is not None:
+                panel.show_metrics(bundle)
 
     def _update_title(self) -> None:
         title = self.document.title or "Untitled plan"
@@ -361,7 +374,7 @@ class MainWindow(QMainWindow):
 
     def set_project_crs(self, crs: str) -> str:
         """Reproject the plan (one undo step); returns '' or why it was refused."""
-        problem = push(self.undo_stack, SetProjectCRS(self.document, crs))
+        problem = self.undo_stack.push(SetProjectCRS(self.document, crs))
         if problem:
             QMessageBox.warning(self, "Project coordinate system", problem)
         else:
@@ -407,7 +420,7 @@ class MainWindow(QMainWindow):
         if loaded.role == LayerRole.DISTRICTS and not loaded.is_raster:
             for d in districts_from_frame(loaded.data, loaded.mapping):
                 d.instruments = default_instruments()
-                push(self.undo_stack, AddDistrict(self.document, d, f"Import {d.name}"))
+                self.undo_stack.push(AddDistrict(self.document, d, f"Import {d.name}"))
         else:
             if not self.document.crs and loaded.crs:
                 self.document.crs = loaded.crs
@@ -417,7 +430,7 @@ class MainWindow(QMainWindow):
                 loaded.warnings.append(far)
             # A basemap goes under everything; other layers on top.
             index = 0 if loaded.role == LayerRole.BASEMAP else None
-            push(self.undo_stack, AddLayers(self.document, [layer_from_loaded(loaded)], index))
+            self.undo_stack.push(AddLayers(self.document, [layer_from_loaded(loaded)], index))
         note = f"Added {loaded.name}."
         if loaded.warnings:
             note += " " + " ".join(loaded.warnings)
@@ -484,17 +497,17 @@ class MainWindow(QMainWindow):
         except DataImportError as exc:
             self._report_import_error(exc)
             return 0
-        self.undo_stack.beginMacro(f"Import districts from {path.name}")
+        self.undo_stack.begin_gesture(f"Import districts from {path.name}")
         added = 0
         for row in rows:
             d = District(name=row["name"], geometry=row["geometry"], colour=row["colour"],
                          notes=row.get("notes", ""), instruments=default_instruments())
-            problem = push(self.undo_stack, AddDistrict(self.document, d))
+            problem = self.undo_stack.push(AddDistrict(self.document, d))
             if problem:
                 self.show_notice(f"{path.name}: {row['name']}: {problem}")
             else:
                 added += 1
-        self.undo_stack.endMacro()
+        self.undo_stack.end_gesture()
         self.show_notice(f"Imported {added} district(s) from {path.name}.")
         return added
 
@@ -539,8 +552,7 @@ class MainWindow(QMainWindow):
 
     def _show_history(self) -> None:
         if getattr(self, "_history", None) is None:
-            self._history = QUndoView(self.undo_stack)
-            self._history.setWindowTitle("Edit history")
+            self._history = HistoryView(self.undo_stack, self)
             self._history.setWindowFlag(Qt.WindowType.Tool)
             self._history.resize(320, 400)
         self._history.show()

@@ -1,55 +1,28 @@
 """The Recompute coordinator: the only place that knows about frames and threads.
 
-Document signals are coalesced to at most one recompute per event-loop turn; the fast
-figures run inline (milliseconds), the city index is rebuilt off the GUI thread when the
-layers are large, and panels receive one MetricsBundle per recompute.
+Document signals are coalesced to at most one recompute per event-loop turn; the figures
+themselves (and their per-district cache) live in ``model.figures.Figures``, the same code
+the command line runs. Here: the timer, the one worker pool that builds a large city index
+off the GUI thread, and the Qt signals the panels listen to.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from districtplanner.analysis.assumptions import Assumptions
-from districtplanner.analysis.citydata import CityData
 from districtplanner.analysis.index import CityIndex
-from districtplanner.analysis.metrics import Metrics, compute
-from districtplanner.model.city import city_inputs
 from districtplanner.model.document import Document
+from districtplanner.model.figures import Figures, MetricsBundle, build_index, planner_reason
+
+__all__ = ["INLINE_INDEX_LIMIT", "MetricsBundle", "Recompute"]
 
 log = logging.getLogger(__name__)
 
 # Below this many analysed features the index is built inline: faster than a thread hop.
 INLINE_INDEX_LIMIT = 250_000
-
-
-def build_index(inputs: dict) -> CityIndex:
-    """Arrays and city index from a snapshot of the layers (runs in a worker when large)."""
-    return CityIndex.build(CityData.from_frames(**inputs))
-
-
-@dataclass
-class MetricsBundle:
-    """Everything the panels draw from one recompute."""
-
-    baseline: Metrics
-    districts: dict[str, Metrics] = field(default_factory=dict)
-    active_id: str | None = None
-    assumptions: Assumptions = field(default_factory=Assumptions)
-    seconds: float = 0.0
-
-    @property
-    def active(self) -> Metrics | None:
-        return self.districts.get(self.active_id) if self.active_id else None
-
-    @property
-    def shown(self) -> Metrics:
-        """The active district's figures, or the whole city's when none is active."""
-        return self.active or self.baseline
 
 
 class Recompute(QObject):
@@ -59,15 +32,11 @@ class Recompute(QObject):
     busy = Signal(bool)
     _built_signal = Signal(object, int)  # from the worker thread, queued to the GUI thread
 
-    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, parent: QObject | None = None,
+                 figures: Figures | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.index: CityIndex | None = None
-        self.latest: MetricsBundle | None = None
-        self._index_version = -1
-        self._baseline_key: tuple | None = None
-        self._baseline: Metrics | None = None
-        self._cache: dict[str, tuple] = {}
+        self.figures = figures if figures is not None else Figures(document)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index")
         self._pending: Future | None = None
         self._timer = QTimer(self)
@@ -82,21 +51,35 @@ class Recompute(QObject):
         self._last_active = document.selection.active_district
         self._on_layers()
 
+    @property
+    def index(self) -> CityIndex | None:
+        return self.figures.index
+
+    @property
+    def latest(self) -> MetricsBundle | None:
+        return self.figures.latest
+
     # ------------------------------------------------------------------ index
     def _analysed_size(self) -> int:
         return sum(la.feature_count for la in self.document.layers if not la.is_raster)
 
     def _on_layers(self) -> None:
-        if self.document.layers_version == self._index_version:
+        if self.document.layers_version == self.figures.index_version:
             self.schedule()   # visibility only: figures unchanged, panels may want a repaint
             return
         version = self.document.layers_version
-        inputs = city_inputs(self.document)
+        try:
+            inputs = self.figures.inputs()
+        except Exception as exc:  # e.g. combined layers that cannot be concatenated
+            log.exception("layer inputs failed")
+            self.failed.emit(f"Cannot analyse the layers: {planner_reason(exc)}")
+            return
         if self._analysed_size() <= INLINE_INDEX_LIMIT:
             try:
                 index = build_index(inputs)
-            except ValueError as exc:
-                self.failed.emit(f"Cannot analyse the layers: {exc}")
+            except Exception as exc:  # shown to the user, never a crash
+                log.exception("index build failed")
+                self.failed.emit(f"Cannot analyse the layers: {_layer_reason(exc)}")
                 return
             self._set_index(index, version)
             return
@@ -115,15 +98,12 @@ class Recompute(QObject):
             index = fut.result()
         except Exception as exc:  # shown to the user, never a crash
             log.exception("index build failed")
-            self.failed.emit(f"Cannot analyse the layers: {exc}")
+            self.failed.emit(f"Cannot analyse the layers: {_layer_reason(exc)}")
             return
         self._set_index(index, version)
 
     def _set_index(self, index: CityIndex, version: int) -> None:
-        self.index = index
-        self._index_version = version
-        self._baseline = None
-        self._cache.clear()
+        self.figures.set_index(index, version)
         self.index_ready.emit()
         self.schedule()
 
@@ -147,41 +127,33 @@ class Recompute(QObject):
             self._built(fut, self.document.layers_version)
 
     def run_now(self) -> MetricsBundle | None:
-        """Compute every district's figures now; reuse those whose inputs did not change."""
+        """Compute every district's figures now (only what changed is recomputed). A failed
+        district is in the bundle with its reason; a failure never stops later recomputes."""
         self._timer.stop()
-        if self.index is None:
+        if self.figures.index is None:
             return None
-        t0 = time.perf_counter()
-        doc = self.document
-        a = doc.assumptions
         try:
-            key = (id(self.index), a)
-            if self._baseline is None or self._baseline_key != key:
-                self._baseline = compute(self.index, None, a, name="Whole city")
-                self._baseline_key = key
-            out: dict[str, Metrics] = {}
-            for d in doc.districts:
-                dkey = (key, d.geometry.wkb, d.name, tuple(map(repr, d.instruments)))
-                cached = self._cache.get(d.id)
-                if cached is not None and cached[0] == dkey:
-                    out[d.id] = cached[1]
-                    continue
-                m = compute(self.index, d.geometry, a, instruments=d.instruments, name=d.name)
-                self._cache[d.id] = (dkey, m)
-                out[d.id] = m
-            for gone in set(self._cache) - set(out):
-                del self._cache[gone]
-        except Exception as exc:  # a figure failing must not take the app down
+            bundle = self.figures.compute()
+        except Exception as exc:  # Figures reports per district; this is a last resort
             log.exception("recompute failed")
-            self.failed.emit(f"Could not compute the figures: {exc}")
+            self.failed.emit(f"Could not compute the figures: {planner_reason(exc)}")
             return None
-        bundle = MetricsBundle(
-            baseline=self._baseline, districts=out, active_id=doc.selection.active_district,
-            assumptions=a, seconds=time.perf_counter() - t0,
-        )
-        self.latest = bundle
+        if bundle.failures:
+            names = ", ".join(bundle.names[i] for i in bundle.failures)
+            self.failed.emit(f"Figures not computed for {names}: "
+                             f"{next(iter(bundle.failures.values()))}")
         self.metrics_ready.emit(bundle)
         return bundle
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _layer_reason(exc: BaseException) -> str:
+    # Analysis errors about the layers (CityDataError, ValueError) are already worded for a
+    # planner; anything else is a fault, described briefly.
+    from districtplanner.analysis.citydata import CityDataError
+
+    if isinstance(exc, CityDataError | ValueError):
+        return str(exc)
+    return planner_reason(exc)

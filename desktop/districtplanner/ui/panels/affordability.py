@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 
+from districtplanner.model.commands import CommandStack, SetAssumptions
 from districtplanner.model.document import Document
 from districtplanner.model.selection import ValueRange
 from districtplanner.ui import theme
-from districtplanner.ui.commands import SetAssumptions, push
 from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import HistogramChart
 from districtplanner.ui.panels.tiles import fmt_number, fmt_share
@@ -24,10 +23,10 @@ MITIGATIONS = (
 
 
 class AffordabilityPanel(FigurePanel):
-    def __init__(self, document: Document, undo_stack: QUndoStack | None = None,
+    def __init__(self, document: Document, undo_stack: CommandStack | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(document, parent)
-        self.undo_stack = undo_stack or QUndoStack(self)
+        self.undo_stack = undo_stack or CommandStack(document)
         for key, title in (
             ("rent_median", "Median rent"),
             ("rent_iqr", "Rent spread (IQR)"),
@@ -84,7 +83,7 @@ class AffordabilityPanel(FigurePanel):
         a = self.document.assumptions
         if abs(a[name] - value) < 1e-12:
             return
-        problem = push(self.undo_stack, SetAssumptions(
+        problem = self.undo_stack.push(SetAssumptions(
             self.document, a.replace(**{name: value}), text=f"Set {name} to {percent}%",
             merge_key=name))
         self.show_message(problem)

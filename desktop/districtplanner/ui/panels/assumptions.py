@@ -4,7 +4,6 @@ with reset to default. Each change is one undo step and recomputes every figure 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -18,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from districtplanner.analysis.assumptions import PARAMETERS, AssumptionError, Assumptions, Parameter
+from districtplanner.model.commands import CommandStack, SetAssumptions
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
-from districtplanner.ui.commands import SetAssumptions, push
 
 
 def _decimals(p: Parameter) -> int:
@@ -35,7 +34,7 @@ def _decimals(p: Parameter) -> int:
 class AssumptionsPanel(QWidget):
     NOTE = "Hover a name for its source. Changes apply at once and can be undone (Ctrl+Z)."
 
-    def __init__(self, document: Document, undo_stack: QUndoStack,
+    def __init__(self, document: Document, undo_stack: CommandStack,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -108,7 +107,7 @@ class AssumptionsPanel(QWidget):
             self.note.setText(str(exc))
             self.sync(current)
             return
-        problem = push(self.undo_stack, SetAssumptions(
+        problem = self.undo_stack.push(SetAssumptions(
             self.document, new, text=f"Set {name} to {value:g}", merge_key=name))
         self.note.setText(problem or self.NOTE)
         self.note.setStyleSheet(f"color: {theme.WARNING if problem else theme.MUTED};")

@@ -5,7 +5,7 @@ Panels read the document and the latest MetricsBundle; they never compute figure
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
@@ -32,6 +32,7 @@ class FigurePanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {theme.WARNING};")
         self.message.hide()
+        self._hidden_for_failure: list[QWidget] = []
         self.tiles = TileGrid(columns)
         inner = QWidget()
         self.body = QVBoxLayout(inner)
@@ -65,3 +66,41 @@ class FigurePanel(QWidget):
 
     def show_metrics(self, bundle: MetricsBundle) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def show_bundle(self, bundle: MetricsBundle) -> None:
+        """Show ``bundle``; when the figures of what is shown (the selected district, or the
+        city) failed, say so instead, so a panel never shows another district's figures."""
+        reason = bundle.not_computed
+        if reason:
+            self.show_not_computed(reason)
+            return
+        for widget in self._hidden_for_failure:
+            widget.show()
+        self._hidden_for_failure = []
+        self.show_message("")
+        self.show_metrics(bundle)
+
+    def show_not_computed(self, text: str) -> None:
+        """'<name>: not computed: <reason>' in the heading and message; every figure and
+        chart hidden until the next computed bundle."""
+        self.bundle = None
+        name, _, reason = text.partition(": not computed: ")
+        self.set_heading(f"{name}: not computed")
+        self.show_message(f"Not computed: {reason}" if reason else text)
+        if not self._hidden_for_failure:
+            keep = {self.heading, self.message}
+            self._hidden_for_failure = [w for w in _layout_widgets(self.body)
+                                        if w not in keep and w.isVisibleTo(self)]
+            for widget in self._hidden_for_failure:
+                widget.hide()
+
+
+def _layout_widgets(layout: QLayout) -> list[QWidget]:
+    out: list[QWidget] = []
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        if item.widget() is not None:
+            out.append(item.widget())
+        elif item.layout() is not None:
+            out += _layout_widgets(item.layout())
+    return out

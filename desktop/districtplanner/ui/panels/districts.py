@@ -4,7 +4,6 @@ rename / duplicate / hide / delete / zoom actions. Edits go through undo command
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -15,9 +14,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from districtplanner.model.commands import (
+    CommandStack,
+    DuplicateDistrict,
+    RemoveDistrict,
+    UpdateDistrict,
+)
 from districtplanner.model.district import District
 from districtplanner.model.document import Document
-from districtplanner.ui.commands import DuplicateDistrict, RemoveDistrict, UpdateDistrict, push
 from districtplanner.ui.dialogs.district import DistrictDialog
 from districtplanner.ui.panels.layers import swatch
 
@@ -27,7 +31,7 @@ class DistrictList(QWidget):
 
     ID = Qt.ItemDataRole.UserRole
 
-    def __init__(self, document: Document, undo_stack: QUndoStack,
+    def __init__(self, document: Document, undo_stack: CommandStack,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -137,8 +141,8 @@ class DistrictList(QWidget):
                 QMessageBox.warning(self, "Rename district", "A district needs a name.")
                 self.refresh()
                 return
-            problem = push(self.undo_stack, UpdateDistrict(self.document, did, name=name,
-                                                           text=f"Rename {d.name} to {name}"))
+            problem = self.undo_stack.push(UpdateDistrict(self.document, did, name=name,
+                                                          text=f"Rename {d.name} to {name}"))
             if problem:
                 QMessageBox.warning(self, "Rename district", problem)
                 self.refresh()
@@ -159,8 +163,8 @@ class DistrictList(QWidget):
         changed = {k: v for k, v in values.items() if getattr(d, k) != v}
         if not changed:
             return ""
-        problem = push(self.undo_stack, UpdateDistrict(self.document, district_id,
-                                                       text=f"Edit {d.name}", **changed))
+        problem = self.undo_stack.push(UpdateDistrict(self.document, district_id,
+                                                      text=f"Edit {d.name}", **changed))
         if problem:
             QMessageBox.warning(self, "Edit district", problem)
         return problem

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,9 +23,9 @@ from districtplanner.analysis.incentives import (
     Instrument,
     InstrumentKind,
 )
+from districtplanner.model.commands import CommandStack, UpdateDistrict
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
-from districtplanner.ui.commands import UpdateDistrict, push
 from districtplanner.ui.dialogs.instrument import InstrumentDialog
 from districtplanner.ui.panels.base import FigurePanel
 from districtplanner.ui.panels.charts import StackedBarChart
@@ -52,10 +51,10 @@ def _summary(inst: Instrument) -> str:
 
 
 class IncentivesPanel(FigurePanel):
-    def __init__(self, document: Document, undo_stack: QUndoStack | None = None,
+    def __init__(self, document: Document, undo_stack: CommandStack | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(document, parent)
-        self.undo_stack = undo_stack or QUndoStack(self)
+        self.undo_stack = undo_stack or CommandStack(document)
         self._table_key: tuple | None = None
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Instrument", "Terms", "Starts"])
@@ -118,7 +117,7 @@ class IncentivesPanel(FigurePanel):
     def _set_package(self, instruments: list[Instrument], text: str) -> None:
         d = self._district()
         if d is not None:
-            problem = push(self.undo_stack, UpdateDistrict(
+            problem = self.undo_stack.push(UpdateDistrict(
                 self.document, d.id, instruments=instruments, text=f"{text} ({d.name})"))
             self.show_message(problem)
             if problem:
