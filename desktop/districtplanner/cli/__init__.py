@@ -13,7 +13,8 @@ from pathlib import Path
 
 from districtplanner import __version__
 
-SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest", "project")
+SUBCOMMANDS = ("gui", "metrics", "screenshot", "make-sample-city", "selftest", "project",
+               "report")
 
 # Subcommands whose options live in their own module. build_parser imports such a module
 # only for the command being run: cli.metrics pulls in the whole analysis stack (~0.8 s),
@@ -22,6 +23,7 @@ COMMAND_MODULES = {
     "metrics": "districtplanner.cli.metrics",
     "selftest": "districtplanner.cli.selftest",
     "project": "districtplanner.cli.project",
+    "report": "districtplanner.cli.report",
 }
 
 
@@ -80,6 +82,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     project = sub.add_parser("project", help="create a project file or describe one")
     _add_module_arguments(project, "project", command)
+
+    report = sub.add_parser("report", help="write the plan as a PDF for council papers "
+                            "(headless; the PDF carries its project)")
+    _add_module_arguments(report, "report", command)
     return parser
 
 
@@ -140,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.command == "report":
+        from districtplanner.cli import report
+
+        return report.run(args)
     if args.command == "screenshot":
         # Headless by definition: render offscreen unless the caller chose a platform.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
