@@ -510,3 +510,47 @@ def test_gtfs_parent_station_and_platforms_are_one_stop(tmp_path: Path) -> None:
     assert layer.data["stop_name"].tolist() == [
         "S+U Alexanderplatz", "U Rosa-Luxemburg-Platz", "Bus Torstr."]
     assert any("2 platforms of 1 stations count once" in w for w in layer.warnings)
+
+
+def _six_band_image(path: Path, dtype: str = "uint16") -> np.ndarray:
+    """Like a Sentinel-2 extract: six bands of reflectances (0-10000), band 4 differing."""
+    rng = np.random.default_rng(6)
+    bands = rng.integers(200, 4000, (6, 20, 30)).astype(dtype)
+    with rasterio.open(path, "w", driver="GTiff", width=30, height=20, count=6, dtype=dtype,
+                       crs="EPSG:25833", transform=from_origin(390000, 5822000, 100, 100)) as d:
+        d.write(bands)
+    return bands
+
+
+def test_raster_band_chosen_is_the_band_read(tmp_path: Path) -> None:
+    path = tmp_path / "scene.tif"
+    bands = _six_band_image(path)
+    layer = r.read_layer(path, role="context", mapping={"band": "band 4"},
+                         project_crs="EPSG:25833")
+    np.testing.assert_array_equal(layer.data.values, bands[3].astype(float))
+    assert layer.mapping["band"] == "band 4"
+    # A rent surface: the dialog's Rent value names the band.
+    rents = tmp_path / "miete_qm_monat.tif"
+    vals = np.stack([np.full((20, 30), 99.0), np.full((20, 30), 12.5)]).astype("float32")
+    with rasterio.open(rents, "w", driver="GTiff", width=30, height=20, count=2,
+                       dtype="float32", crs="EPSG:25833",
+                       transform=from_origin(390000, 5822000, 100, 100)) as d:
+        d.write(vals)
+    pv = r.preview(rents)
+    assert "rent" not in pv.mapping and any("2 bands" in m for m in pv.messages)
+    with pytest.raises(r.NotRents, match=r"2 bands and none was chosen.*choose which band"):
+        r.read_layer(rents, role="rents", project_crs="EPSG:25833")
+    got = r.read_layer(rents, role="rents", mapping={"rent": "band 2"},
+                       project_crs="EPSG:25833")
+    assert np.nanmedian(got.data.values) == pytest.approx(12.5)
+    assert got.mapping["rent"] == "band 2"
+
+
+def test_satellite_image_is_not_a_rent_surface(tmp_path: Path) -> None:
+    path = tmp_path / "rent_scene.tif"
+    _six_band_image(path)
+    with pytest.raises(r.NotRents, match="bands and none was chosen"):
+        r.read_layer(path, role="rents", project_crs="EPSG:25833")
+    with pytest.raises(r.NotRents, match=r"not plausible rents.*EUR/m² a month"):
+        r.read_layer(path, role="rents", mapping={"band": "band 4", "rent_unit": "m2_month"},
+                     project_crs="EPSG:25833")

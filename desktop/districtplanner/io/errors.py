@@ -91,6 +91,14 @@ class MixedGeometry(DataImportError):
     )
 
 
+class NotRents(DataImportError):
+    """A raster offered as a rent surface that is not one: a multi-band image with no band
+    chosen, or values that cannot be rents."""
+
+    default_problem = "the raster does not look like a rent surface"
+    default_remedy = "choose the band that holds rents, or load the raster as context"
+
+
 class BadValues(DataImportError):
     """Null or non-numeric values in a mapped column; ``count`` of them, ``rows`` the first
     few row numbers (as in ``DataImportError.row``)."""

@@ -67,6 +67,7 @@ from districtplanner.io.errors import (
     MissingCRS,
     MixedGeometry,
     NoGeometry,
+    NotRents,
     UnknownEncoding,
     UnknownLayer,
     UnreadableFile,
@@ -760,10 +761,15 @@ def _preview_raster(p: Path, info: LayerInfo, layers: list[LayerInfo]) -> Previe
     role = g.guess_role([], None, kind, info.name)
     mapping: dict[str, str] = {}
     if role == LayerRole.RENTS:
-        mapping = {"rent": "band 1", "rent_unit": g.guess_rent_unit(info.name)}
+        mapping = {"rent_unit": g.guess_rent_unit(info.name)}
+        if bands == 1:
+            mapping["rent"] = "band 1"
     cols = [f"band {i}" for i in range(1, bands + 1)]
     rows = [[f"{width} × {height} cells, {dtype}, nodata {nodata}"]]
     messages = [] if crs else [str(MissingCRS(p, guess_crs(bounds)))]
+    if bands > 1 and kind == "raster":
+        messages.append(f"The raster has {bands} bands: as a rent surface, choose which "
+                        f"band holds the rent.")
     return Preview(
         path=p, layer=info.name, kind=kind, columns=cols, dtypes={c: dtype for c in cols},
         rows=rows, row_count=width * height, geometry_kind=kind, role=role, mapping=mapping,
@@ -1562,8 +1568,9 @@ def _read_raster(
                 values = data[0]
                 transform = data[1]
             else:
-                band = int(mapping.get("band", "1").split()[-1])
+                band = _chosen_band(p, mapping, src.count, role)
                 values, transform = _read_band(src, band, watch)
+                mapping["band"] = f"band {band}"
                 values, transform = _warp(values, transform, crs, project_crs,
                                           Resampling.bilinear)
                 unit = ""
@@ -1580,8 +1587,9 @@ def _read_raster(
         else:
             per = 12.0 if r_unit.endswith("year") else 1.0
             values = values / float(conv.floor_area_m2 or g.DEFAULT_DWELLING_M2) / per
-        mapping.update(rent="band 1", rent_unit=r_unit)
+        mapping.update(rent=mapping["band"], rent_unit=r_unit)
         unit = "EUR/m²/month"
+        _check_plausible_rents(p, values, mapping["band"], r_unit)
         warnings.append(conv.describe(info.name))
     if role != LayerRole.BASEMAP and not np.isfinite(values).any():
         raise EmptyFile(p, "every cell of the raster is 'no data'")
@@ -1589,6 +1597,45 @@ def _read_raster(
                     name=info.name, unit=unit)
     return LoadedLayer(name=_layer_name(p, info), data=raster, role=role, mapping=mapping,
                        source=str(p), warnings=warnings)
+
+
+# Rents per m² a month outside this range are not rents (a satellite image's reflectances,
+# elevation in metres, a value in cents): the middle 90% of the cells must lie within it.
+PLAUSIBLE_RENT_M2_MONTH = (0.5, 300.0)
+
+
+def _chosen_band(p: Path, mapping: Mapping[str, str], count: int, role: LayerRole) -> int:
+    """The band to read: ``mapping['band']``, or for a rent surface ``mapping['rent']``
+    (the dialog's Rent value, e.g. 'band 4'); band 1 of a single-band raster. A rent
+    surface from a multi-band image needs a chosen band: a 6-band satellite image was
+    once read as rents."""
+    chosen = mapping.get("band") or (mapping.get("rent") if role == LayerRole.RENTS else None)
+    if chosen:
+        try:
+            return int(str(chosen).split()[-1])
+        except ValueError as exc:
+            raise MissingColumn(p, f"'{chosen}' is not a band of the raster (it has "
+                                   f"{count} bands)", column=str(chosen)) from exc
+    if count > 1 and role == LayerRole.RENTS:
+        raise NotRents(p, f"the raster has {count} bands and none was chosen as the rent",
+                       remedy=f"choose which band (1-{count}) holds rents, or load a "
+                              f"single-band rent surface")
+    return 1
+
+
+def _check_plausible_rents(p: Path, values: np.ndarray, band: str, unit: str) -> None:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return
+    lo, hi = np.percentile(finite, [5, 95])
+    low, high = PLAUSIBLE_RENT_M2_MONTH
+    if lo < low or hi > high:
+        raise NotRents(
+            p, f"its values are not plausible rents: read as {unit.replace('_', ' per ')}, "
+               f"the middle 90% of cells run from {lo:,.2f} to {hi:,.2f} EUR/m² a month "
+               f"(rents lie between {low:g} and {high:g})", column=band,
+            remedy="check that this is a rent surface and that the band and rent unit are "
+                   "right, or load it as context")
 
 
 def _read_band(src: Any, band: int, watch: _Watch) -> tuple[np.ndarray, Any]:
