@@ -10,11 +10,9 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
-# Debian packages Qt 6 needs at run time (offscreen and xcb platforms), and xvfb for tests.
-QT_PACKAGES=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
-  libfreetype6 libdbus-1-3 libglib2.0-0 libx11-xcb1 libxrender1 libxi6 libxcb-cursor0
-  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
-  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 fonts-dejavu-core)
+# Debian packages Qt 6 needs at run time (offscreen and xcb platforms): one list, shared
+# with the .deb's Depends (installer/build.sh). And xvfb for the tests.
+mapfile -t QT_PACKAGES < <(grep -v '^[[:space:]]*#' installer/linux/qt-packages.txt | grep -v '^[[:space:]]*$')
 TEST_PACKAGES=(xvfb xauth poppler-utils)
 
 missing_packages() {

@@ -1,0 +1,5 @@
+"""Entry point of the bundled application (PyInstaller runs this file as ``__main__``)."""
+
+from districtplanner.cli import main
+
+raise SystemExit(main())
