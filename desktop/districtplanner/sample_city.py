@@ -29,6 +29,7 @@ import shapely
 from rasterio.transform import Affine
 from scipy.ndimage import distance_transform_edt, gaussian_filter
 from scipy.spatial import cKDTree
+from scipy.special import ndtr
 
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.sectors import (
@@ -437,6 +438,9 @@ def _neighbourhoods(form: _Form, rng: np.random.Generator, n: int,
             hit = shapely.contains_xy(cells, *place)
             if hit.any():
                 names[int(np.flatnonzero(hit)[0])] = label
+    # Drawn after everything above, so adding them moved no other figure of the city.
+    dates = _two_dates(rng, n, t, bump(di, 1_200.0), bump(du, 900.0), income, households,
+                       renter, growth)
     return gpd.GeoDataFrame(
         {
             "name": names,
@@ -445,10 +449,62 @@ def _neighbourhoods(form: _Form, rng: np.random.Generator, n: int,
             "median_income": income,
             "renter_share": renter,
             "rent_growth": growth,
+            **dates,
         },
         geometry=cells,
         crs=CRS,
     )
+
+
+# Census years of the synthetic two-date columns (t0, t1).
+DATES: tuple[int, int] = (2011, 2021)
+
+
+def _two_dates(rng: np.random.Generator, n: int, t: np.ndarray, industrial: np.ndarray,
+               campus: np.ndarray, income: np.ndarray, households: np.ndarray,
+               renter: np.ndarray, growth: np.ndarray) -> dict[str, np.ndarray]:
+    """Synthetic columns at two census dates (DATES) for the published displacement
+    methods. The story: the faster a neighbourhood's rents grew (the gentrifying ring
+    around the Foundry Quarter), the more its incomes and degree holders rose and its
+    low-income households, people of colour and renters fell over the decade. Invented,
+    like the rest of the city."""
+    years = DATES[1] - DATES[0]
+    heat = np.clip((growth - 0.02) / 0.05, 0.0, 1.0)  # 0 calm .. 1 fastest rent growth
+    inc_growth = 0.018 + 0.03 * heat + rng.normal(0.0, 0.004, n)
+    income_t0 = np.round(income / (1 + inc_growth) ** years, -2).astype(np.int64)
+
+    def below_80pct_ami(med: np.ndarray, hh: np.ndarray) -> np.ndarray:
+        order = np.argsort(med)
+        cw = np.cumsum(hh[order])
+        ami = med[order][min(int(np.searchsorted(cw, cw[-1] / 2)), n - 1)]
+        return ndtr(np.log(0.8 * ami / med) / 0.85)
+
+    hh_t0 = np.round(households / (1 + 0.004 + 0.006 * heat) ** years).astype(np.int64)
+    college = np.clip(0.18 + 0.35 * (1 - t) * 0.5 + 0.2 * campus + 0.25 * (income / 45_000 - 1)
+                      + rng.normal(0.0, 0.03, n), 0.05, 0.85)
+    college_t0 = np.clip(college - (0.015 + 0.09 * heat + rng.normal(0.0, 0.01, n)), 0.03, 0.8)
+    poc = np.clip(0.12 + 0.25 * (1 - t) + 0.1 * industrial + rng.normal(0.0, 0.03, n),
+                  0.02, 0.7)
+    poc_t0 = np.clip(poc + 0.005 + 0.06 * heat + rng.normal(0.0, 0.008, n), 0.02, 0.8)
+    renter_t0 = np.clip(renter + 0.04 * heat + rng.normal(0.0, 0.01, n), 0.1, 0.95)
+    rent = 480.0 + 520.0 * (1 - t) + 60.0 * rng.normal(0.0, 1.0, n)  # EUR a month
+    # t0 rent in t1 prices: deflated by 2% a year of inflation, so growth beyond it is real.
+    rent_t0 = rent / (1 + growth) ** years * (1.02) ** years
+    recent = np.clip(0.06 + 0.3 * t + rng.normal(0.0, 0.03, n), 0.01, 0.6)
+    def r3(v: np.ndarray) -> np.ndarray:
+        return np.round(v, 3)
+
+    return {
+        "households_t0": hh_t0,
+        "low_income_share_t0": r3(below_80pct_ami(income_t0 * 1.0, hh_t0 * 1.0)),
+        "low_income_share": r3(below_80pct_ami(income * 1.0, households * 1.0)),
+        "college_share_t0": r3(college_t0), "college_share": r3(college),
+        "poc_share_t0": r3(poc_t0), "poc_share": r3(poc),
+        "renter_share_t0": r3(renter_t0),
+        "median_income_t0": income_t0,
+        "median_rent_t0": np.round(rent_t0), "median_rent": np.round(rent),
+        "recent_housing_share_t0": r3(recent),
+    }
 
 
 def _establishments(form: _Form, rng: np.random.Generator, n: int,

@@ -189,3 +189,16 @@ def test_new_stations_add_the_transit_uplift_existing_ones_do_not(sample):
     share = min(1.0, np.pi * a.transit_near_m ** 2 / geom.area)
     assert one.affordability.plan_uplift == pytest.approx(
         a.designation_uplift + a.transit_uplift_residential * share)
+
+
+def test_json_has_the_published_displacement_methods_side_by_side(sample):
+    c, index = sample
+    m = compute(index, c.example_districts.geometry.iloc[0], Assumptions())
+    dm = json.loads(json.dumps(m.to_dict(), allow_nan=False))["affordability"][
+        "displacement_methods"]
+    assert set(dm["methods"]) == {"udp", "bates", "freeman"}
+    for method in dm["methods"].values():
+        assert method["status"] == "full"
+        assert sum(method["shares"].values()) == pytest.approx(1.0)
+    assert dm["of"] == 3 and 0 <= dm["flagged_by"] <= 3
+    assert -1 <= dm["agreement"]["fleiss_kappa_city"] <= 1

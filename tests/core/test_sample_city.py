@@ -34,11 +34,16 @@ from districtplanner.sample_city import (
 )
 
 SMALL = 2_000
+# The synthetic two-date columns, in the order the displacement methods list them.
+TWO_DATE_FIELDS = ["households_t0", "low_income_share_t0", "low_income_share",
+                   "college_share_t0", "college_share", "poc_share_t0", "poc_share",
+                   "renter_share_t0", "median_income_t0", "median_rent_t0", "median_rent",
+                   "recent_housing_share_t0"]
 LAYERS = ("neighbourhoods", "establishments", "transit_stops", "transit_lines", "institutions",
           "example_districts")
 COLUMNS = {
     "neighbourhoods": ["name", "population", "households", "median_income", "renter_share",
-                       "rent_growth"],
+                       "rent_growth", *TWO_DATE_FIELDS],
     "establishments": ["name", "sector", "employees", "naics"],
     "transit_stops": ["name", "line"],
     "transit_lines": ["name", "colour"],
@@ -306,3 +311,17 @@ def test_bundled_city_is_small_and_made_by_the_generator() -> None:
     assert est.geometry.geom_equals_exact(fresh.establishments.geometry, 1e-3).all()
     hoods = gpd.read_file(gpkg, layer="neighbourhoods")
     np.testing.assert_array_equal(hoods["population"], fresh.neighbourhoods["population"])
+
+
+def test_two_date_columns_tell_the_gentrifying_ring_apart(city: SampleCity) -> None:
+    """The synthetic decade: where rents grew fastest, degree holders rose most and
+    low-income households' share fell (the story the displacement methods should read)."""
+    h = city.neighbourhoods
+    hot = h["rent_growth"] > h["rent_growth"].quantile(0.75)
+    rise = h["college_share"] - h["college_share_t0"]
+    assert rise[hot].mean() > rise[~hot].mean() + 0.03
+    li_drop = h["low_income_share_t0"] - h["low_income_share"]
+    assert li_drop[hot].mean() > li_drop[~hot].mean()
+    for col in TWO_DATE_FIELDS:
+        assert h[col].notna().all(), col
+    assert h["households_t0"].dtype.kind == "i"

@@ -27,6 +27,11 @@ from districtplanner.analysis.sectors import (
 # Logical neighbourhood fields; missing ones become NaN columns.
 NEIGHBOURHOOD_FIELDS: tuple[str, ...] = (
     "name", "population", "households", "median_income", "renter_share", "rent_growth",
+    # Two dates (t0 earlier, t1 latest) for the published displacement methods
+    # (analysis/displacement.py, TWO_DATE_FIELDS); absent ones stay NaN.
+    "households_t0", "low_income_share_t0", "low_income_share", "college_share_t0",
+    "college_share", "poc_share_t0", "poc_share", "renter_share_t0", "median_income_t0",
+    "median_rent_t0", "median_rent", "recent_housing_share_t0",
 )
 # Code of an institution whose type is not in INSTITUTION_TYPES.
 OTHER_INSTITUTION_CODE = len(INSTITUTION_TYPES)

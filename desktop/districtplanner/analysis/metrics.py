@@ -18,8 +18,11 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from districtplanner.analysis.affordability import (
+    _HOUSEHOLDS,
     AffordabilityMetrics,
     affordability,
+    neighbourhood_base,
+    neighbourhood_rates,
     new_station_share,
 )
 from districtplanner.analysis.assumptions import Assumptions
@@ -27,6 +30,12 @@ from districtplanner.analysis.concentration import (
     N_CREATIVE,
     ConcentrationMetrics,
     concentration,
+)
+from districtplanner.analysis.displacement import (
+    CityTypologies,
+    DisplacementMethods,
+    city_typologies,
+    district_methods,
 )
 from districtplanner.analysis.explain import explanation
 from districtplanner.analysis.incentives import (
@@ -54,6 +63,8 @@ class Metrics:
     assumptions: Assumptions
     hotspots: Any = None  # a HotspotSurface once the slow path has run
     is_baseline: bool = False
+    # The published displacement methods side by side (None without neighbourhoods).
+    displacement_methods: DisplacementMethods | None = None
     _explanations: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -81,11 +92,14 @@ class Metrics:
             "npv": None, "nominal_total": None, "cost_per_job": None}
         projection = inc.pop("projection", None)
         inc.pop("explanations", None)
+        aff = self.affordability.to_dict()
+        aff["displacement_methods"] = (None if self.displacement_methods is None
+                                       else self.displacement_methods.to_dict())
         out = {
             "name": self.name,
             "area_km2": self.area_km2,
             "concentration": self.concentration.to_dict(),
-            "affordability": self.affordability.to_dict(),
+            "affordability": aff,
             "incentives": inc,
             "projection": projection,
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
@@ -162,7 +176,23 @@ def compute_selection(
     area_km2 = sel.area_m2 / 1e6
     inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2, stations), instruments, a)
     return Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
-                   incentives=inc, assumptions=a, is_baseline=sel.whole_city)
+                   incentives=inc, assumptions=a, is_baseline=sel.whole_city,
+                   displacement_methods=displacement_methods(index, sel, a))
+
+
+def displacement_methods(index: CityIndex, sel: Selection, a: Assumptions
+                         ) -> DisplacementMethods | None:
+    """The published methods' reading of ``sel``; the city's classes are computed once
+    per index and households vector (household_size can change the latter)."""
+    base = neighbourhood_base(index)
+    if base is None:
+        return None
+    hh = neighbourhood_rates(index, base, a).table[_HOUSEHOLDS]
+    cached: tuple[np.ndarray, CityTypologies] | None = getattr(index, "_typologies", None)
+    if cached is None or not np.array_equal(cached[0], hh, equal_nan=True):
+        cached = (hh.copy(), city_typologies(index.city.neighbourhoods, hh))
+        index._typologies = cached  # type: ignore[attr-defined]
+    return district_methods(cached[1], sel.nbhd_index, sel.nbhd_fraction, hh)
 
 
 def _explanations(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: float,
