@@ -49,7 +49,7 @@ def test_round_trip(tmp_path: Path, ext: str) -> None:
     assert back[0]["notes"] == "Ateliers über der Markthalle"
     assert back[0]["geometry"].symmetric_difference(A).area < 1.0  # m², after a WGS 84 trip
     assert back[1]["geometry"].geom_type == "MultiPolygon"
-    assert not any(d["repaired"] for d in back)
+    assert not any(d["invalid"] for d in back)
     if ext == "geojson":  # RFC 7946: longitude/latitude
         coords = json.loads(path.read_text())["features"][0]["geometry"]["coordinates"]
         lon, lat = coords[0][0]
@@ -76,7 +76,8 @@ def test_read_districts_written_by_another_tool(tmp_path: Path) -> None:
     back = read_districts(path, project_crs=UTM)
     assert [d["name"] for d in back] == ["District 1", "Mitte"]
     assert [d["colour"] for d in back] == ["#D55E00", "#CC79A7"]
-    assert back[0]["repaired"] and back[0]["geometry"].is_valid
+    # Returned as drawn and marked: the plan repairs it by its one rule when it is added.
+    assert back[0]["invalid"] and not back[0]["geometry"].is_valid
     assert back[1]["geometry"].bounds[0] > 100000  # metres now
 
 

@@ -95,8 +95,10 @@ def read_districts(
     """Districts from a GeoJSON or GeoPackage: dicts with ``geometry`` (in ``project_crs``
     when given, else in the file's CRS), ``name``, ``colour`` ('#rrggbb') and ``notes``.
 
-    Invalid polygons are repaired with make_valid (``repaired`` is True for those); names
-    fall back to 'District N'; missing or malformed colours to the default.
+    Invalid polygons are returned as drawn, with ``invalid`` True: the plan repairs every
+    district by one rule however it arrives (model.document.clean_district_geometry), so
+    an imported outline becomes the same district as the same outline drawn. Names fall
+    back to 'District N'; missing or malformed colours to the default.
     """
     p = Path(path)
     if not p.exists():
@@ -133,13 +135,7 @@ def read_districts(
         gdf = gdf.set_crs(source_crs, allow_override=True)
     b = gdf.total_bounds
     check_coordinates(p, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), crs)
-    geoms = gdf.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
-                                            keep_collapsed=False)
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
     if project_crs is not None:
         gdf = gdf.to_crs(normalise_crs(project_crs))
     out = []
@@ -153,7 +149,7 @@ def read_districts(
             "name": name,
             "colour": colour if _HEX.match(colour) else DEFAULT_COLOUR,
             "notes": _text(row, cols, "notes"),
-            "repaired": bool(invalid[i - 1]),
+            "invalid": bool(invalid[i - 1]),
         })
     return out
 

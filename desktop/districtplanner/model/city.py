@@ -14,8 +14,9 @@ from districtplanner.analysis.roles import LayerRole
 from districtplanner.model.document import Document
 from districtplanner.model.layer import Layer
 
-# The logical fields each role's figures read (the column mapping's keys).
-ROLE_FIELDS: dict[LayerRole, tuple[str, ...]] = {
+# The roles whose layers feed the figures, and the logical fields the figures read of each
+# (analysis.roles.ROLE_FIELDS lists what an import may map; this is what is analysed).
+FIGURE_FIELDS: dict[LayerRole, tuple[str, ...]] = {
     LayerRole.ESTABLISHMENTS: ("sector", "jobs"),
     LayerRole.RENTS: ("rent",),
     LayerRole.TRANSIT_STOPS: (),
@@ -64,7 +65,7 @@ def city_inputs(document: Document) -> dict[str, Any]:
     because a planner unticked a layer to see the map better.
     """
     picked = {role: combined_layer(document.analysed_layers(role), fields)
-              for role, fields in ROLE_FIELDS.items()}
+              for role, fields in FIGURE_FIELDS.items()}
 
     def data(role: LayerRole) -> Any:
         got = picked[role]

@@ -189,7 +189,7 @@ class CommandStack:
         gesture, self._gesture = self._gesture, None
         was = self._clean_index == self._index
         if gesture.commands:
-            self._record(gesture.commands[0] if len(gesture.commands) == 1 else gesture)
+            self._record(gesture)
         self.changed.emit()
         if self.is_clean != was:
             self.clean_changed.emit(self.is_clean)

@@ -34,17 +34,22 @@ class DocumentError(ValueError):
 
 
 def clean_district_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
-    """Repair a drawn shape into a valid polygonal geometry.
+    """The one repair rule for every way a district enters the plan (drawn, edited,
+    imported, ``--district`` on the command line), so the same outline always gives the
+    same district.
 
-    Returns the geometry and a notice ('' when nothing was changed). Raises DocumentError
-    for shapes with no area left after repair, since a district must enclose something.
+    An outline that crosses or overlaps itself keeps everything it encloses: shapely's
+    ``make_valid(method="structure")`` unions the rings, where the default "linework"
+    method would cut the area drawn over twice out as a hole (a planner who loops the pen
+    over a block means that block, not a hole in it). Returns the geometry and a notice
+    ('' when nothing was changed); raises DocumentError for shapes with no area left.
     """
     if geom is None or geom.is_empty:
         raise DocumentError("The district shape is empty: draw at least three distinct points.")
     notice = ""
     if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        geom = shapely.make_valid(geom)
+        reason = _planner_invalid_reason(shapely.is_valid_reason(geom))
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
         notice = f"The shape was repaired ({reason})."
     if not isinstance(geom, Polygon | MultiPolygon):
         polys = [
@@ -57,6 +62,26 @@ def clean_district_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
             "line); draw it again with at least three points that are not in a line."
         )
     return geom, notice
+
+
+def _planner_invalid_reason(reason: str) -> str:
+    # GEOS says e.g. "Self-intersection[512.5 780]"; a planner wants to know where.
+    match = re.match(r"(?:Ring )?Self-intersection\[([-\d.e+]+) ([-\d.e+]+)\]", reason)
+    if match:
+        x, y = (float(v) for v in match.groups())
+        return f"its outline crossed itself near E {x:,.0f} N {y:,.0f}"
+    return reason
+
+
+def buffer_district_geometry(geom: BaseGeometry, metres: float) -> BaseGeometry:
+    """``geom`` grown (or, negative, shrunk) by ``metres``; refuses a shrink that leaves
+    nothing, saying so, rather than the generic "empty shape" of a drawing."""
+    buffered = geom.buffer(metres, join_style="mitre")
+    if buffered.is_empty or buffered.area <= 0:
+        raise DocumentError(
+            f"The buffer removes the whole district: shrinking by {abs(metres):,.0f} m "
+            "leaves nothing of it. Use a smaller distance.")
+    return buffered
 
 
 class Document:

@@ -326,10 +326,22 @@ class MainWindow(QMainWindow):
             f"Grow {d.name} by this many metres (negative shrinks it):", 100, -5000, 5000, 50)
         if not ok or metres == 0:
             return
-        problem = self.undo_stack.push(SetDistrictGeometry(
-            self.document, did, d.geometry.buffer(metres, join_style="mitre"),
-            text=f"Buffer by {metres} m"))
-        self.show_notice(problem or f"Buffered {d.name} by {metres} m.")
+        self.buffer_district(did, metres)
+
+    def buffer_district(self, district_id: str, metres: float) -> str:
+        """Grow (shrink, negative) a district by ``metres`` as one undo step; '' or why not."""
+        from districtplanner.model.document import DocumentError, buffer_district_geometry
+
+        d = self.document.district(district_id)
+        try:
+            shape = buffer_district_geometry(d.geometry, metres)
+        except DocumentError as exc:
+            problem = str(exc)
+        else:
+            problem = self.undo_stack.push(SetDistrictGeometry(
+                self.document, district_id, shape, text=f"Buffer by {metres:g} m"))
+        self.show_notice(problem or f"Buffered {d.name} by {metres:g} m.")
+        return problem
 
     def _show_bundle(self, bundle: MetricsBundle) -> None:
         """Hand the figures to each panel; a panel whose shown district failed says so."""
