@@ -43,4 +43,6 @@ def font(size_pt: float, bold: bool = False, italic: bool = False,
     # Kerning from the font itself, not from screen hinting: the PDF is read at any zoom.
     f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     f.setStyleStrategy(QFont.StyleStrategy.NoFontMerging)
+    # No ligatures: with them "firms" is stored as "ﬁrms" and a search of the PDF misses it.
+    f.setFeature(QFont.Tag("liga"), 0)
     return f

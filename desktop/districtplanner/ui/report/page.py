@@ -60,13 +60,14 @@ class PlanCanvas:
     """The writer and its one painter. Draw a page's body inside :attr:`body`."""
 
     def __init__(self, path: str, paper: str, landscape: bool, title: str, date: str,
-                 creator: str) -> None:
+                 creator: str, author: str = "") -> None:
         self.writer = QPdfWriter(path)
         self.writer.setResolution(DPI)
         # PDF 1.6: PDF/A-1b would force opaque fills and forbid the attached project.
         self.writer.setPdfVersion(QPdfWriter.PdfVersion.PdfVersion_1_6)
         self.writer.setTitle(title)
         self.writer.setCreator(creator)
+        self.writer.setAuthor(author)
         orientation = (QPageLayout.Orientation.Landscape if landscape
                        else QPageLayout.Orientation.Portrait)
         layout = QPageLayout(QPageSize(PAPERS[paper]), orientation,

@@ -177,7 +177,8 @@ class PlanExport:
             project = self._project_bytes() if self.options.attach_project else None
             canvas = PlanCanvas(str(tmp), self.options.paper, self.options.landscape,
                                 self.title, _long_date(self.today),
-                                f"District Planner {__version__}")
+                                f"District Planner {__version__}",
+                                ", ".join(v for v in (self.author, self.organisation) if v))
             drawer = MapDrawer(canvas, self.document)
             dense: list[str] = []
             yield "Title page"

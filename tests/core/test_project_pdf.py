@@ -1,0 +1,102 @@
+"""A plan PDF carries its project: find it, open it, and say clearly when a PDF has none.
+
+Qt-free (these run in CI's venv without Qt): the PDFs here are made with pypdf; the tests of
+the real exported plan are in tests/ui/test_report.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from districtplanner.model.build import open_sample_city
+from districtplanner.model.figures import Figures
+from districtplanner.project import ProjectError, load_project, save_project
+from districtplanner.project.errors import CorruptProjectError, ProjectNotFoundError
+from districtplanner.project.pdf import (
+    ATTACHMENT_NAME,
+    NoEmbeddedProjectError,
+    embedded_project,
+    extract_project,
+)
+
+
+def _pdf(path: Path, attachments: dict[str, bytes]) -> Path:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    for name, data in attachments.items():
+        writer.add_attachment(name, data)
+    with open(path, "wb") as f:
+        writer.write(f)
+    return path
+
+
+def _figures(document) -> dict:
+    bundle = Figures(document).compute()
+    return {
+        "baseline": bundle.baseline.to_dict(),
+        "districts": [bundle.districts[d.id].to_dict() for d in document.districts],
+    }
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory) -> tuple[object, Path]:
+    document = open_sample_city()
+    path = tmp_path_factory.mktemp("plan") / "plan.gpkg"
+    save_project(document, path)
+    return document, path
+
+
+def test_a_pdf_with_the_project_attached_reopens_with_identical_figures(sample_project,
+                                                                        tmp_path):
+    document, gpkg = sample_project
+    pdf = _pdf(tmp_path / "plan.pdf", {"readme.txt": b"not the plan",
+                                       ATTACHMENT_NAME: gpkg.read_bytes()})
+    reopened = load_project(pdf)
+    assert [d.name for d in reopened.districts] == [d.name for d in document.districts]
+    before = json.dumps(_figures(document), sort_keys=True)
+    after = json.dumps(_figures(reopened), sort_keys=True)
+    assert after == before
+    # The temporary copy is gone; only the PDF is needed.
+    assert not list(tmp_path.glob("*.gpkg"))
+
+
+def test_a_renamed_gpkg_attachment_is_still_found(sample_project, tmp_path):
+    _, gpkg = sample_project
+    pdf = _pdf(tmp_path / "renamed.pdf", {"council-item-7.gpkg": gpkg.read_bytes()})
+    name, data = embedded_project(pdf)
+    assert name == "council-item-7.gpkg"
+    assert data == gpkg.read_bytes()
+    out = extract_project(pdf, tmp_path / "out.gpkg")
+    assert out.read_bytes() == gpkg.read_bytes()
+
+
+def test_a_pdf_without_a_project_says_how_to_open_the_plan(tmp_path):
+    pdf = _pdf(tmp_path / "minutes.pdf", {"notes.txt": b"hello"})
+    with pytest.raises(NoEmbeddedProjectError) as err:
+        load_project(pdf)
+    message = str(err.value)
+    assert "minutes.pdf" in message
+    assert "carries no District Planner project" in message
+    assert ".gpkg" in message
+
+
+def test_a_damaged_pdf_and_a_missing_one_are_named(tmp_path):
+    bad = tmp_path / "truncated.pdf"
+    bad.write_bytes(b"%PDF-1.6\n1 0 obj << /Type /Catalog")
+    with pytest.raises(CorruptProjectError) as err:
+        load_project(bad)
+    assert "truncated.pdf" in str(err.value)
+    with pytest.raises(ProjectNotFoundError):
+        load_project(tmp_path / "nowhere.pdf")
+
+
+def test_a_damaged_project_inside_a_pdf_names_the_pdf(tmp_path):
+    pdf = _pdf(tmp_path / "plan.pdf", {ATTACHMENT_NAME: b"SQLite format 3\x00 but cut short"})
+    with pytest.raises(ProjectError) as err:
+        load_project(pdf)
+    assert str(tmp_path / "plan.pdf") in str(err.value)
+    assert "carried in this PDF" in str(err.value)

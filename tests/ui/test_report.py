@@ -1,0 +1,216 @@
+"""The PDF plan, exported headless and read back with poppler-utils as a reader would:
+pages and paper, every district and its figures as the engine computes them, assumptions and
+method headings, embedded fonts only, vector maps, no blank page, and the attached project
+reopening with identical figures. Also: a failed or cancelled export leaves an earlier PDF
+as it was."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from districtplanner.analysis.assumptions import PARAMETERS, format_value
+from districtplanner.analysis.explain import METHODS
+from districtplanner.model.build import open_sample_city
+from districtplanner.model.figures import Figures
+from districtplanner.project import load_project
+from districtplanner.ui.report import PlanExport, PlanOptions, ReportError, export_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="poppler-utils is not installed")
+
+
+def _run(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def exported(qapp, tmp_path_factory):
+    document = open_sample_city()
+    document.set_metadata({"author": "A. Planner", "organisation": "Port Verity Council"})
+    path = tmp_path_factory.mktemp("report") / "plan.pdf"
+    result = export_plan(document, path, PlanOptions(title="Creative districts 2027"))
+    return document, path, result
+
+
+def test_pages_and_paper(exported):
+    document, path, result = exported
+    info = _run("pdfinfo", str(path))
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages == result.pages
+    # title, overview, three pages per district, comparison and appendix at least
+    assert pages >= 2 + 3 * len(document.districts) + 2
+    assert re.search(r"Page size:\s+595(\.\d+)? x 842(\.\d+)? pts \(A4\)", info)
+    assert re.search(r"PDF version:\s+1\.6", info)
+    assert re.search(r"Author:\s+A\. Planner, Port Verity Council", info)
+
+
+def test_text_has_title_districts_figures_assumptions_and_methods(exported):
+    document, path, _ = exported
+    text = _flat(_run("pdftotext", str(path), "-"))
+    assert "Creative districts 2027" in text
+    assert "Port Verity Council" in text and "A. Planner" in text
+    assert "Synthetic sample data" in text
+    assert "This PDF carries its plan" in text
+    bundle = Figures(open_sample_city()).compute()
+    for d in document.districts:
+        assert d.name in text
+    for m in bundle.districts.values():
+        c, a, inc = m.concentration, m.affordability, m.incentives
+        shown = [f"{c.creative_jobs:,.0f}", f"{c.location_quotient:.2f}",
+                 f"{c.share_of_city_creative_jobs:.1%}", f"{a.rent_median:,.2f}",
+                 f"{a.displacement_risk:.2f}", f"{inc.npv:,.0f}", f"{inc.nominal_total:,.0f}",
+                 f"{a.households_priced_out:,.0f}"]
+        for value in shown:
+            assert value in text, (m.name, value)
+    # pdftotext drops the hyphen where a table cell wraps at one ("set-aside").
+    unhyphenated = text.replace("-", "")
+    for p in PARAMETERS:
+        assert p.label.split(" (")[0].replace("-", "") in unhyphenated, p.name
+        assert format_value(p.default) in text
+    for method in METHODS.values():
+        assert method.title in text, method.title
+
+
+def test_every_font_is_embedded_and_none_is_type3(exported):
+    _, path, _ = exported
+    rows = _run("pdffonts", str(path)).splitlines()[2:]
+    assert rows
+    for row in rows:
+        assert "Type 3" not in row
+        assert row.startswith("DejaVuSans"), row  # the bundled family, never a system one
+        emb = row.split()[-5]
+        assert emb == "yes", row
+
+
+def test_maps_are_vector_beyond_density_and_raster_images(exported):
+    _, path, result = exported
+    listing = _run("pdfimages", "-list", str(path)).splitlines()[2:]
+    per_page: dict[int, int] = {}
+    for row in listing:
+        cols = row.split()
+        if cols[2] == "image":
+            per_page[int(cols[0])] = per_page.get(int(cols[0]), 0) + 1
+    text_pages = _run("pdftotext", str(path), "-").split("\f")
+    map_pages = {i + 1 for i, t in enumerate(text_pages) if ": map" in t or "Overview of" in t}
+    assert len(map_pages) == 1 + len(result.districts)
+    # Only map pages hold images, and at most the rent raster and one density image each.
+    assert set(per_page) <= map_pages
+    assert all(n <= 1 + len(result.density_layers) for n in per_page.values())
+    # The close-up district maps draw their establishments as vector dots.
+    assert any(per_page.get(p, 0) <= 1 for p in map_pages)
+
+
+def _pgm(path: Path) -> np.ndarray:
+    data = path.read_bytes()
+    parts = data.split(maxsplit=4)
+    assert parts[0] == b"P5"
+    w, h = int(parts[1]), int(parts[2])
+    return np.frombuffer(parts[4][: w * h], dtype=np.uint8).reshape(h, w)
+
+
+def test_no_page_renders_blank(exported, tmp_path):
+    _, path, result = exported
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(path), str(tmp_path / "p")],
+                   check=True)
+    images = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(images) == result.pages
+    for img in images:
+        px = _pgm(img)
+        inked = (px < 200).mean()
+        assert inked > 0.003, f"{img.name} is (nearly) blank"
+
+
+def test_the_attached_plan_reopens_with_identical_figures(exported, capsys):
+    document, path, result = exported
+    assert result.attached
+    assert "district-plan.gpkg" in _run("pdfdetach", "-list", str(path))
+    reopened = load_project(path)
+    assert reopened.title == document.title
+    before = Figures(document).compute()
+    after = Figures(reopened).compute()
+    assert json.dumps(after.baseline.to_dict(), sort_keys=True) == json.dumps(
+        before.baseline.to_dict(), sort_keys=True)
+    by_name = {m.name: m.to_dict() for m in after.districts.values()}
+    for m in before.districts.values():
+        assert json.dumps(by_name[m.name], sort_keys=True) == json.dumps(m.to_dict(),
+                                                                         sort_keys=True)
+    from districtplanner.cli import main
+
+    assert main(["metrics", "--project", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [d["name"] for d in out["districts"]] == [d.name for d in document.districts]
+    assert out["districts"][0]["concentration"]["creative_jobs"] == \
+        before.districts[document.districts[0].id].concentration.creative_jobs
+
+
+def test_cli_writes_one_district_on_a3_landscape(qapp, tmp_path, capsys):
+    from districtplanner.cli import main
+
+    out = tmp_path / "harbour.pdf"
+    code = main(["report", "--out", str(out), "--paper", "A3", "--landscape",
+                 "--district", "Harbourside Media Waterfront", "--title", "Harbour option"])
+    assert code == 0, capsys.readouterr().err
+    info = _run("pdfinfo", str(out))
+    assert re.search(r"Page size:\s+1191(\.\d+)? x 842(\.\d+)? pts \(A3\)", info)
+    text = _flat(_run("pdftotext", str(out), "-"))
+    assert "Harbour option" in text and "Harbourside Media Waterfront" in text
+    assert "Foundry Quarter Creative District" not in text
+    assert main(["report", "--out", str(out), "--district", "Nowhere"]) == 1
+    assert "no district called 'Nowhere'" in capsys.readouterr().err
+
+
+def test_a_failed_export_leaves_the_earlier_pdf_and_says_why(qapp, tmp_path, monkeypatch):
+    from districtplanner.ui.report import page
+
+    target = tmp_path / "plan.pdf"
+    target.write_bytes(b"%PDF earlier plan")
+    calls = {"n": 0}
+    real = page.PlanCanvas.new_page
+
+    def full_disk(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(page.PlanCanvas, "new_page", full_disk)
+    with pytest.raises(ReportError) as err:
+        export_plan(open_sample_city(), target)
+    assert "No space left on device" in str(err.value)
+    assert "unchanged" in str(err.value)
+    assert target.read_bytes() == b"%PDF earlier plan"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.pdf"]
+
+
+def test_a_cancelled_export_writes_nothing(qapp, tmp_path):
+    target = tmp_path / "plan.pdf"
+    target.write_bytes(b"%PDF earlier plan")
+    export = PlanExport(open_sample_city(), target)
+    steps = export.steps()
+    for _ in range(4):
+        next(steps)
+    steps.close()  # what Cancel does
+    assert target.read_bytes() == b"%PDF earlier plan"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.pdf"]
+    assert export.result is None
+
+
+def test_bad_choices_are_refused_with_the_reason(qapp, tmp_path):
+    doc = open_sample_city()
+    with pytest.raises(ReportError, match="Paper size"):
+        PlanExport(doc, tmp_path / "x.pdf", PlanOptions(paper="Letter"))
+    with pytest.raises(ReportError, match="None of the chosen districts"):
+        PlanExport(doc, tmp_path / "x.pdf", PlanOptions(district_ids=["nope"]))
+    with pytest.raises(ReportError, match="does not exist"):
+        export_plan(doc, tmp_path / "missing" / "x.pdf")
