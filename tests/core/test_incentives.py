@@ -627,3 +627,31 @@ def test_results_do_not_share_arrays():
                 r2.annual_total, r2.private_contribution, r2.projection.jobs_with_incentives):
         arr *= 2
     assert _fast(r1) == snapshot
+
+
+def test_cost_per_discounted_job_year_but_for_share_and_revenue_offset_by_hand():
+    # A job grant of 1,000 per net new job; baseline jobs flat; the grant's own pull
+    # (elasticity) makes extra jobs each year; discounting at 10%.
+    a = STATIC.replace(incentive_elasticity=0, baseline_growth_jobs=0.1, discount_rate=0.1,
+                       assessed_value_per_m2=1000, property_tax_rate=0.01,
+                       floor_area_per_job=20, designation_uplift=0.1)
+    grant = Instrument(K.JOB_GRANT, "grant", params={"grant_per_job": 1000, "years": 3})
+    r = evaluate(inputs(jobs=(100,), firms=(10,)), [grant], a)
+    # No response (ε = 0): no extra jobs, so no job-years and no but-for jobs.
+    assert r.job_years == 0 and np.isnan(r.cost_per_job_year)
+    assert r.but_for_share == 0.0 and r.paid_anyway_share == 1.0
+    # Offset: 1% × 1,000 /m² × 10% uplift × 20 m² per job × jobs at the start of each year
+    # (100, 110, 121), discounted by 1.1^-t: 2,000 + 2,000 + 2,000 = 6,000.
+    assert r.revenue_offset_npv == pytest.approx(2000 * 3)
+    assert r.net_npv == pytest.approx(r.npv - 6000)
+    # With a response: job-years are the discounted extra jobs at the ends of years 1..3.
+    b = a.replace(incentive_elasticity=10)
+    r = evaluate(inputs(jobs=(100,), firms=(10,)), [grant], b)
+    extra = r.projection.extra_jobs
+    d = 1.1 ** -np.arange(1, 4)
+    assert r.job_years == pytest.approx(float(np.maximum(extra[1:], 0) @ d))
+    assert r.cost_per_job_year == pytest.approx(r.npv / r.job_years)
+    assert r.but_for_share == pytest.approx(
+        r.job_years / float(r.projection.jobs_with_incentives[1:] @ d))
+    assert "Bartik" in r.explanations["cost_per_job_year"]
+    assert "net" in r.explanations["net_npv"]
