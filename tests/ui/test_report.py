@@ -214,3 +214,64 @@ def test_bad_choices_are_refused_with_the_reason(qapp, tmp_path):
         PlanExport(doc, tmp_path / "x.pdf", PlanOptions(district_ids=["nope"]))
     with pytest.raises(ReportError, match="does not exist"):
         export_plan(doc, tmp_path / "missing" / "x.pdf")
+
+
+def test_dialog_exports_the_ticked_districts_with_progress(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    doc = open_sample_city()
+    dialog = ExportPlanDialog(doc, path=tmp_path / "council.pdf")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.title_edit.setText("Item 7: creative districts")
+    dialog.organisation_edit.setText("Port Verity Council")
+    dialog.districts.item(0).setCheckState(Qt.CheckState.Unchecked)
+    seen = []
+    dialog.progress.valueChanged.connect(seen.append)
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000) as done:
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        assert not dialog.export_button.isEnabled()  # the choices lock while writing
+    result = done.args[0]
+    assert result.path == tmp_path / "council.pdf"
+    assert len(seen) >= 5  # the progress bar moved page by page, not in one jump
+    text = _flat(_run("pdftotext", str(result.path), "-"))
+    assert "Item 7: creative districts" in text
+    assert doc.districts[0].name not in text
+    assert doc.districts[1].name in text and doc.districts[2].name in text
+
+
+def test_dialog_cancel_stops_between_pages_and_writes_nothing(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    target = tmp_path / "plan.pdf"
+    target.write_bytes(b"%PDF earlier plan")
+    dialog = ExportPlanDialog(open_sample_city(), path=target)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress.value() >= 3, timeout=30_000)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dialog.running
+    assert "cancelled" in dialog.status.text()
+    assert dialog.export_button.isEnabled()
+    assert target.read_bytes() == b"%PDF earlier plan"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.pdf"]
+
+
+def test_dialog_says_why_when_no_district_is_ticked(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    dialog = ExportPlanDialog(open_sample_city(), path=tmp_path / "x.pdf")
+    qtbot.addWidget(dialog)
+    for i in range(dialog.districts.count()):
+        dialog.districts.item(i).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "Tick at least one district" in dialog.status.text()
+    assert not dialog.running
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,0 +1,246 @@
+"""File > Export plan (PDF)…: what goes in the plan, then the export in steps with progress
+and Cancel.
+
+The export runs on the GUI thread one page per event-loop turn (QPdfWriter, QTextDocument
+and the plan's layers all live there; a page takes tens of milliseconds), so the window
+stays responsive and Cancel stops it between pages, leaving any earlier PDF as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from districtplanner.model.document import Document
+from districtplanner.model.figures import Figures
+from districtplanner.ui.report import PlanExport, PlanOptions, PlanResult, ReportError
+
+
+class ExportPlanDialog(QDialog):
+    """Choose title, author, organisation, districts, paper and orientation, and a file.
+
+    ``finished_export(PlanResult)`` is emitted when a plan was written; the dialog then
+    closes. A failure is shown in the dialog, which stays open with the choices kept.
+    """
+
+    finished_export = Signal(object)
+
+    def __init__(self, document: Document, figures: Figures | None = None,
+                 parent: QWidget | None = None, path: str | Path = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export plan (PDF)")
+        self.document = document
+        self.figures = figures
+        self._steps: Iterator[str] | None = None
+        self._export: PlanExport | None = None
+        self.result: PlanResult | None = None
+        meta = dict(getattr(document, "metadata", {}) or {})
+        self.title_edit = QLineEdit(meta.get("title") or document.title)
+        self.author_edit = QLineEdit(meta.get("author", ""))
+        self.organisation_edit = QLineEdit(meta.get("organisation", ""))
+        self.title_edit.setPlaceholderText("District plan")
+        self.districts = QListWidget()
+        for d in document.districts:
+            item = QListWidgetItem(d.name)
+            item.setData(Qt.ItemDataRole.UserRole, d.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.districts.addItem(item)
+        self.districts.setMaximumHeight(120)
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "A3"])
+        self.portrait = QRadioButton("Portrait")
+        self.landscape = QRadioButton("Landscape")
+        self.portrait.setChecked(True)
+        orient = QButtonGroup(self)
+        orient.addButton(self.portrait)
+        orient.addButton(self.landscape)
+        orientation = QHBoxLayout()
+        orientation.addWidget(self.portrait)
+        orientation.addWidget(self.landscape)
+        orientation.addStretch(1)
+        default = Path(path) if path else Path.home() / f"{_file_stem(self.title_edit.text())}.pdf"
+        self.path_edit = QLineEdit(str(default))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path_edit, 1)
+        where.addWidget(browse)
+
+        form = QFormLayout()
+        form.addRow("Title", self.title_edit)
+        form.addRow("Author", self.author_edit)
+        form.addRow("Organisation", self.organisation_edit)
+        form.addRow("Districts", self.districts)
+        form.addRow("Paper", self.paper)
+        form.addRow("Orientation", orientation)
+        form.addRow("Save as", where)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel("The PDF carries the whole plan as an attachment: File > Open "
+                             "on the PDF reopens it with the same figures.")
+        self.status.setWordWrap(True)
+        # Room for two lines, so a long district name does not make the dialog jump.
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 6)
+        self.setMinimumWidth(520)
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export",
+                                                    QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
+
+    # --------------------------------------------------------------- choices
+    def chosen_ids(self) -> list[str]:
+        return [self.districts.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.districts.count())
+                if self.districts.item(i).checkState() == Qt.CheckState.Checked]
+
+    def options(self) -> PlanOptions:
+        ids = self.chosen_ids()
+        return PlanOptions(
+            title=self.title_edit.text().strip(), author=self.author_edit.text().strip(),
+            organisation=self.organisation_edit.text().strip(),
+            district_ids=None if len(ids) == self.districts.count() else ids,
+            paper=self.paper.currentText(), landscape=self.landscape.isChecked())
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plan (PDF)", self.path_edit.text(),
+                                              "PDF (*.pdf)")
+        if path:
+            self.path_edit.setText(path if path.lower().endswith(".pdf") else path + ".pdf")
+
+    # ---------------------------------------------------------------- export
+    @property
+    def running(self) -> bool:
+        return self._steps is not None
+
+    def start(self) -> None:
+        """Check the choices and start writing, one step per event-loop turn."""
+        if self.running:
+            return
+        text = self.path_edit.text().strip()
+        if not text:
+            self._fail("Choose where to save the plan.")
+            return
+        path = Path(text).expanduser()
+        if path.suffix.lower() != ".pdf":
+            path = path.with_suffix(".pdf")
+        if self.districts.count() and not self.chosen_ids():
+            self._fail("Tick at least one district to put in the plan.")
+            return
+        try:
+            self._export = PlanExport(self.document, path, self.options(), self.figures)
+        except ReportError as exc:
+            self._fail(str(exc))
+            return
+        self._steps = self._export.steps()
+        self.progress.setRange(0, self._export.total_steps)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self._set_editable(False)
+        self.status.setText("Writing the plan…")
+        self._timer.start()
+
+    def _step(self) -> None:
+        assert self._steps is not None and self._export is not None
+        try:
+            what = next(self._steps)
+        except StopIteration:
+            self._timer.stop()
+            self._steps = None
+            self.result = self._export.result
+            self._done()
+            return
+        except ReportError as exc:
+            self._stop()
+            self._fail(str(exc))
+            return
+        except Exception as exc:  # never crash the window over a report; say what failed
+            self._stop()
+            self._fail(f"The plan could not be exported ({type(exc).__name__}: {exc}); any "
+                       "earlier file is unchanged.")
+            return
+        self.progress.setValue(self.progress.value() + 1)
+        self.status.setText(f"Writing the plan: {what}…")
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        if self._steps is not None:
+            self._steps.close()  # removes the partial file; an earlier PDF stays as it was
+        self._steps = None
+        self._set_editable(True)
+        self.progress.setVisible(False)
+
+    def cancel(self) -> None:
+        """Stop a running export (nothing is written), or close the dialog."""
+        if self.running:
+            self._stop()
+            self.status.setText("Export cancelled; nothing was written.")
+            return
+        self.reject()
+
+    def _done(self) -> None:
+        r = self.result
+        assert r is not None
+        self._set_editable(True)
+        self.status.setText(f"Wrote {r.path.name}: {r.pages} pages, "
+                            f"{r.size_bytes / 1e6:.1f} MB.")
+        self.finished_export.emit(r)
+        self.accept()
+
+    def _fail(self, message: str) -> None:
+        self.status.setText(f"<b>Not exported.</b> {escape(message)}")
+
+    def _set_editable(self, on: bool) -> None:
+        for w in (self.title_edit, self.author_edit, self.organisation_edit, self.districts,
+                  self.paper, self.portrait, self.landscape, self.path_edit,
+                  self.export_button):
+            w.setEnabled(on)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.running:
+            self._stop()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if self.running:
+            self._stop()
+        super().reject()
+
+
+def _file_stem(title: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in title).split()
+    return "-".join(keep)[:60] or "plan"
