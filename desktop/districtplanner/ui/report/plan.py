@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -144,6 +145,7 @@ class PlanExport:
         self.today = date.today()
         self.sample = is_sample_city(document)
         self.result: PlanResult | None = None
+        self._project_problem = ""
 
     @property
     def total_steps(self) -> int:
@@ -171,10 +173,14 @@ class PlanExport:
         tmp = Path(tmp_name)
         canvas: PlanCanvas | None = None
         done = False
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-project")
         try:
+            # Saving the project is mostly waiting on the disk: let it overlap the drawing.
+            saving = (pool.submit(self._project_bytes) if self.options.attach_project
+                      else None)
             yield "Computing the figures"
             figures = compute_figures(self.document, self.districts, self.figures)
-            project = self._project_bytes() if self.options.attach_project else None
+            attaching = saving is not None
             canvas = PlanCanvas(str(tmp), self.options.paper, self.options.landscape,
                                 self.title, _long_date(self.today),
                                 f"District Planner {__version__}",
@@ -182,7 +188,7 @@ class PlanExport:
             drawer = MapDrawer(canvas, self.document)
             dense: list[str] = []
             yield "Title page"
-            self._title_page(canvas, figures, project is not None)
+            self._title_page(canvas, figures, attaching)
             yield "Overview map"
             dense += self._map_page(canvas, drawer, "Overview of the proposed districts",
                                     None, figures)
@@ -198,6 +204,10 @@ class PlanExport:
             self._comparison(canvas, figures)
             yield "Appendix"
             self._appendix(canvas, figures)
+            project = saving.result() if saving is not None else None
+            if project is None and attaching:
+                raise ReportError("The plan could not be saved into the PDF: "
+                                  f"{self._project_problem}. Nothing was written.")
             if project is not None:
                 canvas.writer.addFileAttachment(ATTACHMENT_NAME, QByteArray(project),
                                                 ATTACHMENT_MIME)
@@ -217,6 +227,7 @@ class PlanExport:
                               "earlier file there is unchanged. Choose another folder or free "
                               "some disk space.") from None
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             if canvas is not None:
                 canvas.finish()
             if not done:
@@ -224,19 +235,22 @@ class PlanExport:
                     tmp.unlink()
 
     def _project_bytes(self) -> bytes | None:
-        """The plan saved as a project file, to attach; None when it cannot be saved (the
-        PDF is still written and says it carries no plan)."""
-        try:
-            from districtplanner.project import ProjectError, save_project
-        except ImportError:
-            return None
+        """The plan written as a project file, to attach (runs in a worker: it only reads
+        the document, and the export dialog is modal). None, with the reason kept, when it
+        cannot be written."""
+        from districtplanner.project import ProjectError
+        from districtplanner.project.format import write_project
+
         with tempfile.TemporaryDirectory(prefix="district-plan-") as folder:
             target = Path(folder) / ATTACHMENT_NAME
             try:
-                save_project(self.document, target)
-            except ProjectError:
+                # write_project, not save_project: the copy is read back at once and thrown
+                # away, so the .bak and fsync of a user's save would only cost time.
+                write_project(self.document, target)
+                return target.read_bytes()
+            except (ProjectError, OSError, ValueError) as exc:
+                self._project_problem = str(exc)
                 return None
-            return target.read_bytes()
 
     # ------------------------------------------------------------------ pages
     def _title_page(self, c: PlanCanvas, figures: PlanFigures, attached: bool) -> None:
