@@ -44,6 +44,7 @@ from districtplanner.model.commands import (
 from districtplanner.model.document import Document
 from districtplanner.model.figures import MetricsBundle
 from districtplanner.model.session import Session
+from districtplanner.ui.dialogs.analysed_layer import ask_analysed_use
 from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
 from districtplanner.ui.loader import LayerLoader
 from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
@@ -442,7 +443,11 @@ class MainWindow(QMainWindow):
                 loaded.warnings.append(far)
             # A basemap goes under everything; other layers on top.
             index = 0 if loaded.role == LayerRole.BASEMAP else None
-            self.undo_stack.push(AddLayers(self.document, [layer_from_loaded(loaded)], index))
+            layer = layer_from_loaded(loaded)
+            if not self.undo_stack.push(AddLayers(self.document, [layer], index)):
+                # A second layer of a role the figures read joins as context; ask what for.
+                self.analysed_box = ask_analysed_use(self, self.undo_stack, self.document,
+                                                     layer)
         note = f"Added {loaded.name}."
         if loaded.warnings:
             note += " " + " ".join(loaded.warnings)
