@@ -45,6 +45,13 @@ from districtplanner.analysis.incentives import (
     evaluate,
 )
 from districtplanner.analysis.index import CityIndex, Selection
+from districtplanner.analysis.sensitivity import (
+    DRAWS,
+    SEED,
+    Analysis,
+    Sensitivity,
+    location_quotient_interval,
+)
 
 
 @dataclass
@@ -65,6 +72,39 @@ class Metrics:
     is_baseline: bool = False
     # The published displacement methods side by side (None without neighbourhoods).
     displacement_methods: DisplacementMethods | None = None
+    # What the sensitivity analysis needs (the selection is shared by every draw); the
+    # analysis itself runs on demand (:meth:`tornado`, :meth:`sensitivity`).
+    _analysis_inputs: tuple[Any, ...] | None = field(default=None, repr=False)
+    _sensitivity: Sensitivity | None = field(default=None, repr=False)
+
+    def analysis(self) -> Analysis | None:
+        """The district's sensitivity analysis (None for the city baseline)."""
+        if self._analysis_inputs is None or self.is_baseline:
+            return None
+        index, sel, instruments, share = self._analysis_inputs
+        econ = economy_inputs(self.concentration, self.affordability.rent_median,
+                              self.area_km2, share)
+        c = self.concentration
+        city = index.totals.count_by_sector
+        lq = location_quotient_interval(
+            c.creative_establishments, c.establishments, float(city[:N_CREATIVE].sum()),
+            float(city.sum()))
+        return Analysis(index, sel, self.assumptions, econ, instruments, share, lq)
+
+    def tornado(self) -> Sensitivity | None:
+        """Tornados and switching values of every headline figure (milliseconds for the
+        affordability figures; the incentive model is re-run per assumption end)."""
+        an = self.analysis()
+        return None if an is None else an.tornado()
+
+    def sensitivity(self, draws: int = DRAWS, seed: int = SEED) -> Sensitivity | None:
+        """Tornados plus the Monte Carlo intervals (≈1 s: run it in a worker)."""
+        if self._sensitivity is None or self._sensitivity.draws != draws \
+                or self._sensitivity.seed != seed:
+            an = self.analysis()
+            self._sensitivity = None if an is None else an.monte_carlo(an.tornado(), draws,
+                                                                       seed)
+        return self._sensitivity
     _explanations: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -103,6 +143,8 @@ class Metrics:
             "incentives": inc,
             "projection": projection,
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
+            "sensitivity": None if self.is_baseline or self._analysis_inputs is None
+            else self.sensitivity().to_dict(),
             "explanations": dict(self.explanations),
         }
         return _clean(out)
@@ -177,7 +219,8 @@ def compute_selection(
     inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2, stations), instruments, a)
     return Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
                    incentives=inc, assumptions=a, is_baseline=sel.whole_city,
-                   displacement_methods=displacement_methods(index, sel, a))
+                   displacement_methods=displacement_methods(index, sel, a),
+                   _analysis_inputs=(index, sel, tuple(instruments), stations))
 
 
 def displacement_methods(index: CityIndex, sel: Selection, a: Assumptions

@@ -1,0 +1,517 @@
+"""How far each headline figure of a district moves with the assumptions behind it.
+
+The UK Green Book (HM Treasury 2022, §5.59-5.61) asks that sensitivity analysis and
+switching values be part of how an appraisal is presented. For each headline figure this
+module gives a tornado (each uncertain assumption alone at the low and the high end of its
+plausible range, :data:`assumptions.UNCERTAINTY`, sorted by swing), switching values (the
+assumption value at which the displacement class changes or the budget is breached) and a
+Latin-hypercube Monte Carlo interval (McKay, Beckman & Conover 1979; scipy.stats.qmc) with
+a fixed seed, so bands never flicker between recomputes.
+
+The district's selection is shared by every draw: only the assumptions change. The
+affordability figures are evaluated for many assumption vectors at once with numpy
+(:func:`affordability_batch`, checked against :func:`affordability.affordability`); the
+incentive model, a fixed point per package, is re-run per vector. Methods:
+docs/methods.md ("## Sensitivity").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from districtplanner.analysis.affordability import (
+    RISK_CLASS_BOUNDS,
+    RISK_CLASSES,
+    neighbourhood_base,
+)
+from districtplanner.analysis.assumptions import UNCERTAINTY, Assumptions, parameter
+from districtplanner.analysis.incentives import EconomyInputs, Instrument, evaluate
+from districtplanner.analysis.index import CityIndex, Selection
+
+SEED = 20261126
+DRAWS = 1000
+
+# Which uncertain assumptions enter which model (the others cannot move its figures).
+AFFORDABILITY_PARAMETERS: tuple[str, ...] = (
+    "household_size", "designation_uplift", "transit_uplift_residential",
+    "transit_uplift_commercial", "market_rent_growth", "income_growth",
+    "dwelling_floor_area", "firm_rent_capacity", "income_sigma", "uplift_full_pressure",
+    "weight_vulnerability", "weight_market", "weight_plan",
+)
+INCENTIVE_PARAMETERS: tuple[str, ...] = (
+    "baseline_growth_firms", "baseline_growth_jobs", "incentive_elasticity",
+    "operating_cost_per_job", "agglomeration_coefficient", "designation_uplift",
+    "transit_uplift_commercial", "market_rent_growth", "floor_area_per_job",
+    "discount_rate", "jobs_multiplier", "capitalisation_yield", "property_tax_rate",
+    "grant_spread_years",
+)
+# Headline figure key -> (label, model). LQ has no assumption: its interval is sampling.
+HEADLINE: dict[str, tuple[str, str]] = {
+    "creative_jobs_projected": ("Creative jobs at the horizon (with the package)", "incentives"),
+    "npv": ("Net present cost of the package", "incentives"),
+    "cost_per_job_year": ("Cost per discounted job-year", "incentives"),
+    "households_priced_out": ("Households newly rent-burdened (priced out)", "affordability"),
+    "firms_priced_out": ("Creative firms priced out", "affordability"),
+    "displacement_risk": ("Displacement-risk composite", "affordability"),
+}
+
+
+def _range(name: str, value: float) -> tuple[float, float, str]:
+    """(low, high, distribution) of an uncertain assumption, widened to hold ``value``
+    (a planner's own setting outside the cited range stays inside what is sampled)."""
+    u = UNCERTAINTY[name]
+    return min(u.low, value), max(u.high, value), u.distribution
+
+
+# ---- the affordability figures for many assumption vectors at once ---------------------
+
+
+@dataclass
+class _AffordabilityInputs:
+    """What the district's affordability figures read, gathered once per selection."""
+
+    households: np.ndarray  # the households column, NaN where absent (touched rows)
+    population: np.ndarray
+    fraction: np.ndarray
+    renters: np.ndarray
+    rent: np.ndarray
+    income: np.ndarray
+    low_income_at: np.ndarray  # ln(low_income_fraction · area median income)
+    market_rank: np.ndarray
+    creative_rents: np.ndarray  # sorted, finite
+    designated: bool
+    station_share: float
+    known: bool  # a rent layer: without one the figures are unknown whatever assumed
+    creative_firms: int
+    has_neighbourhoods: bool
+
+
+def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
+                          station_share: float) -> _AffordabilityInputs:
+    base = neighbourhood_base(index)
+    i = sel.nbhd_index
+    r = np.asarray(sel.creative_rent, dtype=np.float64)
+    if base is None:
+        empty = np.empty(0)
+        return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
+                                    np.sort(r[np.isfinite(r)]), False, 0.0,
+                                    index.city.rent_kind is not None, r.size, False)
+    rank = np.vstack([base.rent_rank[i], base.growth_rank[i]])
+    ok = np.isfinite(rank)
+    n = ok.sum(axis=0)
+    market = np.where(n > 0, np.where(ok, rank, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low_at = math.log(a.low_income_fraction * base.area_median_income) \
+            if base.area_median_income > 0 else float("nan")
+    return _AffordabilityInputs(
+        households=base.households[i], population=base.population[i],
+        fraction=np.asarray(sel.nbhd_fraction, dtype=np.float64),
+        renters=base.renter_share[i], rent=base.rent[i], income=base.median_income[i],
+        low_income_at=low_at, market_rank=market,
+        creative_rents=np.sort(r[np.isfinite(r)]),
+        designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
+        known=index.city.rent_kind is not None, creative_firms=r.size,
+        has_neighbourhoods=True,
+    )
+
+
+def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
+                        a: Assumptions) -> dict[str, np.ndarray]:
+    """Households priced out, creative firms priced out and the displacement composite
+    for K assumption vectors: ``p`` maps parameter names to arrays of K values (others
+    come from ``a``). Element-wise the formulas of :func:`affordability.affordability`."""
+    from scipy.special import ndtr  # deferred: scipy.special costs ~0.2 s at start-up
+
+    k = len(next(iter(p.values())))
+
+    def v(name: str) -> np.ndarray:
+        return (np.asarray(p[name], dtype=np.float64) if name in p
+                else np.full(k, float(a[name])))[:, None]
+
+    horizon = int(a.horizon_years)
+    market = (1 + v("market_rent_growth")) ** horizon
+    income = (1 + v("income_growth")) ** horizon
+    share = inp.station_share
+    up_res = (v("designation_uplift") + v("transit_uplift_residential") * share) \
+        if inp.designated else np.zeros((k, 1))
+    up_com = (v("designation_uplift") + v("transit_uplift_commercial") * share) \
+        if inp.designated else np.zeros((k, 1))
+    sigma = v("income_sigma")
+    nan = np.full(k, np.nan)
+    out: dict[str, np.ndarray] = {}
+    # Creative firms: r ≤ C today and r·market·(1 + u_c) > C·income.
+    c = v("firm_rent_capacity")[:, 0]
+    rs = inp.creative_rents
+    limit = c * income[:, 0] / (market[:, 0] * (1 + up_com[:, 0]))
+    hi = np.searchsorted(rs, c, side="right")
+    lo = np.searchsorted(rs, limit, side="right")
+    firms = np.maximum(hi - lo, 0).astype(np.float64)
+    # Unknown as affordability() says: creative firms but no rent known for any of them.
+    firms_unknown = inp.creative_firms > 0 and (not inp.known or rs.size == 0)
+    out["firms_priced_out"] = nan if firms_unknown else firms
+    if not inp.has_neighbourhoods or not inp.known:
+        out["households_priced_out"] = out["displacement_risk"] = nan
+        return out
+    if inp.households.size == 0:  # a district touching no neighbourhood holds none
+        out["households_priced_out"] = out["displacement_risk"] = np.zeros(k)
+        return out
+    hh = np.where(np.isfinite(inp.households), inp.households,
+                  inp.population / v("household_size"))
+    h = hh * inp.fraction
+    rh = h * inp.renters
+    floor12 = v("dwelling_floor_area") * 12
+    t = a.rent_burden_threshold
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_now = np.log(inp.rent * floor12 / t)
+        b_now = ndtr((ln_now - np.log(inp.income)) / sigma)
+        b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income * inp.income))
+                      / sigma)
+        low = ndtr((inp.low_income_at - np.log(inp.income)) / sigma)
+    po = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)
+    out["households_priced_out"] = po
+    vm = np.stack([low, np.broadcast_to(inp.renters, low.shape)])
+    ok = np.isfinite(vm)
+    cnt = ok.sum(axis=0)
+    vuln = np.where(cnt > 0, np.where(ok, vm, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan)
+    plan = np.minimum(1.0, inp.fraction * up_res / v("uplift_full_pressure"))
+    wv, wm, wp = v("weight_vulnerability"), v("weight_market"), v("weight_plan")
+    wsum = wv + wm + wp
+    r_i = np.where(wsum > 0, (wv * vuln + wm * inp.market_rank + wp * plan)
+                   / np.where(wsum > 0, wsum, 1.0), 0.0)
+    hsum = h.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(hsum > 0, (h * r_i).sum(axis=1) / hsum, 0.0)
+    d = np.where(np.isfinite(hsum), d, np.nan)
+    out["displacement_risk"] = d
+    return out
+
+
+def _class_index(d: np.ndarray) -> np.ndarray:
+    """Composite class index (0 low .. 3 very high) per value; -1 where unknown."""
+    idx = np.searchsorted(np.asarray(RISK_CLASS_BOUNDS), d, side="right")
+    return np.where(np.isfinite(d), idx, -1)
+
+
+# ---- the incentive figures, one assumption vector at a time -----------------------------
+
+
+def incentive_figures(inputs: EconomyInputs, instruments: Sequence[Instrument],
+                      a: Assumptions) -> dict[str, float]:
+    """The incentive model's headline figures under ``a`` (NaN when the package cannot
+    be costed under it, which the caller reports rather than hides)."""
+    try:
+        r = evaluate(inputs, instruments, a)
+    except ValueError:
+        return {k: float("nan") for k, (_, m) in HEADLINE.items() if m == "incentives"} | {
+            "within_budget": float("nan")}
+    return {"creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
+            "npv": r.npv, "cost_per_job_year": r.cost_per_job_year,
+            "within_budget": float(r.within_budget)}
+
+
+# ---- results ----------------------------------------------------------------------------
+
+
+@dataclass
+class TornadoEntry:
+    """One assumption alone at the ends of its plausible range."""
+
+    parameter: str
+    low: float
+    high: float
+    value_low: float
+    value_high: float
+
+    @property
+    def swing(self) -> float:
+        """|value_high - value_low|, what the tornado sorts by (0 when unknown)."""
+        s = abs(self.value_high - self.value_low)
+        return s if math.isfinite(s) else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parameter": self.parameter, "low": self.low, "high": self.high,
+                "value_low": _num(self.value_low), "value_high": _num(self.value_high)}
+
+
+@dataclass
+class SwitchingValue:
+    """The value of ``parameter`` at which ``what`` changes from ``before`` to ``after``
+    (the other assumptions as set)."""
+
+    parameter: str
+    value: float
+    what: str
+    before: str
+    after: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FigureSensitivity:
+    """Tornado, switching values and Monte Carlo interval of one headline figure."""
+
+    key: str
+    label: str
+    value: float
+    tornado: list[TornadoEntry] = field(default_factory=list)
+    interval: dict[str, float] | None = None  # p5, p50, p95 (None: not yet or unknown)
+    switching_values: list[SwitchingValue] = field(default_factory=list)
+    class_probabilities: dict[str, float] | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "value": _num(self.value),
+                "tornado": [t.to_dict() for t in self.tornado],
+                "interval": None if self.interval is None else
+                {k: _num(v) for k, v in self.interval.items()},
+                "switching_values": [s.to_dict() for s in self.switching_values],
+                "class_probabilities": self.class_probabilities, "note": self.note}
+
+
+@dataclass
+class Sensitivity:
+    """Every headline figure's sensitivity for one district. ``draws`` is 0 until the
+    Monte Carlo has run (the tornados are fast; the intervals arrive later)."""
+
+    figures: dict[str, FigureSensitivity]
+    draws: int = 0
+    seed: int = SEED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"draws": self.draws, "seed": self.seed,
+                "figures": {k: f.to_dict() for k, f in self.figures.items()}}
+
+
+def _num(v: float) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+# ---- the analysis -----------------------------------------------------------------------
+
+
+class Analysis:
+    """The sensitivity of one district's figures: build once per selection and
+    assumptions, then :meth:`tornado` (milliseconds) and :meth:`monte_carlo` (a worker)."""
+
+    def __init__(self, index: CityIndex, sel: Selection, assumptions: Assumptions,
+                 economy: EconomyInputs, instruments: Sequence[Instrument] = (),
+                 station_share: float = 0.0, lq: Mapping[str, Any] | None = None) -> None:
+        self.a = assumptions
+        self.economy = economy
+        self.instruments = list(instruments)
+        self.aff = _affordability_inputs(index, sel, assumptions, station_share)
+        self.has_package = any(i.enabled for i in self.instruments)
+        base = self._aff({}, 1)
+        inc = self._inc(assumptions)
+        self.values = {k: float(base[k][0]) for k in base} | inc
+        self.lq = lq
+
+    # -- evaluation
+    def _aff(self, p: Mapping[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
+        if not p:
+            p = {"household_size": np.full(k, self.a.household_size)}
+        return affordability_batch(self.aff, p, self.a)
+
+    def _inc(self, a: Assumptions) -> dict[str, float]:
+        if not self.has_package:
+            return {"creative_jobs_projected": float("nan"), "npv": float("nan"),
+                    "cost_per_job_year": float("nan"), "within_budget": float("nan")}
+        return incentive_figures(self.economy, self.instruments, a)
+
+    def _with(self, name: str, value: float) -> Assumptions:
+        if parameter(name).integer:
+            value = round(value)
+        return self.a.replace(**{name: value})
+
+    # -- tornado
+    def tornado(self) -> Sensitivity:
+        """One-at-a-time swings of every headline figure, sorted by size, and the
+        switching values of the composite class and of the budget."""
+        a = self.a
+        ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
+        aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
+        k = 2 * len(aff_names)
+        p = {n: np.full(k, a[n]) for n in aff_names}
+        for j, n in enumerate(aff_names):
+            p[n][2 * j], p[n][2 * j + 1] = ends[n]
+        aff = affordability_batch(self.aff, p, a)
+        inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
+            if self.has_package else []
+        inc = {n: (self._inc(self._with(n, ends[n][0])), self._inc(self._with(n, ends[n][1])))
+               for n in inc_names}
+        figures: dict[str, FigureSensitivity] = {}
+        for key, (label, model) in HEADLINE.items():
+            rows = []
+            if model == "affordability":
+                for j, n in enumerate(aff_names):
+                    rows.append(TornadoEntry(n, *ends[n], float(aff[key][2 * j]),
+                                             float(aff[key][2 * j + 1])))
+            else:
+                for n in inc_names:
+                    rows.append(TornadoEntry(n, *ends[n], inc[n][0][key], inc[n][1][key]))
+            rows = [r for r in rows if r.swing > 0]
+            rows.sort(key=lambda r: -r.swing)
+            figures[key] = FigureSensitivity(key, label, self.values[key], rows)
+        if self.lq is not None and self.lq.get("low") is not None:
+            lq = self.lq
+            figures["location_quotient"] = FigureSensitivity(
+                "location_quotient", "Location quotient (establishments)", lq["value"],
+                interval={"p5": lq["low"], "p50": lq["value"], "p95": lq["high"]},
+                note=("no assumption enters; a 90% Wilson interval on the district's "
+                      "creative share of establishments. One establishment moves it by "
+                      f"{lq['one_establishment_change']:.2f}"
+                      + (" (flagged: more than 0.1)" if lq["flag"] else "")))
+        figures["displacement_risk"].switching_values = self._class_switches(aff_names, ends)
+        if self.has_package and a.budget_cap > 0:
+            figures["npv"].switching_values = self._budget_switches(inc_names, ends, inc)
+        if not self.has_package:
+            for key, (_, model) in HEADLINE.items():
+                if model == "incentives":
+                    figures[key].note = "no instrument in the package"
+        return Sensitivity(figures)
+
+    def _class_switches(self, names: list[str], ends: dict[str, tuple[float, float]]
+                        ) -> list[SwitchingValue]:
+        """Where the composite's class changes, per assumption, on a fine grid (65
+        points across the range, then linear interpolation between the two that
+        straddle the change nearest the current value)."""
+        a = self.a
+        now = _class_index(np.array([self.values["displacement_risk"]]))[0]
+        if now < 0:
+            return []
+        out = []
+        for n in names:
+            lo, hi = ends[n]
+            grid = np.linspace(lo, hi, 65)
+            d = affordability_batch(self.aff, {n: grid}, a)["displacement_risk"]
+            cls = _class_index(d)
+            change = np.flatnonzero(cls[1:] != cls[:-1])
+            if change.size == 0:
+                continue
+            j = change[np.argmin(np.abs(grid[change] - a[n]))]
+            # The class boundary between grid[j] and grid[j+1], D linear in between.
+            bound = RISK_CLASS_BOUNDS[min(cls[j], cls[j + 1])]
+            t = (bound - d[j]) / (d[j + 1] - d[j]) if d[j + 1] != d[j] else 0.5
+            x = float(grid[j] + np.clip(t, 0, 1) * (grid[j + 1] - grid[j]))
+            before, after = (cls[j], cls[j + 1]) if x >= a[n] else (cls[j + 1], cls[j])
+            out.append(SwitchingValue(n, x, "displacement class", RISK_CLASSES[before],
+                                      RISK_CLASSES[after]))
+        return out
+
+    def _budget_switches(self, names: list[str], ends: dict[str, tuple[float, float]],
+                         inc: dict[str, tuple[dict[str, float], dict[str, float]]]
+                         ) -> list[SwitchingValue]:
+        """Where the package starts (or stops) breaching the budget cap, by bisection."""
+        now = self._inc(self.a)["within_budget"]
+        if not math.isfinite(now):
+            return []
+        word = {1.0: "within budget", 0.0: "over budget"}
+        out = []
+        for n in names:
+            for end, res in zip(ends[n], inc[n], strict=True):
+                if res["within_budget"] != now and math.isfinite(res["within_budget"]):
+                    x0, x1 = self.a[n], end
+                    for _ in range(12):
+                        mid = (x0 + x1) / 2
+                        if self._inc(self._with(n, mid))["within_budget"] == now:
+                            x0 = mid
+                        else:
+                            x1 = mid
+                    out.append(SwitchingValue(n, (x0 + x1) / 2, "budget cap", word[now],
+                                              word[res["within_budget"]]))
+                    break
+        return out
+
+    # -- Monte Carlo
+    def draws(self, n: int = DRAWS, seed: int = SEED) -> dict[str, np.ndarray]:
+        """``n`` Latin-hypercube draws of every uncertain assumption (uniform or
+        triangular around the set value over its range), as arrays per name."""
+        from scipy.stats import qmc  # deferred: scipy.stats is slow to import
+
+        names = list(UNCERTAINTY)
+        u = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
+        out = {}
+        for j, name in enumerate(names):
+            lo, hi, dist = _range(name, self.a[name])
+            x = u[:, j]
+            if dist == "triangular" and hi > lo:
+                c = (self.a[name] - lo) / (hi - lo)
+                x = np.where(x < c, lo + np.sqrt(x * (hi - lo) * (self.a[name] - lo)),
+                             hi - np.sqrt((1 - x) * (hi - lo) * (hi - self.a[name])))
+            else:
+                x = lo + x * (hi - lo)
+            if parameter(name).integer:
+                x = np.round(x)
+            out[name] = x
+        return out
+
+    def monte_carlo(self, result: Sensitivity, n: int = DRAWS, seed: int = SEED
+                    ) -> Sensitivity:
+        """Fill ``result``'s intervals (p5, p50, p95) and the composite's class
+        probabilities from ``n`` draws; deterministic for a seed."""
+        p = self.draws(n, seed)
+        aff = affordability_batch(self.aff, {k: p[k] for k in AFFORDABILITY_PARAMETERS}, self.a)
+        inc: dict[str, np.ndarray] = {}
+        if self.has_package:
+            rows = [self._inc(self.a.replace(**{k: float(p[k][i])
+                                                for k in INCENTIVE_PARAMETERS}))
+                    for i in range(n)]
+            inc = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+        for key, (_, model) in HEADLINE.items():
+            vals = aff.get(key) if model == "affordability" else inc.get(key)
+            fig = result.figures[key]
+            if vals is None or not np.isfinite(vals).any():
+                fig.interval = None
+                continue
+            ok = vals[np.isfinite(vals)]
+            p5, p50, p95 = np.percentile(ok, (5, 50, 95))
+            fig.interval = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+            if ok.size < vals.size:
+                fig.note = f"{vals.size - ok.size} of {vals.size} draws undefined"
+        d = aff["displacement_risk"]
+        if np.isfinite(d).any():
+            cls = _class_index(d)
+            result.figures["displacement_risk"].class_probabilities = {
+                c: float(np.mean(cls[cls >= 0] == i)) for i, c in enumerate(RISK_CLASSES)}
+        if "within_budget" in inc and np.isfinite(inc["within_budget"]).any():
+            wb = inc["within_budget"]
+            result.figures["npv"].class_probabilities = {
+                "within budget": float(np.nanmean(wb)),
+                "over budget": float(1 - np.nanmean(wb))}
+        result.draws, result.seed = n, seed
+        return result
+
+
+def location_quotient_interval(creative: float, total: float, city_creative: float,
+                               city_total: float, z: float = 1.645,
+                               flag_change: float = 0.1) -> dict[str, Any]:
+    """A 90% interval of the establishment-based LQ and whether one establishment moves
+    it by more than ``flag_change``.
+
+    The district's creative share p = creative / total gets a Wilson score interval
+    (Wilson 1927; Brown, Cai & DasGupta 2001); the city share is fixed (it is the whole
+    population). The flag compares the LQ with one creative establishment more and one
+    fewer (the other establishments unchanged)."""
+    if total <= 0 or city_total <= 0 or city_creative <= 0:
+        return {"value": None, "low": None, "high": None, "one_establishment_change": None,
+                "flag": False, "basis": "establishments"}
+    city = city_creative / city_total
+    p = creative / total
+    den = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / den
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / den
+    lq = p / city
+    more = (creative + 1) / (total + 1) / city
+    fewer = (creative - 1) / (total - 1) / city if creative >= 1 and total > 1 else lq
+    change = max(abs(more - lq), abs(fewer - lq))
+    return {"value": lq, "low": max(0.0, centre - half) / city,
+            "high": min(1.0, centre + half) / city,
+            "one_establishment_change": change, "flag": change > flag_change,
+            "basis": "establishments"}
