@@ -107,6 +107,8 @@ def save_project(document: Document, path: str | Path) -> None:
     if target.suffix.lower() != ".gpkg":
         raise ProjectWriteError(target, "a project file must end in .gpkg; choose such a "
                                 "name with File > Save As.")
+    if not target.parent.is_dir():
+        raise ProjectWriteError(target, _write_message(target, OSError(errno.ENOENT, "")))
     tmp = _tmp_path(target)
     try:
         _remove_stale_temps(target)
@@ -145,6 +147,9 @@ def save_project(document: Document, path: str | Path) -> None:
         with suppress(OSError):
             tmp.unlink()
         text = str(exc)
+        if not os.access(target.parent, os.W_OK):
+            raise ProjectWriteError(target, _write_message(
+                target, OSError(errno.EACCES, text))) from None
         if "No space left" in text:
             raise ProjectWriteError(target, _write_message(
                 target, OSError(errno.ENOSPC, text))) from None

@@ -1,0 +1,219 @@
+"""The File menu's plan actions on the real window: the title's unsaved mark, Quit asking
+Save / Discard / Cancel, Open replacing the plan, a failed save keeping the work, autosave
+and recovery after a crash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+from shapely.geometry import box
+
+from districtplanner.model.commands import AddDistrict
+from districtplanner.model.district import District
+from districtplanner.project import load_project, save_project
+from districtplanner.project.autosave import LOCK_NAME, AutosaveSession, snapshot_document
+from districtplanner.ui import project_actions
+
+
+def _answer(button: QMessageBox.StandardButton | str, seen: list[str]) -> None:
+    """Click ``button`` on the next modal message box, noting its text."""
+
+    def click() -> None:
+        w = QApplication.activeModalWidget()
+        if not isinstance(w, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(w.text())
+        if isinstance(button, str):
+            target = next(b for b in w.buttons() if b.text() == button)
+        else:
+            target = w.button(button)
+        target.click()
+
+    QTimer.singleShot(0, click)
+
+
+def _draw(window, name="Drawn here") -> None:
+    c = window.document.districts[0].geometry.centroid
+    d = District(name, box(c.x - 300, c.y - 300, c.x + 300, c.y + 300))
+    assert window.session.stack.push(AddDistrict(window.document, d)) == ""
+
+
+def _quit_action(window):
+    return next(a for a in window.menuBar().actions()[0].menu().actions()
+                if a.text() == "&Quit")
+
+
+def test_title_shows_the_file_and_the_unsaved_mark(window, tmp_path):
+    assert window.windowTitle() == "Port Verity (synthetic sample city) — District Planner"
+    _draw(window)
+    assert window.windowTitle().endswith("* — District Planner")
+    assert window.project.save_to(tmp_path / "harbour plan.gpkg")
+    assert window.windowTitle() == "harbour plan — District Planner"
+    assert load_project(tmp_path / "harbour plan.gpkg").districts[-1].name == "Drawn here"
+    window.session.stack.undo()
+    assert window.windowTitle() == "harbour plan* — District Planner"
+    window.session.stack.redo()
+    assert window.windowTitle() == "harbour plan — District Planner"
+
+
+def test_quit_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, qtbot):
+    _draw(window)
+    seen: list[str] = []
+    _answer(QMessageBox.StandardButton.Cancel, seen)
+    _quit_action(window).trigger()
+    assert seen and "Save the changes" in seen[0] and "quitting" in seen[0]
+    assert window.isVisible()
+    assert window.document.districts[-1].name == "Drawn here"
+
+
+def test_quit_save_writes_the_file_then_closes(window, qtbot, tmp_path):
+    path = tmp_path / "plan.gpkg"
+    window.project.save_to(path)
+    _draw(window, "Added before quitting")
+    seen: list[str] = []
+    _answer(QMessageBox.StandardButton.Save, seen)
+    _quit_action(window).trigger()
+    assert seen
+    assert not window.isVisible()
+    assert load_project(path).districts[-1].name == "Added before quitting"
+
+
+def test_quit_discard_closes_without_writing(window, qtbot, tmp_path):
+    path = tmp_path / "plan.gpkg"
+    window.project.save_to(path)
+    before = path.read_bytes()
+    _draw(window)
+    seen: list[str] = []
+    _answer(QMessageBox.StandardButton.Discard, seen)
+    _quit_action(window).trigger()
+    assert seen and not window.isVisible()
+    assert path.read_bytes() == before
+
+
+def test_quit_without_changes_does_not_ask(window):
+    _quit_action(window).trigger()
+    assert not window.isVisible()
+
+
+def test_open_replaces_the_plan_after_asking(window, qtbot, tmp_path):
+    other = load_project(Path(__file__).parents[1] / "data" / "projects" / "v1.gpkg")
+    path = tmp_path / "other.gpkg"
+    save_project(other, path)
+    _draw(window)
+    seen: list[str] = []
+    _answer(QMessageBox.StandardButton.Discard, seen)
+    new = window.project.open(path)
+    qtbot.addWidget(new)
+    assert seen and "opening another plan" in seen[0]
+    assert not window.isVisible() and new.isVisible()
+    assert [d.name for d in new.document.districts] == [d.name for d in other.districts]
+    assert new.windowTitle() == "other — District Planner"
+    assert project_actions.recent_files()[0] == path.resolve()
+
+
+def test_a_failed_save_says_why_and_keeps_the_work(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text: shown.append(text))
+    _draw(window)
+    missing_folder = tmp_path / "no such folder" / "plan.gpkg"
+    assert not window.project.save_to(missing_folder)
+    assert "does not exist" in shown[0] and "Save As" in shown[0]
+    assert window.project.dirty and window.windowTitle().endswith("* — District Planner")
+    assert window.document.districts[-1].name == "Drawn here"
+
+
+def test_a_plain_geopackage_offers_to_add_its_layers(window, tmp_path, monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "shops.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(5e5, 5.65e6)],
+                     crs="EPSG:32632").to_file(path, layer="shops")
+    asked = []
+
+    def question(parent, title, text):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    added = []
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(window, "add_layer_files", lambda paths: added.append(paths))
+    assert window.project.open(path) is None
+    assert "not a District Planner project" in asked[0] and "shops" in asked[0]
+    assert added == [[path]]
+    assert window.isVisible()
+
+
+def test_dropping_a_project_file_opens_it(window, qtbot, tmp_path):
+    path = tmp_path / "dropped.gpkg"
+    save_project(load_project(Path(__file__).parents[1] / "data" / "projects" / "v1.gpkg"),
+                 path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    new = project_actions._windows[-1]
+    qtbot.addWidget(new)
+    assert new.project.path == path and new.windowTitle() == "dropped — District Planner"
+
+
+def test_autosave_writes_a_snapshot_never_the_users_file(qtbot, sample_document, tmp_path,
+                                                        monkeypatch):
+    from districtplanner.ui.main_window import MainWindow
+
+    monkeypatch.setenv(project_actions.AUTOSAVE_ENV, "0.3")
+    win = MainWindow(sample_document)
+    qtbot.addWidget(win)
+    path = tmp_path / "mine.gpkg"
+    win.project.save_to(path)
+    before = path.read_bytes()
+    _draw(win, "Autosaved district")
+    folder = win.project.autosave.folder
+    qtbot.waitUntil(lambda: any(folder.glob("autosave-*.gpkg")), timeout=20000)
+    latest = sorted(folder.glob("autosave-*.gpkg"))[-1]
+    qtbot.waitUntil(lambda: latest.exists() and load_project(latest) is not None,
+                    timeout=20000)
+    assert load_project(latest).districts[-1].name == "Autosaved district"
+    assert path.read_bytes() == before
+    lock = json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
+    assert lock["plan"] == str(path)
+    win.close()
+    assert not folder.exists()
+
+
+def test_after_a_crash_the_next_start_offers_recovery(window, qtbot, tmp_path):
+    plan = tmp_path / "council plan.gpkg"
+    save_project(window.document, plan)
+    before = plan.read_bytes()
+    # A session that crashed: its autosave holds an edit, its process is gone.
+    crashed = AutosaveSession(project_actions.data_dir(), plan, "council plan")
+    edited = snapshot_document(window.document)
+    edited.add_district(District("Only in the autosave", box(499000, 5649000, 499500, 5649500)))
+    crashed.write(edited)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock = crashed.folder / LOCK_NAME
+    info = json.loads(lock.read_text(encoding="utf-8"))
+    lock.write_text(json.dumps({**info, "pid": dead.pid}), encoding="utf-8")
+
+    seen: list[str] = []
+    _answer("Recover", seen)
+    new = window.project.offer_recovery()
+    qtbot.addWidget(new)
+    assert "council plan.gpkg" in seen[0] and "autosaved" in seen[0]
+    assert new.document.districts[-1].name == "Only in the autosave"
+    assert new.project.path == plan and new.project.dirty
+    assert new.windowTitle() == "council plan* — District Planner"
+    assert plan.read_bytes() == before  # the planner's own file waits for Save
+    # Once the recovered plan is in this session's autosave, the old one is dropped.
+    qtbot.waitUntil(lambda: not crashed.folder.exists(), timeout=20000)
