@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
         self._connect_canvas()
         self._update_title()
         self.canvas.cursor_moved.connect(self._cursor_moved)
+        from districtplanner.ui.project_actions import ProjectActions
+
+        # New/Open/Save/Revert, the unsaved mark in the title, autosave and recovery.
+        self.project = ProjectActions(self)
+        self._update_title()
         self.recompute.run_now()
 
     # ------------------------------------------------------------------ chrome
@@ -353,6 +358,9 @@ class MainWindow(QMainWindow):
                 panel.show_metrics(bundle)
 
     def _update_title(self) -> None:
+        if hasattr(self, "project"):
+            self.project.update_title()  # the file name and the unsaved mark
+            return
         title = self.document.title or "Untitled plan"
         self.setWindowTitle(f"{title} — District Planner")
 
@@ -495,6 +503,8 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
+        if self.project.open_dropped(paths):  # a project file opens as the plan
+            return
         QTimer.singleShot(0, lambda: self.add_layer_files(paths))
 
     # ------------------------------------------------------------- districts io
@@ -611,6 +621,13 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.canvas.zoom_to_all)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Closed by the planner (title bar, window manager): Save / Discard / Cancel when
+        # there are unsaved changes. File > Quit asks before it closes; a close from code
+        # (tests, replacing the plan) has settled that already.
+        if event.spontaneous() and not self.project.confirm_close():
+            event.ignore()
+            return
+        self.project.shutdown()
         self.recompute.shutdown()
         self.overlays.shutdown()
         self.loader.shutdown()
