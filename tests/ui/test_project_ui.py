@@ -217,3 +217,18 @@ def test_after_a_crash_the_next_start_offers_recovery(window, qtbot, tmp_path):
     assert plan.read_bytes() == before  # the planner's own file waits for Save
     # Once the recovered plan is in this session's autosave, the old one is dropped.
     qtbot.waitUntil(lambda: not crashed.folder.exists(), timeout=20000)
+
+
+def test_command_line_opens_a_project_file(qtbot, tmp_path, monkeypatch):
+    from districtplanner.cli import main
+
+    path = tmp_path / "from the shell.gpkg"
+    save_project(load_project(Path(__file__).parents[1] / "data" / "projects" / "v1.gpkg"),
+                 path)
+    monkeypatch.setenv("DISTRICT_PLANNER_QUIT_AFTER_DRAW", "1")
+    assert main([str(path)]) == 0
+    win = project_actions._windows[-1]
+    qtbot.addWidget(win)
+    assert win.project.path == path
+    assert win.windowTitle() == "from the shell — District Planner"
+    assert len(win.document.districts) == 3

@@ -162,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               "session, or use 'district-planner screenshot --out FILE.png' headless.",
               file=sys.stderr)
         return 2
+    if len(args.files) == 1 and args.files[0].suffix.lower() == ".gpkg":
+        from districtplanner.ui.project_actions import is_project_file, run_project_gui
+
+        if is_project_file(args.files[0]):  # `district-planner PLAN.gpkg` opens the plan
+            return run_project_gui(args.files[0])
     from districtplanner.ui.app import run_gui
 
     return run_gui(list(args.files))
