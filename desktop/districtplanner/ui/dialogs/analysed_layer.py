@@ -21,11 +21,12 @@ def analysed_layer_box(parent: QWidget | None, new_name: str, role_label: str,
     """The question as a message box whose buttons carry the answers in ``.property("use")``
     (exec it, then read ``answer_of(box)``)."""
     current = ", ".join(current_names)
+    quoted = ", ".join(f"“{n}”" for n in current_names)
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Which layer feeds the figures?")
-    box.setText(f"The figures already read {role_label.lower()} from {current}. "
-                f"What is {new_name} for?")
+    box.setText(f"The figures already read {role_label.lower()} from the layer {quoted}. "
+                f"What is “{new_name}” for?")
     box.setInformativeText(
         "Use instead: every figure reads the new layer. Combine: the figures count both "
         "(for files that cover different areas, not the same firms twice). Keep as context "
