@@ -91,23 +91,24 @@ CARDS: tuple[Card, ...] = (
          lambda m: m.concentration.location_quotient, 2,
          lambda m: "1.00 = city average",
          lambda m, c: f"city: {c.concentration.location_quotient:.2f}"),
-    Card("displacement_risk", "Displacement risk (0–1)",
+    Card("displacement_risk", "Displacement risk",
          lambda m: m.affordability.displacement_risk, 2,
-         lambda m: f"class: {m.affordability.displacement_class}",
+         lambda m: f"index 0-1, class {m.affordability.displacement_class}",
          lambda m, c: f"city: {c.affordability.displacement_risk:.2f}", _risk_alert),
-    Card("households_at_risk", "Households priced out",
+    Card("households_at_risk", "Households at risk",
          lambda m: m.affordability.households_priced_out_mitigated, 0,
-         lambda m: f"of {compact(m.affordability.renter_households)} renter households",
+         lambda m: (f"priced out by the plan's rents, of "
+                    f"{compact(m.affordability.renter_households)} renter households"),
          lambda m, c: _share(m.affordability.households_priced_out_mitigated,
                              c.affordability.households_priced_out_mitigated)),
-    Card("npv", "Public cost, NPV (€)", _npv, 0,
+    Card("npv", "Public cost NPV €", _npv, 0,
          lambda m: (f"{compact(m.incentives.nominal_total)} € nominal"
                     if m.incentives is not None else "no package"),
-         lambda m, c: f"cap {compact(m.assumptions.budget_cap)} €/year", _budget_alert),
-    Card("cost_per_job", "Cost per job (€)", _cost_per_job, 0,
+         lambda m, c: f"cap {compact(m.assumptions.budget_cap)} €/yr", _budget_alert),
+    Card("cost_per_job", "Cost per job €", _cost_per_job, 0,
          lambda m: (f"{compact(m.incentives.jobs_created_direct)} jobs created"
                     if m.incentives is not None else ""),
-         lambda m, c: "per job the package creates"),
+         lambda m, c: "city: no package"),
 )
 
 
@@ -167,12 +168,12 @@ class CardWidget(QFrame):
         self.detail = ""
 
     def set_scale(self, s: float) -> None:
-        self.title.setFont(theme.px_font(14 * s, QFont.Weight.DemiBold))
+        self.title.setFont(theme.px_font(13 * s, QFont.Weight.DemiBold))
         self.value.setFont(theme.px_font(theme.ROOM_FIGURE_PX * s, QFont.Weight.Bold))
         self.change.setFont(theme.px_font(13 * s, QFont.Weight.DemiBold))
         self.alert.setFont(theme.px_font(13 * s, QFont.Weight.Bold))
         self.bar.setFixedHeight(max(4, round(7 * s)))
-        m = max(3, round(5 * s))
+        m = max(3, round(4 * s))
         self.layout().setContentsMargins(m, max(1, round(2 * s)), m, max(2, round(3 * s)))
 
     def show_metrics(self, m: Metrics, reference: Metrics | None, reference_name: str,

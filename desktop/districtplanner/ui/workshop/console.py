@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from districtplanner.ui.map.sketch_item import SKETCH_COLOURS
-from districtplanner.ui.workshop.room import WhatIfStrip
+from districtplanner.ui.workshop.room import HINT, WhatIfStrip
 from districtplanner.ui.workshop.scenarios import WHATIFS
 
 MAX_COLUMNS = 4
@@ -43,6 +43,8 @@ class FacilitatorConsole(QWidget):
         self.setWindowTitle("Workshop — facilitator")
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.keys = QLabel(HINT)
+        self.keys.setWordWrap(True)
 
         self.scenario_list = QListWidget()
         self.scenario_list.itemChanged.connect(self._scenarios_changed)
@@ -90,6 +92,7 @@ class FacilitatorConsole(QWidget):
         leave = QPushButton("Leave workshop (Esc)")
         leave.clicked.connect(self.leave.emit)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.keys)
         lay.addWidget(self.message)
         row = QHBoxLayout()
         row.addWidget(scen, 1)

@@ -61,6 +61,7 @@ class Workshop(QObject):
         self.console: FacilitatorConsole | None = None
         self._own_stack: CommandStack | None = None
         self._previous_tool = "pan"
+        self._listed: list[tuple[str, str]] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -243,10 +244,12 @@ class Workshop(QObject):
         doc = self.document
         by_id = {d.id: d for d in doc.districts}
         self.room.set_columns([(i, by_id[i].name, by_id[i].colour) for i in self.scenario_ids])
+        for n, column in enumerate(self.room.columns):
+            column.tally.vote.connect(lambda delta, n=n: self.vote(n, delta))
         self.room.strip.set_levers(self.levers, self.values())
         self.console.strip.set_levers(self.levers, self.values())
-        self.console.set_choices([(d.id, d.name) for d in doc.districts], self.scenario_ids,
-                                 self.levers)
+        self._listed = [(d.id, d.name) for d in doc.districts]
+        self.console.set_choices(self._listed, self.scenario_ids, self.levers)
         self.room.set_votes(doc.votes)
         self.schedule()
 
@@ -313,16 +316,27 @@ class Workshop(QObject):
             return
         ref = self.scenario_ids[0] if self.reference == "first" and self.scenario_ids else None
         self.room.show_figures(city, figures, ref)
-        changed = ", ".join(f"{k}" for k in self.overrides)
-        self.room.status.setText(f"What-if: {changed}" if changed else "The plan's values")
+        self.room.status.setText(self.status_text())
         self.refreshed.emit(time.perf_counter() - t0)
 
+    def status_text(self) -> str:
+        """What the room is looking at: the plan, or which levers are moved."""
+        changed = [WHATIFS[k] for k in self.overrides if k in WHATIFS]
+        if not changed:
+            return "The plan's values · Esc leaves"
+        if len(changed) == 1:
+            return f"What if: {changed[0].label} {changed[0].shown(self.overrides[changed[0].key])}"
+        return f"What if: {len(changed)} levers moved"
+
     def _districts_changed(self, district_id: str | None) -> None:
+        """A district added, removed or renamed rebuilds the columns and the console's
+        list; a changed shape or package only recomputes."""
         if not self.active:
             return
-        known = {d.id for d in self.document.districts}
-        if district_id is None or any(i not in known for i in self.scenario_ids):
-            self.scenario_ids = [i for i in self.scenario_ids if i in known] or \
+        known = [(d.id, d.name) for d in self.document.districts]
+        ids = {i for i, _ in known}
+        if any(i not in ids for i in self.scenario_ids) or known != self._listed:
+            self.scenario_ids = [i for i in self.scenario_ids if i in ids] or \
                 self.default_scenarios()
             self._rebuild_columns()
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,10 @@ from districtplanner.ui.workshop.cards import CARDS, CardWidget
 from districtplanner.ui.workshop.scenarios import WHATIFS, WhatIf
 
 SLIDER_STEPS = 1000
+#: The facilitator's keys (also in the console and the room view's tooltip).
+HINT = ("PgUp/PgDn or arrows: step through scenarios · 1–4: vote (Alt takes back) · "
+        "D: draw · T: note · K: colour · H: pan · Backspace: remove last sketch · "
+        "F6: console · Esc: leave")
 
 
 def _colour(label: QLabel, colour: str) -> None:
@@ -70,8 +73,10 @@ class ScenarioColumn(QFrame):
         self.district_id = district_id
         self.colour = colour
         self.setObjectName("ScenarioColumn")
-        self.header = QLabel(f"{number}  {name}")
+        self.full_name = f"{number}  {name}"
+        self.header = QLabel(self.full_name)
         self.header.setWordWrap(True)
+        self.header.setToolTip(name)
         self.swatch = QFrame()
         self.swatch.setFixedHeight(8)
         self.swatch.setStyleSheet(f"background: {colour}; border: none;")
@@ -80,7 +85,7 @@ class ScenarioColumn(QFrame):
         _colour(self.tally, theme.TEXT)
         self.cards = [CardWidget(card, colour) for card in CARDS]
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setContentsMargins(3, 3, 3, 3)
         lay.setSpacing(3)
         lay.addWidget(self.header)
         lay.addWidget(self.swatch)
@@ -93,15 +98,42 @@ class ScenarioColumn(QFrame):
     def set_focused(self, on: bool) -> None:
         """The column the facilitator stepped to gets a thick dark frame."""
         self.focused = on
-        border = f"4px solid {theme.TEXT}" if on else "4px solid transparent"
+        border = f"3px solid {theme.TEXT}" if on else "3px solid transparent"
         self.setStyleSheet(f"#ScenarioColumn {{ border: {border}; border-radius: 8px; }}")
 
     def set_scale(self, s: float) -> None:
-        self.header.setFont(theme.px_font(18 * s, QFont.Weight.Bold))
+        self.header.setFont(theme.px_font(17 * s, QFont.Weight.Bold))
         self.tally.setFont(theme.px_font(16 * s, QFont.Weight.DemiBold))
-        self.swatch.setFixedHeight(max(4, round(8 * s)))
+        self.swatch.setFixedHeight(max(4, round(6 * s)))
         for c in self.cards:
             c.set_scale(s)
+        self._fit_header()
+
+    def _fit_header(self) -> None:
+        """At most two lines of name: a long variant name ends in '…' (the whole name is
+        the tooltip) rather than pushing the cards off the bottom of the screen."""
+        fm = self.header.fontMetrics()
+        width = self.header.contentsRect().width()
+        if width <= 0:
+            return
+        limit = 2 * fm.lineSpacing() + 1
+
+        def height(text: str) -> int:
+            return fm.boundingRect(QRect(0, 0, width, 10_000),
+                                   int(Qt.TextFlag.TextWordWrap), text).height()
+
+        text = self.full_name
+        if height(text) > limit:
+            words = text.split(" ")
+            while len(words) > 2 and height(" ".join(words) + "…") > limit:
+                words.pop()
+            text = " ".join(words) + "…"
+        if text != self.header.text():
+            self.header.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
 
     def show_metrics(self, m: Metrics, reference: Metrics | None, reference_name: str,
                      city: Metrics, maxima: Sequence[float]) -> None:
@@ -208,14 +240,11 @@ class RoomView(QWidget):
         pal.setColor(QPalette.ColorRole.Window, QColor(theme.BACKGROUND))
         self.setPalette(pal)
         self.title = QLabel(title)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status = QLabel("")
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.hint = QLabel("PgUp/PgDn step · 1–4 vote · D draw · T note · F6 console · "
-                           "Esc leave")
-        for label, colour in ((self.title, theme.TEXT), (self.status, theme.TEXT),
-                              (self.hint, "#3A3A3A")):
-            _colour(label, colour)
+        self.setToolTip(HINT)
+        for label in (self.title, self.status):
+            _colour(label, theme.TEXT)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.status)
@@ -232,7 +261,6 @@ class RoomView(QWidget):
         lay.setSpacing(6)
         lay.addLayout(top)
         lay.addLayout(self.middle, 1)
-        lay.addWidget(self.hint)
         lay.addWidget(self.strip)
         self.columns: list[ScenarioColumn] = []
         self.map: QWidget | None = None
@@ -257,8 +285,9 @@ class RoomView(QWidget):
         for c in self.columns:
             self.columns_box.addWidget(c, 1)
             c.set_scale(self.scale)
-        # Two columns leave the map over half the width; four still leave it about 40 %.
-        self.middle.setStretch(1, 4 * max(2, len(self.columns)))
+        # Two columns leave the map half the width, three about 40 %, four a third
+        # (a column needs about 170 px at 1024x768 for its card titles on one line).
+        self.middle.setStretch(1, {0: 10, 1: 10, 2: 10, 3: 15}.get(len(self.columns), 20))
 
     def show_figures(self, city: Metrics, figures: dict[str, Metrics],
                      reference_id: str | None) -> None:
@@ -298,7 +327,6 @@ class RoomView(QWidget):
         self.scale = s
         self.title.setFont(theme.px_font(22 * s, QFont.Weight.Bold))
         self.status.setFont(theme.px_font(16 * s, QFont.Weight.DemiBold))
-        self.hint.setFont(theme.px_font(13 * s))
         for c in self.columns:
             c.set_scale(s)
         self.strip.set_scale(s)
