@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 from shapely.geometry import Point, Polygon
@@ -258,9 +259,12 @@ def test_utf16_without_bom_is_an_unknown_encoding(tmp_path: Path) -> None:
 
 def test_text_no_fallback_encoding_can_read(tmp_path: Path) -> None:
     p = tmp_path / "firms.csv"
-    # Bytes cp1252 leaves undefined (0x81, 0x8d, 0x90) in every row: not Western text.
-    body = "".join(f"firm\x81{i}\x8d\x90,13.4,52.5,film_tv,3\n" for i in range(20))
-    p.write_bytes(FIRMS.encode() + body.encode("latin-1"))
+    # Names of random bytes above 127 with some cp1252 leaves undefined (0x81, 0x8d,
+    # 0x90): no encoding makes letters of them.
+    rng = np.random.default_rng(0)
+    body = b"".join(b"firm" + bytes(rng.integers(128, 256, 12).tolist()) + b"\x81\x8d\x90"
+                    + b",13.4,52.5,film_tv,3\n" for _ in range(20))
+    p.write_bytes(FIRMS.encode() + body)
     with pytest.raises(UnknownEncoding) as exc:
         r.read_layer(p)
     _says(exc.value)
@@ -470,3 +474,77 @@ def test_program_errors_are_not_blamed_on_the_file(tmp_path: Path) -> None:
         r.read_layer(p, project_crs="EPSG:4326")
     with pytest.raises(r.BadArgumentError, match="unknown role"):
         r.read_layer(p, role="shops")
+
+
+def test_missing_shx_says_what_a_planner_does(tmp_path: Path) -> None:
+    """GDAL says 'Set SHAPE_RESTORE_SHX config option to YES'; a planner copies files."""
+    import libpysal.examples
+
+    src = Path(libpysal.examples.get_path("columbus.shp"))
+    for ext in (".shp", ".dbf"):
+        (tmp_path / f"columbus{ext}").write_bytes(src.with_suffix(ext).read_bytes())
+    for call in (r.preview, r.read_layer):
+        with pytest.raises(r.UnreadableFile) as exc:
+            call(tmp_path / "columbus.shp")
+        _says(exc.value, "index file 'columbus.shx' is missing", "load the zip")
+        assert "SHAPE_RESTORE_SHX" not in str(exc.value) and "config" not in str(exc.value)
+
+
+# ------------------------------------------------------- GBK and Mac Roman text, and choices
+
+GBK_TEXT = ("name,sector,lon,lat\n北京798艺术区画廊,gallery,116.4953,39.9841\n"
+            "上海电影制片厂,film_tv,121.4367,31.1995\n广州大剧院,theatre,113.3245,23.1150\n"
+            "深圳设计之都创意产业园,design_fashion,114.0579,22.5431\n")
+MAC_TEXT = ("Firma,Branche,lon,lat\nAtelier Müller,Kunsthandwerk,13.41,52.52\n"
+            "Büro Schäfer & Söhne,Architektur,13.42,52.53\nTöpferei Jürgens,Kunsthandwerk,"
+            "13.38,52.48\nStraßenkunst e.V.,Musik,13.39,52.49\n")
+
+
+@pytest.mark.parametrize(("text", "enc", "name", "first"), [
+    (GBK_TEXT, "gbk", "Chinese GBK/GB18030", "北京798艺术区画廊"),
+    (MAC_TEXT, "mac_roman", "Mac OS Roman", "Atelier Müller"),
+])
+def test_gbk_and_mac_roman_tables_are_read_as_written(tmp_path: Path, text: str, enc: str,
+                                                      name: str, first: str) -> None:
+    p = tmp_path / "firms.csv"
+    p.write_bytes(text.encode(enc))
+    pv = r.preview(p)
+    assert pv.rows[0][0] == first and name in " ".join(pv.messages)
+    layer = r.read_layer(p, source_crs="EPSG:4326")
+    assert layer.data.iloc[0, 0] == first
+    assert any(f"read as {name}" in w for w in layer.warnings)
+    # The planner's own choice wins (here a wrong one, to show it is honoured).
+    assert r.preview(p, encoding="latin-1").rows[0][0] == first.encode(enc).decode("latin-1")
+
+
+def test_messages_name_the_controls_of_the_running_front_end(tmp_path: Path) -> None:
+    from districtplanner.io.errors import use_front_end
+
+    p = tmp_path / "firms.csv"
+    p.write_text("name,x,y\na,500000,5800000\n", encoding="utf-8")
+    with pytest.raises(MissingCRS) as exc:
+        r.read_layer(p)
+    assert "Add layer dialog's Coordinate system box" in str(exc.value)
+    use_front_end("cli")
+    try:
+        assert "--source-crs" in str(exc.value) and "dialog" not in str(exc.value)
+        with pytest.raises(r.UnknownLayer) as exc2:
+            r.read_layer(p, layer="nope")
+        assert "--layer NAME" in str(exc2.value)
+    finally:
+        use_front_end("gui")
+
+
+def test_shapefile_dbf_in_gbk_without_cpg_reads_with_the_chosen_encoding(tmp_path: Path
+                                                                         ) -> None:
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame({"name": ["广州大剧院", "上海电影制片厂"]},
+                           geometry=[Point(113.32, 23.11), Point(121.44, 31.20)], crs=4326)
+    p = tmp_path / "venues.shp"
+    pyogrio.write_dataframe(gdf, p, encoding="gbk")
+    p.with_suffix(".cpg").unlink()
+    assert r.preview(p).rows[0][0] != "广州大剧院"  # GDAL's default reads mojibake
+    assert r.preview(p, encoding="gbk").rows[0][0] == "广州大剧院"
+    layer = r.read_layer(p, encoding="gbk", role="context")
+    assert layer.data["name"].tolist() == ["广州大剧院", "上海电影制片厂"]

@@ -13,7 +13,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from districtplanner.analysis.raster import Raster
-from districtplanner.io.errors import CoordinatesOutOfRange
+from districtplanner.io.errors import CoordinatesOutOfRange, controls
 from districtplanner.io.loaded import LoadedLayer
 
 Bounds = tuple[float, float, float, float]
@@ -184,7 +184,7 @@ def far_warning(
     d = distance_from_others(bounds, others)
     if d is None or d <= threshold_km:
         return None
-    return (
+    return controls(
         f"Layer '{name}' lies {d:,.0f} km from the other layers; its coordinate system is "
-        f"probably wrong. Check the source CRS in the import dialog."
+        f"probably wrong. Choose its source CRS [[crs]]."
     )

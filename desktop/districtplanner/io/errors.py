@@ -11,6 +11,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+# Where a planner makes each choice a remedy asks for, per front end: the Add layer dialog
+# in the app, options on the command line. A remedy names a choice as [[key]]; the
+# message names the control of the front end that is running, so no message points at a
+# control that does not exist there.
+CONTROLS: dict[str, dict[str, str]] = {
+    "gui": {
+        "crs": "in the Add layer dialog's Coordinate system box",
+        "encoding": "in the Add layer dialog's Text encoding list",
+        "layer": "in the Add layer dialog's Layer list",
+        "columns": "in the Add layer dialog's Columns",
+        "coordinates": "in the Add layer dialog (Columns)",
+        "geometry": "in the Add layer dialog's Keep geometry list",
+        "band": "in the Add layer dialog's Rent value list",
+    },
+    "cli": {
+        "crs": "with --source-crs (e.g. --source-crs EPSG:25832)",
+        "encoding": "with --encoding (e.g. --encoding cp1252)",
+        "layer": "with --layer NAME",
+        "columns": "by renaming the column in the file",
+        "coordinates": "by naming them lon/lat or x/y in the file",
+        "geometry": "by splitting the file by geometry type",
+        "band": "by saving the rent band as its own single-band GeoTIFF",
+    },
+}
+_front_end = {"name": "gui"}
+
+
+def use_front_end(name: str) -> None:
+    """Name the controls of ``name`` ('gui' or 'cli') in every message from now on."""
+    if name not in CONTROLS:
+        raise ValueError(f"unknown front end {name!r}")
+    _front_end["name"] = name
+
+
+def controls(text: str) -> str:
+    """``text`` with each [[key]] replaced by where the running front end makes it."""
+    names = CONTROLS[_front_end["name"]]
+    for key, where in names.items():
+        text = text.replace(f"[[{key}]]", where)
+    return text
+
 
 class Cancelled(Exception):
     """The user pressed Cancel; not an error, nothing was loaded."""
@@ -40,8 +81,13 @@ class DataImportError(Exception):
         self.problem = problem or self.default_problem
         self.row = row
         self.column = column
-        self.remedy = remedy or self.default_remedy
+        self._remedy = remedy or self.default_remedy
         super().__init__(self.message)
+
+    @property
+    def remedy(self) -> str:
+        """What to do, naming the controls of the running front end (see CONTROLS)."""
+        return controls(self._remedy)
 
     @property
     def where(self) -> str:
@@ -79,7 +125,7 @@ class NoGeometry(DataImportError):
     default_problem = "no geometry and no coordinate columns were found"
     default_remedy = (
         "add longitude/latitude (or x/y) columns or a WKT geometry column, or choose the "
-        "coordinate columns in the import dialog"
+        "coordinate columns [[coordinates]]"
     )
 
 
@@ -133,16 +179,16 @@ class BadValues(DataImportError):
 class CoordinatesOutOfRange(DataImportError):
     default_problem = "the coordinates do not fit the layer's coordinate reference system"
     default_remedy = (
-        "choose the coordinate system the data was made in (the source CRS) in the import "
-        "dialog, or fix the file's .prj / CRS metadata"
+        "choose the coordinate system the data was made in (the source CRS) [[crs]], or "
+        "fix the file's .prj / CRS metadata"
     )
 
 
 class UnknownEncoding(DataImportError):
     default_problem = "the text encoding could not be recognised"
     default_remedy = (
-        "save the file as UTF-8 (in Excel: Save As > CSV UTF-8) or pick the encoding in the "
-        "import dialog"
+        "choose its text encoding [[encoding]], or save the file as UTF-8 (in Excel: Save "
+        "As > CSV UTF-8)"
     )
 
 
@@ -189,22 +235,22 @@ class MissingCRS(DataImportError):
         self.guess = guess
         if remedy is None:
             remedy = (
-                f"choose its coordinate system in the import dialog (the values look like "
-                f"{guess})" if guess else
-                "choose its coordinate system in the import dialog (the EPSG code is usually "
-                "in the data's documentation)"
+                f"choose its coordinate system [[crs]] (the values look like {guess})"
+                if guess else
+                "choose its coordinate system [[crs]] (the EPSG code is usually in the "
+                "data's documentation)"
             )
         super().__init__(path, "the layer has no coordinate reference system", remedy=remedy)
 
 
 class MissingColumn(DataImportError):
     default_problem = "a mapped column is not in the file"
-    default_remedy = "map the field to one of the file's columns in the import dialog"
+    default_remedy = "map the field to one of the file's columns [[columns]]"
 
 
 class UnknownLayer(DataImportError):
     default_problem = "the file has no layer of that name"
-    default_remedy = "pick one of the file's layers in the import dialog"
+    default_remedy = "pick one of the file's layers [[layer]]"
 
 
 def _gb(n: int) -> str:

@@ -72,6 +72,7 @@ from districtplanner.io.errors import (
     UnknownLayer,
     UnreadableFile,
     UnsupportedFormat,
+    controls,
 )
 from districtplanner.io.loaded import LoadedLayer
 
@@ -424,6 +425,14 @@ def _open_error(path: Path, exc: BaseException) -> DataImportError:
     if not path.exists():
         return FileVanished(path)
     msg = str(exc)
+    if "SHAPE_RESTORE_SHX" in msg or ".shx" in msg.lower():
+        # GDAL's own advice (a config option) is not something a planner can act on.
+        return UnreadableFile(
+            path, f"the shapefile's index file '{path.with_suffix('.shx').name}' is missing "
+                  f"beside it (a shapefile is several files: .shp, .shx, .dbf, .prj)",
+            remedy="copy all the files that came with it into one folder, or load the zip "
+                   "it came in; if the .shx is lost, open the .shp in QGIS and save it as "
+                   "a GeoPackage")
     if "not recognized as" in msg or "not recognised as" in msg:
         if _suffix(path) in VECTOR_EXTS | SHEET_EXTS | RASTER_EXTS | TILE_EXTS | {".zip"}:
             return UnreadableFile(path)  # a known kind of file that GDAL cannot parse
@@ -498,27 +507,93 @@ def detect_encoding(path: Path, data: bytes, encoding: str | None = None,
                              remedy="check that you picked the right file; export the table "
                              "as CSV")
     chunks = list(whole()) if whole is not None else [data]
-    for enc in ("utf-8", "cp1252", "latin-1"):
-        dec = codecs.getincrementaldecoder(enc)()
-        try:
-            for c in chunks:
-                dec.decode(c)
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
+    if _decodes(chunks, "utf-8"):
+        return "utf-8", []
+    for enc in _encoding_candidates(data):
+        if not _decodes(chunks, enc):
             continue
         text = head.decode(enc, errors="replace")
-        controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n")
-                       or 0x80 <= ord(ch) <= 0x9F)
-        if controls > max(2, 0.001 * len(text)):
-            if enc == "latin-1":
-                break
-            raise UnreadableFile(path, "the file holds control characters, not a text table")
-        warn = []
-        if enc != "utf-8":
-            warn.append(f"'{path.name}' is not UTF-8; it was read as {enc} (Windows/Western "
-                        f"European). Check that accented letters look right.")
-        return enc, warn
+        n_control = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n")
+                        or 0x80 <= ord(ch) <= 0x9F)
+        if n_control > max(2, 0.001 * len(text)):
+            continue
+        name = ENCODING_NAMES.get(enc, enc)
+        return enc, [controls(f"'{path.name}' is not UTF-8; its text was read as {name}. If "
+                              f"letters look wrong in the first rows, choose another text "
+                              f"encoding [[encoding]].")]
     raise UnknownEncoding(path)
+
+
+# Encodings a planner may pick, with the names they know them by (Python codec names).
+ENCODING_NAMES: dict[str, str] = {
+    "utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows Western (cp1252)",
+    "latin-1": "ISO 8859-1 (Latin-1)", "iso8859_15": "ISO 8859-15 (Latin-9)",
+    "mac_roman": "Mac OS Roman", "cp1250": "Windows Central European (cp1250)",
+    "cp1251": "Windows Cyrillic (cp1251)", "cp850": "DOS Western (cp850)",
+    "gb18030": "Chinese GBK/GB18030", "big5": "Chinese Big5", "shift_jis": "Japanese Shift-JIS",
+    "euc_kr": "Korean EUC-KR", "cp1253": "Windows Greek (cp1253)",
+    "cp1254": "Windows Turkish (cp1254)", "utf-16": "UTF-16",
+}
+# charset-normalizer names a sibling whose letters coincide for the text it saw; the
+# planner knows the common one.
+_ENCODING_PREFERRED = {"mac_iceland": "mac_roman", "mac_turkish": "mac_roman",
+                       "mac_latin2": "mac_roman", "gbk": "gb18030", "gb2312": "gb18030",
+                       "latin_1": "latin-1", "iso8859_1": "latin-1", "windows_1252": "cp1252"}
+
+
+def _decodes(chunks: Sequence[bytes], enc: str) -> bool:
+    dec = codecs.getincrementaldecoder(enc)()
+    try:
+        for c in chunks:
+            dec.decode(c)
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Letters Western and Central European tables hold beyond ASCII: the text a right guess
+# of a single-byte encoding gives (a wrong one gives symbols: 'Š' for MacRoman 'ä').
+_LATIN_LETTERS = frozenset(
+    "äöüßÄÖÜéèêëàâáãåçñóòôõøíìîïúùûÿœæÉÈÊÀÂÁÇÑÓÒÔØÍÚÅÆŒčćšžđłńśźżőűęąěřůťďňČĆŠŽĐŁŃŚŹŻŐŰĘĄĚŘŮ"
+    "€’“”–—«»°§")
+_WESTERN = ("cp1252", "mac_roman", "cp1250", "iso8859_15", "cp850", "latin-1")
+
+
+def _latin_score(sample: bytes, enc: str) -> float:
+    """Share of a decoding's non-ASCII characters that are Latin letters (or common
+    typography); -1 when the sample does not decode."""
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        return -1.0
+    high = [ch for ch in text if ord(ch) > 127]
+    return sum(ch in _LATIN_LETTERS for ch in high) / len(high) if high else 0.0
+
+
+def _encoding_candidates(data: bytes) -> list[str]:
+    """Likely encodings of text that is not UTF-8, best first.
+
+    charset-normalizer finds multi-byte encodings (GBK, Big5, Shift-JIS) reliably, so its
+    best such guess leads. Among single-byte ones it often cannot tell siblings apart
+    (cp775 or cp1252 for German, mac_iceland for Mac Roman), so Western candidates are
+    ranked by how many of the non-ASCII characters come out as Latin letters, Windows
+    Western first on a tie; other scripts (Cyrillic, Greek) follow its ranking."""
+    from charset_normalizer import from_bytes
+
+    sample = data[:262144]
+    found = sorted(from_bytes(sample), key=lambda m: m.chaos)
+    out: list[str] = []
+    for m in found:
+        enc = _ENCODING_PREFERRED.get(m.encoding, m.encoding)
+        if not codecs.lookup(enc).name.startswith(("cp", "mac", "iso8859", "latin", "koi8")):
+            out.append(enc)  # multi-byte: trust the detector
+    ranked = sorted(((_latin_score(sample, e), -i, e) for i, e in enumerate(_WESTERN)),
+                    reverse=True)
+    out += [e for score, _i, e in ranked if score >= 0.8 and e not in out]
+    out += [_ENCODING_PREFERRED.get(m.encoding, m.encoding) for m in found if m.chaos < 0.1]
+    out += ["cp1252", "latin-1"]
+    return list(dict.fromkeys(out))
 
 
 def sniff_format(path: Path, head: str, ext: str = ".csv") -> tuple[str, str]:
@@ -642,7 +717,8 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         row_count = None
     else:
         try:
-            df = read_ogr(p, info.name, max_features=sample_rows)
+            df = read_ogr(p, info.name, max_features=sample_rows,
+                          **({"encoding": encoding} if encoding else {}))
             messages += df.attrs.get(READ_WARNINGS, [])
         except (DataSourceError, DataLayerError) as exc:
             raise _open_error(p, exc) from exc
@@ -717,8 +793,9 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     elif declared is None and guessed is not None and not coords_named_lonlat(coords):
         messages.append(str(MissingCRS(p, guessed)))
     elif declared is None and guessed is not None and coords:
-        messages.append(f"'{p.name}': coordinates in '{coords[0]}'/'{coords[1]}' will be read "
-                        f"as longitude/latitude (WGS 84) unless you choose another CRS.")
+        messages.append(controls(
+            f"'{p.name}': coordinates in '{coords[0]}'/'{coords[1]}' will be read as "
+            f"longitude/latitude (WGS 84) unless you choose another CRS [[crs]]."))
     note, _refused = geometry_note(geometry_counts, role)
     if note:
         messages.append(note)
@@ -996,7 +1073,7 @@ def _read_vector_or_table(
             if "stop_name" in loc.frame.columns:
                 mapping.setdefault("name", "stop_name")
     else:
-        df = _read_vector(p, info, watch)
+        df = _read_vector(p, info, watch, encoding)
         warnings += df.attrs.get(READ_WARNINGS, [])
         if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
             src_crs = _vector_crs(p, df, source_crs)
@@ -1090,8 +1167,11 @@ def read_ogr(p: Path, layer: str | None, **kwargs: Any) -> pd.DataFrame:
     return out
 
 
-def _read_vector(p: Path, info: LayerInfo, watch: _Watch) -> pd.DataFrame:
+def _read_vector(p: Path, info: LayerInfo, watch: _Watch, encoding: str | None = None
+                 ) -> pd.DataFrame:
     total = info.feature_count
+    # A shapefile's .dbf without a .cpg (GDAL then assumes Latin-1): the planner's choice.
+    enc = {"encoding": encoding} if encoding else {}
     try:
         if total is not None and total == 0:
             raise EmptyFile(p, f"layer '{info.name}' holds no features")
@@ -1102,12 +1182,13 @@ def _read_vector(p: Path, info: LayerInfo, watch: _Watch) -> pd.DataFrame:
             # (GeoPackage, shapefile, FlatGeobuf), not where it must re-parse (GeoJSON).
             fast = bool(caps.get("fast_set_next_by_index"))
         if not fast:
-            df = read_ogr(p, info.name)
+            df = read_ogr(p, info.name, **enc)
             watch.step(0.6)
             return df
         parts = []
         for start in range(0, total, VECTOR_BATCH):
-            parts.append(read_ogr(p, info.name, skip_features=start, max_features=VECTOR_BATCH))
+            parts.append(read_ogr(p, info.name, skip_features=start, max_features=VECTOR_BATCH,
+                                  **enc))
             watch.step(0.6 * min((start + VECTOR_BATCH) / total, 1.0))
         out = pd.concat(parts, ignore_index=True)
         out.attrs[READ_WARNINGS] = [w for part in parts for w in part.attrs.get(READ_WARNINGS, [])]
@@ -1238,9 +1319,9 @@ def _table_geometry(
         if guessed is None or not coords_named_lonlat(coords):
             raise MissingCRS(p, guessed)
         loc.crs = guessed
-        warnings.append(f"'{p.name}': coordinates in '{coords[0]}'/'{coords[1]}' were read as "
-                        f"longitude/latitude (WGS 84); choose another source CRS if they are "
-                        f"not.")
+        warnings.append(controls(
+            f"'{p.name}': coordinates in '{coords[0]}'/'{coords[1]}' were read as "
+            f"longitude/latitude (WGS 84); if they are not, choose their source CRS [[crs]]."))
     return loc, warnings
 
 
@@ -1258,7 +1339,7 @@ def _check_lonlat_rows(p: Path, loc: _Located, coords: tuple[str, str], row_base
                    f"are not {'longitudes' if lim > 90 else 'latitudes'} (rows {shown}{more})",
                 row=rows[0], column=col,
                 remedy=("fix those rows; if the whole column holds projected coordinates "
-                        "(metres), choose the source CRS in the import dialog"),
+                        "(metres), choose the source CRS [[crs]]"),
             )
 
 
@@ -1377,7 +1458,7 @@ def _clean_geometry(p: Path, gdf: gpd.GeoDataFrame, row_base: int,
     if refuse:
         raise MixedGeometry(p, f"the layer mixes geometry types ({_family_list(counts)})",
                             remedy="choose which geometry type to keep (points, lines or "
-                                   "polygons), or load it with a point role "
+                                   "polygons) [[geometry]], or load it with a point role "
                                    "(establishments, institutions, stops)")
     to_point = role in POINT_ROLES and (fam != "point").any()
     if not to_point and len(counts) > 1:
@@ -1618,8 +1699,7 @@ def _chosen_band(p: Path, mapping: Mapping[str, str], count: int, role: LayerRol
                                    f"{count} bands)", column=str(chosen)) from exc
     if count > 1 and role == LayerRole.RENTS:
         raise NotRents(p, f"the raster has {count} bands and none was chosen as the rent",
-                       remedy=f"choose which band (1-{count}) holds rents, or load a "
-                              f"single-band rent surface")
+                       remedy=f"choose which band (1-{count}) holds rents [[band]]")
     return 1
 
 
