@@ -137,6 +137,67 @@ def same(a: dict, b: dict, path: str = "") -> list[str]:
     return diffs
 
 
+def bench_sensitivity(index: CityIndex, poly, a: Assumptions, instruments,
+                      rng: np.random.Generator, moves: int) -> bool:
+    """Tornados of every headline figure after each vertex move, and the 1,000-draw Monte
+    Carlo, against the plain way: each assumption vector re-evaluated by
+    ``compute_selection`` on the same selection. Prints 'sensitivity:' and 'monte carlo:'
+    lines; True when both ways agree."""
+    polys = vertex_moves(shapely.Polygon(poly.exterior.coords) if poly.geom_type ==
+                         "Polygon" else poly, moves, 30.0, rng)
+    fast_ms, plain_ms, agree = [], [], True
+    for p in polys:
+        m = compute(index, shapely.Polygon(p), a, instruments)
+        t = time.perf_counter()
+        result = m.tornado()
+        fast_ms.append((time.perf_counter() - t) * 1000)
+        sel = m._analysis_inputs[1]
+        t = time.perf_counter()
+        plain = {}
+        for fig in ("households_priced_out", "firms_priced_out", "displacement_risk"):
+            for row in result.figures[fig].tornado:
+                for end in (row.low, row.high):
+                    plain[(fig, row.parameter, end)] = getattr(
+                        compute_selection(index, sel, a.replace(**{row.parameter: end}),
+                                          instruments).affordability,
+                        {"firms_priced_out": "creative_firms_priced_out"}.get(fig, fig))
+        plain_ms.append((time.perf_counter() - t) * 1000)
+        for fig in ("households_priced_out", "firms_priced_out", "displacement_risk"):
+            for row in result.figures[fig].tornado:
+                agree &= math.isclose(row.value_low, plain[(fig, row.parameter, row.low)],
+                                      rel_tol=1e-9, abs_tol=1e-9)
+    aff_fast = []
+    for p in polys[:10]:
+        an = compute(index, shapely.Polygon(p), a, instruments).analysis()
+        an.has_package = False  # the affordability tornados alone
+        aff_fast.append(_time(an.tornado) * 1000)
+    print(f"\nsensitivity: tornados of all headline figures after a vertex move, median "
+          f"{np.median(fast_ms):.1f} ms, p95 {np.percentile(fast_ms, 95):.1f} ms "
+          f"(affordability tornados alone {np.median(aff_fast):.2f} ms; the incentive "
+          f"model is re-run per assumption end); plain way (compute_selection per "
+          f"affordability end) {np.median(plain_ms):.1f} ms, ratio "
+          f"{np.median(plain_ms) / np.median(aff_fast):.0f}x; agree: "
+          f"{'yes' if agree else 'NO'}")
+    m = compute(index, shapely.Polygon(polys[-1]), a, instruments)
+    an = m.analysis()
+    mc = [_time(lambda: an.monte_carlo(an.tornado(), 1000)) for _ in range(3)]
+    an.has_package = False
+    mc_aff = [_time(lambda: an.monte_carlo(an.tornado(), 1000)) for _ in range(3)]
+    draws = an.draws(1000)
+    sel = m._analysis_inputs[1]
+    t = time.perf_counter()
+    from districtplanner.analysis.sensitivity import AFFORDABILITY_PARAMETERS
+    for i in range(200):
+        compute_selection(index, sel, a.replace(
+            **{k: float(draws[k][i]) for k in AFFORDABILITY_PARAMETERS}), instruments)
+    plain_mc = (time.perf_counter() - t) * 1000 * 1000 / 200
+    print(f"monte carlo: 1,000 Latin-hypercube draws, median {np.median(mc) * 1000:.0f} ms "
+          f"(affordability figures alone {np.median(mc_aff) * 1000:.0f} ms); plain way "
+          f"(compute_selection per draw, 200 timed, scaled to 1,000) {plain_mc:.0f} ms, "
+          f"ratio {plain_mc / (np.median(mc) * 1000):.1f}x")
+    return agree
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="establishments")
@@ -218,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             polys, args.block)
         diffs = []
         for f, s in zip(fast, slow, strict=True):
-            diffs += same(f.to_dict(), s.to_dict())
+            diffs += same(f.to_dict(sensitivity=False), s.to_dict(sensitivity=False))
         ok &= not diffs
         m = fast[-1]
         print(f"\n{label}: {m.area_km2:.2f} km², {len(polys[0].exterior.coords) - 1} "
@@ -236,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {np.percentile(plain_ms, 95) / np.percentile(fast_ms, 95):.1f}x")
         print(f"  fast == plain on all {len(polys)} moves: "
               f"{'yes' if not diffs else 'NO: ' + '; '.join(diffs[:5])}")
+    ok &= bench_sensitivity(index, cases[0][1], a, instruments, rng, min(args.moves, 50))
     hs = [_time(lambda: compute_surface(index, a)) for _ in range(3)]
     surface = compute_surface(index, a)
     print(f"\nhot-spot surface (slow path, {surface.shape[1]} x {surface.shape[0]} cells of "

@@ -125,9 +125,10 @@ class Metrics:
         """The growth projection (with and without incentives) of the incentive model."""
         return None if self.incentives is None else self.incentives.projection
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, sensitivity: bool = True) -> dict[str, Any]:
         """JSON-ready: the keys of issue 4's 'Headless command' (stable; tools read them),
-        NaN as null."""
+        NaN as null. ``sensitivity``: run the sensitivity analysis (≈1 s per district,
+        cached) for the ``sensitivity`` key; False leaves it null."""
         inc = self.incentives.to_dict() if self.incentives is not None else {
             "npv": None, "nominal_total": None, "cost_per_job": None}
         projection = inc.pop("projection", None)
@@ -143,8 +144,8 @@ class Metrics:
             "incentives": inc,
             "projection": projection,
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
-            "sensitivity": None if self.is_baseline or self._analysis_inputs is None
-            else self.sensitivity().to_dict(),
+            "sensitivity": None if not sensitivity or self.is_baseline
+            or self._analysis_inputs is None else self.sensitivity().to_dict(),
             "explanations": dict(self.explanations),
         }
         return _clean(out)

@@ -387,10 +387,16 @@ class Analysis:
         if now < 0:
             return []
         out = []
-        for n in names:
-            lo, hi = ends[n]
-            grid = np.linspace(lo, hi, 65)
-            d = affordability_batch(self.aff, {n: grid}, a)["displacement_risk"]
+        # Every assumption's grid in one batch: row block j varies names[j] alone.
+        g = 65
+        grids = {n: np.linspace(*ends[n], g) for n in names}
+        p = {n: np.full(g * len(names), a[n]) for n in names}
+        for j, n in enumerate(names):
+            p[n][j * g:(j + 1) * g] = grids[n]
+        all_d = affordability_batch(self.aff, p, a)["displacement_risk"]
+        for j, n in enumerate(names):
+            grid = grids[n]
+            d = all_d[j * g:(j + 1) * g]
             cls = _class_index(d)
             change = np.flatnonzero(cls[1:] != cls[:-1])
             if change.size == 0:
