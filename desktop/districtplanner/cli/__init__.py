@@ -61,6 +61,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="render the main window headless to a PNG")
     shot.add_argument("--out", required=True, type=Path, help="PNG file to write")
     shot.add_argument("--size", type=_size, default=(1600, 1000), help="WIDTHxHEIGHT pixels")
+    shot.add_argument("--workshop", action="store_true",
+                      help="render the workshop room view (scenario columns) instead")
+    shot.add_argument("--project", type=Path, metavar="PLAN.gpkg",
+                      help="a saved plan (or a plan PDF) to render instead of files")
     shot.add_argument("files", nargs="*", type=Path, help="data files (default: sample city)")
 
     make = sub.add_parser("make-sample-city", help="generate a synthetic city (seeded)")
@@ -155,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from districtplanner.ui.app import screenshot
 
-        return screenshot(args.out, args.size, list(args.files))
+        return screenshot(args.out, args.size, list(args.files), workshop=args.workshop,
+                          project=args.project)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
             or os.environ.get("QT_QPA_PLATFORM")):
         print("error: no display to open the app on (DISPLAY is not set). Run it in a desktop "

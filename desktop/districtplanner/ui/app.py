@@ -74,12 +74,23 @@ def run_gui(files: list[Path]) -> int:
     return app.exec()
 
 
-def screenshot(out: Path, size: tuple[int, int], files: list[Path]) -> int:
-    """Render the main window at ``size`` pixels to ``out`` (PNG) without a screen."""
+def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bool = False,
+               project: Path | None = None) -> int:
+    """Render the main window (or with ``workshop`` the room view) at ``size`` pixels to
+    ``out`` (PNG) without a screen; ``project`` is a saved plan to open instead of files."""
     from districtplanner.ui.main_window import MainWindow
 
     app = application()
-    document, problems = open_document(files)
+    if project is not None:
+        from districtplanner.project import ProjectError, load_project
+
+        try:
+            document, problems = load_project(project), []
+        except ProjectError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    else:
+        document, problems = open_document(files)
     for p in problems:
         print(f"warning: {p}", file=sys.stderr)
     if not document.layers and not document.districts:
@@ -93,7 +104,13 @@ def screenshot(out: Path, size: tuple[int, int], files: list[Path]) -> int:
     window.recompute.wait_for_index()
     window.recompute.run_now()
     app.processEvents()
-    image = window.grab()
+    if workshop:
+        window.workshop.enter(size=size)
+        app.processEvents()
+        image = window.workshop.room.grab()
+        window.workshop.leave()
+    else:
+        image = window.grab()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out), "PNG"):
         print(f"error: could not write {out}", file=sys.stderr)

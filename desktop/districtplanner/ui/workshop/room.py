@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -64,6 +64,45 @@ class VoteTally(QLabel):
         self.vote.emit(-1 if event.button() == Qt.MouseButton.RightButton else 1)
 
 
+class NameLabel(QLabel):
+    """A scenario's name on at most two lines: a long variant name ends in '…' (the whole
+    name is the tooltip) rather than pushing the cards off the bottom of the screen."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.full_text = text
+        self.setWordWrap(True)
+
+    def fit(self) -> None:
+        fm = self.fontMetrics()
+        width = self.contentsRect().width()
+        if width <= 0:
+            return
+        limit = 2 * max(fm.lineSpacing(), fm.height()) + 1
+
+        def height(text: str) -> int:
+            return fm.boundingRect(QRect(0, 0, width, 10_000),
+                                   int(Qt.TextFlag.TextWordWrap), text).height()
+
+        text = self.full_text
+        if height(text) > limit:
+            words = text.split(" ")
+            while len(words) > 2 and height(" ".join(words) + "…") > limit:
+                words.pop()
+            text = " ".join(words) + "…"
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.fit()
+
+
 class ScenarioColumn(QFrame):
     """One scenario: its name and colour, its vote tally, and the cards."""
 
@@ -73,9 +112,7 @@ class ScenarioColumn(QFrame):
         self.district_id = district_id
         self.colour = colour
         self.setObjectName("ScenarioColumn")
-        self.full_name = f"{number}  {name}"
-        self.header = QLabel(self.full_name)
-        self.header.setWordWrap(True)
+        self.header = NameLabel(f"{number}  {name}")
         self.header.setToolTip(name)
         self.swatch = QFrame()
         self.swatch.setFixedHeight(8)
@@ -107,33 +144,6 @@ class ScenarioColumn(QFrame):
         self.swatch.setFixedHeight(max(4, round(6 * s)))
         for c in self.cards:
             c.set_scale(s)
-        self._fit_header()
-
-    def _fit_header(self) -> None:
-        """At most two lines of name: a long variant name ends in '…' (the whole name is
-        the tooltip) rather than pushing the cards off the bottom of the screen."""
-        fm = self.header.fontMetrics()
-        width = self.header.contentsRect().width()
-        if width <= 0:
-            return
-        limit = 2 * fm.lineSpacing() + 1
-
-        def height(text: str) -> int:
-            return fm.boundingRect(QRect(0, 0, width, 10_000),
-                                   int(Qt.TextFlag.TextWordWrap), text).height()
-
-        text = self.full_name
-        if height(text) > limit:
-            words = text.split(" ")
-            while len(words) > 2 and height(" ".join(words) + "…") > limit:
-                words.pop()
-            text = " ".join(words) + "…"
-        if text != self.header.text():
-            self.header.setText(text)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_header()
 
     def show_metrics(self, m: Metrics, reference: Metrics | None, reference_name: str,
                      city: Metrics, maxima: Sequence[float]) -> None:
