@@ -44,6 +44,7 @@ from districtplanner.model.commands import (
 from districtplanner.model.document import Document
 from districtplanner.model.figures import MetricsBundle
 from districtplanner.model.session import Session
+from districtplanner.ui import screen_fit
 from districtplanner.ui.dialogs.analysed_layer import ask_analysed_use
 from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
 from districtplanner.ui.loader import LayerLoader
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         self.document = document
         self.undo_stack = self.session.stack
         self.setObjectName("MainWindow")
-        self.resize(1600, 1000)
+        self._layout_restored = screen_fit.place(self)
         self.setDockNestingEnabled(True)
         # The figure panels on the right run the full height; the incentives strip sits
         # under the layer list and the map.
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
         self._connect_canvas()
         self._update_title()
         self.canvas.cursor_moved.connect(self._cursor_moved)
+        from districtplanner.ui.workshop import Workshop
+
+        self.workshop = Workshop(self)
         from districtplanner.ui.project_actions import ProjectActions
 
         # New/Open/Save/Revert, the unsaved mark in the title, autosave and recovery.
@@ -220,6 +224,11 @@ class MainWindow(QMainWindow):
         crs_action.setStatusTip("Reproject every layer and district into another CRS in metres")
         crs_action.triggered.connect(self._choose_crs)
         view_menu.addAction(crs_action)
+        self.workshop_action = QAction("&Workshop", self, shortcut=QKeySequence("F5"))
+        self.workshop_action.setStatusTip("Full screen for a room: scenarios side by side, "
+                                          "what-if sliders, votes and sketches (Esc leaves)")
+        self.workshop_action.triggered.connect(lambda: self.workshop.enter())
+        view_menu.addAction(self.workshop_action)
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.districts_dock, self.assumptions_dock,
                      self.concentration_dock, self.affordability_dock, self.incentives_dock,
@@ -600,6 +609,21 @@ class MainWindow(QMainWindow):
         w, h = self.width(), self.height()
         left = max(180, min(280, int(w * 0.17)))
         right = max(340, min(560, int(w * 0.34)))
+        if w < 1200:
+            # A projector-sized window: every dock becomes a tab of one right column, so
+            # the map keeps most of the width and no panel is squeezed until it clips.
+            right_area = Qt.DockWidgetArea.RightDockWidgetArea
+            for dock in (self.incentives_dock, self.layers_dock, self.districts_dock,
+                         self.assumptions_dock):
+                self.addDockWidget(right_area, dock)
+            for dock in (self.affordability_dock, self.incentives_dock, self.districts_dock,
+                         self.layers_dock, self.assumptions_dock):
+                self.tabifyDockWidget(self.concentration_dock, dock)
+            self.concentration_dock.raise_()
+            self.resizeDocks([self.concentration_dock], [max(340, int(w * 0.38))],
+                             Qt.Orientation.Horizontal)
+            self._docks_fitted = True
+            return
         if w < 1400:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.incentives_dock)
             self.tabifyDockWidget(self.affordability_dock, self.incentives_dock)
@@ -616,7 +640,10 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._docks_fitted:
-            self.fit_docks()
+            if self._layout_restored and screen_fit.restore_docks(self):
+                self._docks_fitted = True
+            else:
+                self.fit_docks()
         super().showEvent(event)
         QTimer.singleShot(0, self.canvas.zoom_to_all)
 
@@ -628,6 +655,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.project.shutdown()
+        self.workshop.leave()
+        screen_fit.save(self)
         self.recompute.shutdown()
         self.overlays.shutdown()
         self.loader.shutdown()
