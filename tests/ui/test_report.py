@@ -275,3 +275,31 @@ def test_dialog_says_why_when_no_district_is_ticked(qtbot, tmp_path):
     assert "Tick at least one district" in dialog.status.text()
     assert not dialog.running
     assert not (tmp_path / "x.pdf").exists()
+
+
+def _has_sensitivity() -> bool:
+    from districtplanner.analysis.metrics import Metrics
+
+    return hasattr(Metrics, "tornado") and hasattr(Metrics, "sensitivity")
+
+
+@pytest.mark.skipif(not _has_sensitivity(), reason="analysis.sensitivity is not in this tree")
+def test_sensitivity_pages_carry_tornados_and_the_monte_carlo_intervals(qapp, tmp_path,
+                                                                         capsys):
+    from districtplanner.cli import main
+
+    doc = open_sample_city()
+    name = doc.districts[1].name
+    out = tmp_path / "uncertain.pdf"
+    assert main(["report", "--out", str(out), "--district", name, "--intervals"]) == 0, \
+        capsys.readouterr().err
+    text = _flat(_run("pdftotext", str(out), "-"))
+    assert f"{name}: sensitivity" in text
+    assert "Tornado: Net present cost of the package" in text
+    bundle = Figures(doc).compute()
+    sens = bundle.districts[doc.districts[1].id].sensitivity()
+    npv = sens.figures["npv"].interval
+    assert f"{npv['p5']:,.0f} to {npv['p95']:,.0f}" in text
+    risk = sens.figures["displacement_risk"].interval
+    assert f"{risk['p5']:.2f} to {risk['p95']:.2f}" in text
+    assert f"{sens.draws:,} Latin-hypercube draws" in text

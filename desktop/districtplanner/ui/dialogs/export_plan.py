@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -81,6 +82,8 @@ class ExportPlanDialog(QDialog):
         orientation.addWidget(self.portrait)
         orientation.addWidget(self.landscape)
         orientation.addStretch(1)
+        self.intervals = QCheckBox("90% intervals on the sensitivity pages (Monte Carlo, "
+                                   "about a second per district)")
         default = Path(path) if path else Path.home() / f"{_file_stem(self.title_edit.text())}.pdf"
         self.path_edit = QLineEdit(str(default))
         browse = QPushButton("Browse…")
@@ -96,6 +99,7 @@ class ExportPlanDialog(QDialog):
         form.addRow("Districts", self.districts)
         form.addRow("Paper", self.paper)
         form.addRow("Orientation", orientation)
+        form.addRow("Uncertainty", self.intervals)
         form.addRow("Save as", where)
 
         self.progress = QProgressBar()
@@ -134,7 +138,8 @@ class ExportPlanDialog(QDialog):
             title=self.title_edit.text().strip(), author=self.author_edit.text().strip(),
             organisation=self.organisation_edit.text().strip(),
             district_ids=None if len(ids) == self.districts.count() else ids,
-            paper=self.paper.currentText(), landscape=self.landscape.isChecked())
+            paper=self.paper.currentText(), landscape=self.landscape.isChecked(),
+            intervals=self.intervals.isChecked())
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plan (PDF)", self.path_edit.text(),
@@ -226,7 +231,7 @@ class ExportPlanDialog(QDialog):
 
     def _set_editable(self, on: bool) -> None:
         for w in (self.title_edit, self.author_edit, self.organisation_edit, self.districts,
-                  self.paper, self.portrait, self.landscape, self.path_edit,
+                  self.paper, self.portrait, self.landscape, self.intervals, self.path_edit,
                   self.export_button):
             w.setEnabled(on)
 

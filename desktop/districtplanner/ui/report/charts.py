@@ -333,3 +333,88 @@ def projection(canvas: PlanCanvas, rect: QRectF, proj: object) -> None:
     ch.x_ticks([float(y) for y in years[::step]], [str(int(y)) for y in years[::step]])
     ch.key([("baseline", "#7A7A7A", Qt.PenStyle.DashLine),
             ("with incentives", "#0072B2", Qt.PenStyle.SolidLine)])
+
+
+def tornado(canvas: PlanCanvas, rect: QRectF, figure: object, fmt: str,
+            max_rows: int = 8) -> None:
+    """One headline figure's tornado: each assumption alone at the low and the high end of
+    its plausible range, largest swing first; the set value is the centre line."""
+    from districtplanner.analysis.assumptions import parameter
+
+    label = getattr(figure, "label", "")
+    value = float(getattr(figure, "value", float("nan")))
+    rows = list(getattr(figure, "tornado", []))[:max_rows]
+    title = f"Tornado: {label}"
+    if not rows or not math.isfinite(value):
+        no_data(canvas, rect, title, getattr(figure, "note", "") or
+                "No assumption moves this figure for this district.")
+        return
+    pt = canvas.pt
+    p = canvas.painter
+    assert p is not None
+    ends = [v for r in rows for v in (r.value_low, r.value_high) if math.isfinite(v)]
+    lo, hi = min([value, *ends]), max([value, *ends])
+    span = (hi - lo) or abs(value) or 1.0
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    label_w = pt(140)
+    p.setFont(font(8.5, bold=True))
+    p.setPen(INK)
+    p.drawText(QRectF(rect.left(), rect.top(), rect.width(), pt(12)),
+               int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+    plot = QRectF(rect.left() + label_w, rect.top() + pt(28), rect.width() - label_w - pt(8),
+                  rect.height() - pt(42))
+    row_h = min(plot.height() / len(rows), pt(16))
+
+    def xv(v: float) -> float:
+        return plot.left() + (v - lo) / (hi - lo) * plot.width()
+
+    key_y = rect.top() + pt(15)
+    for i, (text, colour, pattern) in enumerate((
+            ("assumption at the low end", "#0072B2", Qt.BrushStyle.SolidPattern),
+            ("at the high end", "#E69F00", Qt.BrushStyle.BDiagPattern))):
+        x = plot.left() + i * pt(120)
+        p.setPen(canvas.pen(INK, 0.4))
+        p.setBrush(QBrush(QColor(colour), pattern))
+        p.drawRect(QRectF(x, key_y + pt(1.5), pt(11), pt(6)))
+        p.setFont(font(6.5))
+        p.setPen(INK)
+        p.drawText(QPointF(x + pt(14), key_y + pt(7)), text)
+    for i, r in enumerate(rows):
+        y = plot.top() + i * row_h
+        spec = parameter(r.parameter)
+        p.setFont(font(6.5))
+        p.setPen(INK)
+        p.drawText(QRectF(rect.left(), y, label_w - pt(4), row_h),
+                   int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                   p.fontMetrics().elidedText(spec.label, Qt.TextElideMode.ElideRight,
+                                              int(label_w - pt(6))))
+        for end, v, colour, pattern in ((r.low, r.value_low, "#0072B2",
+                                         Qt.BrushStyle.SolidPattern),
+                                        (r.high, r.value_high, "#E69F00",
+                                         Qt.BrushStyle.BDiagPattern)):
+            if not math.isfinite(v):
+                continue
+            p.setPen(canvas.pen(INK, 0.4))
+            p.setBrush(QBrush(QColor(colour), pattern))
+            left, right = sorted((xv(value), xv(v)))
+            p.drawRect(QRectF(left, y + row_h * 0.18, max(right - left, pt(0.5)),
+                              row_h * 0.64))
+            p.setPen(MUTED)
+            p.setFont(font(5.5))
+            at = xv(v) + (pt(2) if v >= value else -pt(2) - pt(40))
+            align = Qt.AlignmentFlag.AlignLeft if v >= value else Qt.AlignmentFlag.AlignRight
+            p.drawText(QRectF(at, y, pt(40), row_h),
+                       int(align | Qt.AlignmentFlag.AlignVCenter), f"{end:g}")
+    p.setPen(canvas.pen(INK, 0.9))
+    p.drawLine(QPointF(xv(value), plot.top() - pt(2)),
+               QPointF(xv(value), plot.top() + len(rows) * row_h + pt(2)))
+    p.setFont(font(6.5))
+    p.setPen(MUTED)
+    base = plot.top() + len(rows) * row_h + pt(3)
+    for t in nice_ticks(lo, hi, 4):
+        if lo <= t <= hi:
+            p.drawText(QRectF(xv(t) - pt(25), base, pt(50), pt(9)),
+                       int(Qt.AlignmentFlag.AlignHCenter), short_number(t))
+    p.setPen(INK)
+    p.drawText(QRectF(xv(value) - pt(60), base + pt(9), pt(120), pt(9)),
+               int(Qt.AlignmentFlag.AlignHCenter), f"as set: {format(value, fmt)}")

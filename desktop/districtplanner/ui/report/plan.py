@@ -14,7 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -54,6 +54,9 @@ class PlanOptions:
     paper: str = "A4"
     landscape: bool = False
     attach_project: bool = True
+    # 90% Monte Carlo intervals on the sensitivity pages (about a second per district,
+    # computed in a worker while the pages are drawn); the tornados are always there.
+    intervals: bool = False
 
 
 @dataclass
@@ -150,7 +153,7 @@ class PlanExport:
     @property
     def total_steps(self) -> int:
         """How many times :meth:`steps` yields: for a progress bar."""
-        return 6 + 3 * len(self.districts)
+        return 6 + 4 * len(self.districts)
 
     def run(self, progress: Callable[[int, int, str], None] | None = None) -> PlanResult:
         """Write the whole plan; ``progress(done, total, what)`` after each step."""
@@ -180,6 +183,8 @@ class PlanExport:
                       else None)
             yield "Computing the figures"
             figures = compute_figures(self.document, self.districts, self.figures)
+            intervals = ({d.id: pool.submit(m.sensitivity) for d, m in figures.districts
+                          if hasattr(m, "sensitivity")} if self.options.intervals else {})
             attaching = saving is not None
             canvas = PlanCanvas(str(tmp), self.options.paper, self.options.landscape,
                                 self.title, _long_date(self.today),
@@ -200,6 +205,8 @@ class PlanExport:
                 self._figures_page(canvas, district, m, figures.baseline)
                 yield f"{district.name}: charts"
                 self._charts_page(canvas, district, m)
+                yield f"{district.name}: sensitivity"
+                self._sensitivity_page(canvas, district, m, intervals.get(district.id))
             yield "Comparison"
             self._comparison(canvas, figures)
             yield "Appendix"
@@ -398,6 +405,39 @@ class PlanExport:
         charts.rent_histogram(c, cells[1], m.affordability, cur)
         charts.incentive_costs(c, cells[2], m.incentives)
         charts.projection(c, cells[3], m.projection)
+
+    def _sensitivity_page(self, c: PlanCanvas, district: District, m: Metrics,
+                          interval: Future | None) -> None:
+        c.new_page()
+        body = c.body
+        cur = self.document.assumptions.currency
+        sens = interval.result() if interval is not None else (
+            m.tornado() if hasattr(m, "tornado") else None)
+        intro = ("<p class='muted'>How far each headline figure moves with the assumptions "
+                 "behind it (HM Treasury Green Book: sensitivity and switching values). Each "
+                 "assumption is set alone to the low and the high end of its plausible range "
+                 "(appendix), the others as set. ")
+        if sens is not None and getattr(sens, "draws", 0):
+            intro += (f"The 90% intervals come from {sens.draws:,} Latin-hypercube draws of "
+                      f"all uncertain assumptions together (seed {sens.seed}).</p>")
+        else:
+            intro += ("90% intervals were not computed for this export (tick them in the "
+                      "export dialog, or 'report --intervals').</p>")
+        if sens is None:
+            c.draw_html(f"<h1>{escape(district.name)}: sensitivity</h1><p>No sensitivity "
+                        "analysis for this district.</p>", body)
+            return
+        h = c.draw_html(f"<h1>{escape(district.name)}: sensitivity</h1>{intro}"
+                        + tables.sensitivity_table(sens, cur), body, 8)
+        top = body.top() + h + c.pt(14)
+        keys = [k for k in ("npv", "displacement_risk") if k in sens.figures]
+        if not keys or body.bottom() - top < c.pt(120):
+            return
+        gap = c.pt(14)
+        hh = (body.bottom() - top - gap * (len(keys) - 1)) / len(keys)
+        for i, key in enumerate(keys):
+            charts.tornado(c, QRectF(body.left(), top + i * (hh + gap), body.width(), hh),
+                           sens.figures[key], tables.SENSITIVITY_FORMATS.get(key, ",.2f"))
 
     def _comparison(self, c: PlanCanvas, figures: PlanFigures) -> None:
         cur = self.document.assumptions.currency

@@ -304,3 +304,48 @@ def methods_html() -> str:
                         ("Budget check", inc_mod.BUDGET_METHOD)):
         out.append(f"<p><b>{escape(title)}</b><br/>{escape(text)}</p>")
     return "".join(out)
+
+
+# Headline figure key of analysis.sensitivity -> how the plan prints it.
+SENSITIVITY_FORMATS: dict[str, str] = {
+    "creative_jobs_projected": ",.0f", "npv": ",.0f", "cost_per_job_year": ",.0f",
+    "households_priced_out": ",.0f", "firms_priced_out": ",.0f",
+    "displacement_risk": ".2f", "location_quotient": ".2f",
+}
+
+
+def sensitivity_table(sens: Any, currency: str) -> str:
+    """Each headline figure as set, its 90% interval when the Monte Carlo ran, the
+    assumptions that move it most, and its switching values."""
+    from districtplanner.analysis.assumptions import parameter
+
+    head = ("<tr><th width='22%'>Figure</th><th class='n' width='11%'>As set</th>"
+            "<th class='n' width='24%'>90% interval</th>"
+            "<th width='43%'>Moves most with (value at the low / high end)</th></tr>")
+    out = ["<table width='100%' cellspacing='0'>", head]
+    for key, fig in sens.figures.items():
+        fmt = SENSITIVITY_FORMATS.get(key, ",.2f")
+        money = f" ({currency})" if key in ("npv", "cost_per_job_year") else ""
+        if fig.interval:
+            # Unbreakable: a wrapped interval reads as two numbers.
+            interval = (f"{fmt_value(fig.interval['p5'], fmt)}&nbsp;to&nbsp;"
+                        f"{fmt_value(fig.interval['p95'], fmt)}")
+        else:
+            interval = "<span class='muted'>not computed</span>"
+        swings = "; ".join(
+            f"{escape(parameter(t.parameter).label)} ({fmt_value(t.value_low, fmt)} / "
+            f"{fmt_value(t.value_high, fmt)})" for t in fig.tornado[:3])
+        extra = [escape(
+            f"switches from {s.before} to {s.after} at {parameter(s.parameter).label} = "
+            f"{s.value:.4g}") for s in fig.switching_values[:2]]
+        if fig.class_probabilities:
+            extra.append(escape(", ".join(f"{k} {v:.0%}"
+                                          for k, v in fig.class_probabilities.items())))
+        if fig.note:
+            extra.append(escape(fig.note))
+        notes = "".join(f"<br/><span class='muted small'>{e}</span>" for e in extra)
+        out.append(f"<tr><td>{escape(fig.label + money)}</td>"
+                   f"<td class='n'>{fmt_value(fig.value, fmt)}</td><td class='n'>{interval}</td>"
+                   f"<td class='small'>{swings or DASH}{notes}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
