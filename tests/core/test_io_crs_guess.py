@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -204,3 +205,65 @@ def test_geometry_column_candidates() -> None:
     assert g.candidate_columns("x", cols, samples)[0] == "Rechtswert"
     assert g.candidate_columns("y", cols, samples)[0] == "Hochwert"
     assert g.candidate_columns("wkt", cols, samples) == ["geom"]
+
+
+# ------------------------------------------------- where a layer would land, before adding
+
+BERLIN_PLAN = ((385000.0, 5810000.0, 400000.0, 5825000.0), "EPSG:32633")
+
+
+def test_swapped_lat_lon_table_is_caught_before_adding_and_the_fix_brings_it_home(
+        tmp_path) -> None:
+    """lat/lon written in lon/lat columns: inside ±90, so it loads silently today, in the
+    Indian Ocean; the preview says where and suggests swapping, and the swap is honoured."""
+    from districtplanner.io import readers as r
+
+    path = tmp_path / "firms.csv"
+    path.write_text("name,lon,lat,sector\nA,52.5200,13.4050,film_tv\n"
+                    "B,52.5301,13.3920,publishing\nC,52.5105,13.4210,architecture\n",
+                    encoding="utf-8")
+    pv = r.preview(path, plan=BERLIN_PLAN)
+    assert pv.placement is not None and pv.placement.fix == {"swap_axes": "yes"}
+    msg = pv.messages[0]
+    assert "13.41° N, 52.52° E" in msg and "5,541 km from the plan" in msg
+    assert "swapped it lands on the plan" in msg and "Swap axes" in msg
+    assert r.preview(path).placement is None  # no plan open: nothing to compare with
+    layer = r.read_layer(path, mapping={"swap_axes": "yes"}, project_crs="EPSG:32633")
+    x, y = layer.data.geometry.x.iloc[0], layer.data.geometry.y.iloc[0]
+    assert 385000 < x < 400000 and 5810000 < y < 5825000
+    assert c.check_placement("f", layer.bounds(), "EPSG:32633", *BERLIN_PLAN) is None
+
+
+def test_southern_utm_declared_northern_is_caught_with_the_southern_zone(tmp_path) -> None:
+    """Cape Town's points written as UTM 34 south but declared 34 north land in the
+    Baltic; the suggestion is the southern zone, which brings them home."""
+    import pyogrio
+
+    from districtplanner.io import readers as r
+
+    pts = gpd.GeoDataFrame({"name": ["Zeitz MOCAA", "Baxter", "Artscape"]},
+                           geometry=[Point(18.4225, -33.9083), Point(18.4680, -33.9560),
+                                     Point(18.4270, -33.9220)], crs=4326).to_crs(32734)
+    plan = (tuple(pts.total_bounds + np.array([-4000, -4000, 4000, 4000])), "EPSG:32734")
+    path = tmp_path / "venues.gpkg"
+    pyogrio.write_dataframe(pts.set_crs(32634, allow_override=True), path)
+    pv = r.preview(path, plan=plan)
+    assert pv.crs == "EPSG:32634" and pv.placement is not None
+    assert pv.placement.fix == {"source_crs": "EPSG:32734"}
+    assert "N," in pv.messages[0] and "UTM zone 34 south" in pv.messages[0]
+    assert "EPSG:32734" in pv.messages[0]
+    fixed = r.read_layer(path, source_crs="EPSG:32734", project_crs="EPSG:32734")
+    assert c.check_placement("v", fixed.bounds(), "EPSG:32734", *plan) is None
+
+
+def test_a_guess_of_wgs84_on_another_continent_is_said_with_no_false_fix(tmp_path) -> None:
+    from districtplanner.io import readers as r
+
+    path = tmp_path / "paris.csv"
+    path.write_text("name,longitude,latitude\nLouvre,2.3376,48.8606\nOrsay,2.3266,48.8600\n",
+                    encoding="utf-8")
+    pv = r.preview(path, plan=BERLIN_PLAN)
+    assert pv.guessed_crs == "EPSG:4326" and pv.placement is not None
+    assert pv.placement.fix == {}
+    assert "48.86° N, 2.33° E" in pv.messages[0] and "Check its source CRS" in pv.messages[0]
+    assert 800 < pv.placement.distance_km < 900  # Paris to Berlin's edge

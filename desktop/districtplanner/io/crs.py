@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,150 @@ def far_warning(
         f"Layer '{name}' lies {d:,.0f} km from the other layers; its coordinate system is "
         f"probably wrong. Choose its source CRS [[crs]]."
     )
+
+
+# --------------------------------------------------------------------------------------
+# Where a layer would land, before it is added
+# --------------------------------------------------------------------------------------
+
+# A layer whose box lies farther than this from the plan's box is probably misplaced.
+FAR_KM = 50.0
+_EARTH_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a layer read in ``crs`` would land relative to the plan, and a fix that brings
+    it home when one of the usual mistakes explains it (swapped axes, the wrong UTM zone
+    or hemisphere, the plan's own CRS undeclared).
+
+    ``fix``: what to change, as read_layer arguments: {'source_crs': ...} and/or
+    {'swap_axes': 'yes'}; empty when no fix was found."""
+
+    name: str
+    crs: str
+    lon: float | None
+    lat: float | None
+    distance_km: float | None
+    fix: dict[str, str]
+    fix_distance_km: float | None = None
+    fix_label: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.lon is None or self.lat is None or self.distance_km is None:
+            where = f"'{self.name}' cannot be placed on Earth when read as {_crs_name(self.crs)}"
+        else:
+            where = (f"'{self.name}' would land around {_lat_text(self.lat)}, "
+                     f"{_lon_text(self.lon)}, {self.distance_km:,.0f} km from the plan")
+        if not self.fix:
+            return controls(f"{where}. Check its source CRS [[crs]].")
+        d = self.fix_distance_km or 0.0
+        lands = "on the plan" if d < 1.0 else f"{d:,.0f} km from the plan"
+        how = ("tick Swap axes [[swap]]" if self.fix.get("swap_axes") and "source_crs"
+               not in self.fix else f"choose {self.fix['source_crs']} [[crs]]"
+               + (" and swap the axes" if self.fix.get("swap_axes") else ""))
+        return controls(f"{where}. {self.fix_label} it lands {lands}: {how}.")
+
+
+def _crs_name(crs: Any) -> str:
+    try:
+        return CRS.from_user_input(crs).name
+    except CRSError:
+        return str(crs)
+
+
+def _lat_text(lat: float) -> str:
+    return f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'}"
+
+
+def _lon_text(lon: float) -> str:
+    return f"{abs(lon):.2f}° {'E' if lon >= 0 else 'W'}"
+
+
+def _haversine_km(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    p0, p1 = math.radians(lat0), math.radians(lat1)
+    dp, dl = p1 - p0, math.radians(lon1 - lon0)
+    h = math.sin(dp / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _box_km(box: Bounds, plan: Bounds) -> float:
+    """Great-circle distance (km) between two lon/lat boxes: from the box's centre to the
+    nearest point of the plan's box, less the box's own half-size (0 when they meet)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    nx, ny = min(max(cx, plan[0]), plan[2]), min(max(cy, plan[1]), plan[3])
+    half = _haversine_km(box[0], box[1], box[2], box[3]) / 2
+    return max(_haversine_km(cx, cy, nx, ny) - half, 0.0)
+
+
+def _lonlat_box(bounds: Bounds, crs: Any) -> Bounds | None:
+    try:
+        b = bounds_lonlat(bounds, crs)
+    except Exception:  # a CRS that cannot reach these numbers
+        return None
+    if not all(math.isfinite(v) for v in b) or not (-90 <= b[1] <= b[3] <= 90):
+        return None
+    return b
+
+
+def _utm_variants(crs: str, plan_lonlat: Bounds) -> list[tuple[str, str]]:
+    """Other UTM CRSs worth trying: the other hemisphere of the same zone, and the plan's
+    own zone in both hemispheres."""
+    out = []
+    try:
+        code = CRS.from_user_input(crs).to_epsg() or 0
+    except CRSError:
+        code = 0
+    if 32601 <= code <= 32660 or 32701 <= code <= 32760:
+        zone = code % 100
+        north = code < 32700
+        other = (32700 if north else 32600) + zone
+        out.append((f"EPSG:{other}", f"Read as UTM zone {zone} "
+                                     f"{'south (the southern hemisphere)' if north else 'north'}"))
+    cx, cy = (plan_lonlat[0] + plan_lonlat[2]) / 2, (plan_lonlat[1] + plan_lonlat[3]) / 2
+    home = utm_crs_for(cx, cy)
+    zone = int(home[-2:])
+    for code2, label in ((32600 + zone, "north"), (32700 + zone, "south")):
+        out.append((f"EPSG:{code2}", f"Read as UTM zone {zone} {label}"))
+    return out
+
+
+def check_placement(name: str, bounds: Bounds, crs: Any, plan_bounds: Bounds,
+                    plan_crs: Any, far_km: float = FAR_KM) -> Placement | None:
+    """None when a layer (``bounds`` in ``crs``, declared or guessed) lands within
+    ``far_km`` of the plan (``plan_bounds`` in ``plan_crs``); else where it would land and
+    how far, with a fix when swapping the axes, another UTM zone or hemisphere, or the
+    plan's own CRS brings it home. Run before adding, so nothing lands silently on another
+    continent."""
+    plan = _lonlat_box(plan_bounds, plan_crs)
+    if plan is None:
+        return None
+    crs_s = str(crs)
+    box = _lonlat_box(bounds, crs)
+    if box is not None and _box_km(box, plan) <= far_km:
+        return None
+    swapped = (bounds[1], bounds[0], bounds[3], bounds[2])
+    tries: list[tuple[dict[str, str], Bounds, Any, str]] = [
+        ({"swap_axes": "yes"}, swapped, crs, "With x and y (longitude and latitude) swapped")]
+    for code, label in _utm_variants(crs_s, plan):
+        if code != normalise_crs(crs):
+            tries.append(({"source_crs": code}, bounds, code, label))
+    plan_norm = normalise_crs(plan_crs)
+    if plan_norm != normalise_crs(crs):
+        tries.append(({"source_crs": plan_norm}, bounds, plan_norm,
+                      f"Read in the plan's own CRS ({plan_norm})"))
+    best = None
+    for fix, b, c, label in tries:
+        lb = _lonlat_box(b, c)
+        if lb is None:
+            continue
+        d = _box_km(lb, plan)
+        if d <= far_km and (best is None or d < best[0]):
+            best = (d, fix, label)
+    here = None if box is None else ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    dist = None if box is None else _box_km(box, plan)
+    if best is None:
+        return Placement(name, crs_s, here and here[0], here and here[1], dist, {})
+    return Placement(name, crs_s, here and here[0], here and here[1], dist, best[1],
+                     best[0], best[2])

@@ -24,6 +24,7 @@ CONTROLS: dict[str, dict[str, str]] = {
         "coordinates": "in the Add layer dialog (Columns)",
         "geometry": "in the Add layer dialog's Keep geometry list",
         "band": "in the Add layer dialog's Rent value list",
+        "swap": "in the Add layer dialog",
     },
     "cli": {
         "crs": "with --source-crs (e.g. --source-crs EPSG:25832)",
@@ -33,6 +34,7 @@ CONTROLS: dict[str, dict[str, str]] = {
         "coordinates": "by naming them lon/lat or x/y in the file",
         "geometry": "by splitting the file by geometry type",
         "band": "by saving the rent band as its own single-band GeoTIFF",
+        "swap": "with --swap-axes",
     },
 }
 _front_end = {"name": "gui"}

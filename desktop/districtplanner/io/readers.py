@@ -47,8 +47,10 @@ from districtplanner.analysis.sector_mapping import (
 from districtplanner.io import guess as g
 from districtplanner.io.crs import (
     WGS84,
+    Placement,
     bounds_lonlat,
     check_coordinates,
+    check_placement,
     choose_project_crs,
     far_warning,
     guess_crs,
@@ -152,8 +154,8 @@ class Preview:
     estimated_memory: int | None = None
     # Sampled features per geometry family ('point', 'line', 'polygon', 'collection').
     geometry_counts: dict[str, int] = field(default_factory=dict)
-    # How the sampled rows' text was decoded, and whether a detector chose it.
-    encoding_note: str | None = None
+    # Where the layer would land when far from the open plan (see preview's ``plan``).
+    placement: Placement | None = None
 
     @property
     def guessed_role(self) -> LayerRole:
@@ -697,15 +699,21 @@ def _read_csv(path: Path, kind: str, fmt: TextFormat, *, nrows: int | None = Non
 
 @import_errors
 def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
-            encoding: str | None = None, sample_rows: int = 1000) -> Preview:
+            encoding: str | None = None, sample_rows: int = 1000,
+            plan: tuple[tuple[float, float, float, float], str] | None = None) -> Preview:
     """The first ``n`` rows and every guess for a file's layer, reading at most
-    ``sample_rows`` rows (tables, vectors) or only the metadata (rasters)."""
+    ``sample_rows`` rows (tables, vectors) or only the metadata (rasters).
+
+    ``plan``: (bounds, CRS) of the open plan; a layer whose declared or guessed CRS puts
+    it far from there gets ``placement`` (where it would land, and a fix)."""
     p = Path(path)
     kind = file_kind(p)
     layers = list_layers(p)
     info = _pick_layer(p, layers, layer)
     if info.kind in ("raster", "tiles"):
-        return _preview_raster(p, info, layers)
+        pv = _preview_raster(p, info, layers)
+        _place(pv, plan)
+        return pv
     messages: list[str] = []
     fmt = None
     if kind in ("table", "zip-table", "gtfs"):
@@ -802,7 +810,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     est = estimate_memory(p, kind, info, layers)
     if est > available_memory():
         messages.append(str(FileTooLarge(p, est, available_memory())))
-    return Preview(
+    out = Preview(
         path=p, layer=info.name, kind=info.kind, columns=columns_out, dtypes=dtypes, rows=rows,
         row_count=row_count, geometry_kind=geometry_kind, role=role, mapping=mapping,
         candidates=candidates, crs=declared, guessed_crs=guessed, bounds=bounds,
@@ -812,6 +820,17 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         layers=layers, messages=messages, estimated_memory=est,
         geometry_counts=geometry_counts,
     )
+    _place(out, plan)
+    return out
+
+
+def _place(pv: Preview, plan: tuple[tuple[float, float, float, float], str] | None) -> None:
+    crs = pv.crs or pv.guessed_crs
+    if plan is None or pv.bounds is None or crs is None:
+        return
+    pv.placement = check_placement(pv.path.name, pv.bounds, crs, plan[0], plan[1])
+    if pv.placement is not None:
+        pv.messages.insert(0, pv.placement.message)
 
 
 def _family_counts(geoms: Any) -> dict[str, int]:
@@ -1078,6 +1097,9 @@ def _read_vector_or_table(
         if isinstance(df, gpd.GeoDataFrame) and df.geometry.notna().any():
             src_crs = _vector_crs(p, df, source_crs)
             gdf = df.set_crs(src_crs, allow_override=True)
+            if _yes(mapping.get(SWAP_AXES)):
+                gdf = gdf.set_geometry(swap_axes(gdf.geometry.to_numpy()), crs=src_crs)
+                warnings.append(f"'{p.name}': x and y were swapped as you chose.")
         elif kind == "sheet" or info.geometry_type is None:
             frame = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
             loc, gw = _table_geometry(p, frame, mapping, source_crs, allow_bad)
@@ -1286,12 +1308,16 @@ def _table_geometry(
     if coords:
         xs = g.to_number(df[coords[0]]).to_numpy()
         ys = g.to_number(df[coords[1]]).to_numpy()
+        if _yes(mapping.get(SWAP_AXES)):
+            xs, ys = ys, xs
         bad = ~(np.isfinite(xs) & np.isfinite(ys))
         loc = _Located(df, "", xs=xs, ys=ys)
     else:
         raw = df[wkt].astype("string").fillna("").to_numpy(dtype=object)
         geoms = shapely.from_wkt(raw, on_invalid="ignore")
         bad = shapely.is_missing(geoms)
+        if _yes(mapping.get(SWAP_AXES)):
+            geoms = swap_axes(geoms)
         loc = _Located(df.drop(columns=[wkt]), "", geoms=geoms)
     if bad.any():
         col = coords[0] if coords and not np.isfinite(xs[bad]).all() else (
@@ -1374,6 +1400,17 @@ def _gtfs_filter(p: Path, loc: _Located) -> tuple[_Located, list[str]]:
 
 # Mapping key of the geometry family kept from a mixed layer ('point', 'line', 'polygon').
 KEEP_GEOMETRY = "keep_geometry"
+# Mapping key: 'yes' when x and y of the file are the wrong way round (lat/lon for lon/lat).
+SWAP_AXES = "swap_axes"
+
+
+def _yes(value: object) -> bool:
+    return str(value or "").strip().lower() in ("yes", "true", "1")
+
+
+def swap_axes(geoms: np.ndarray) -> np.ndarray:
+    """Geometries with x and y exchanged (a file that wrote latitude first)."""
+    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: c[:, ::-1])
 # The roles whose features are places: a polygon or line among them stands for the point
 # inside it (an OSM shop mapped as its building outline is still one shop).
 POINT_ROLES = frozenset({LayerRole.ESTABLISHMENTS, LayerRole.INSTITUTIONS,
@@ -1527,7 +1564,7 @@ def apply_mapping(
     mapping = dict(mapping)
     for f, col in list(mapping.items()):
         if f in ("rent_unit", "renter_share_unit", "sector_scheme", "x", "y", "wkt",
-                 KEEP_GEOMETRY):
+                 KEEP_GEOMETRY, SWAP_AXES, "band"):
             continue
         if col not in gdf.columns:
             raise MissingColumn(p, f"the column '{col}' mapped to '{f}' is not in the file",
