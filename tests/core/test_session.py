@@ -136,3 +136,37 @@ def test_one_repair_rule_and_a_clear_buffer_refusal(session):
     with pytest.raises(DocumentError, match="The buffer removes the whole district"):
         buffer_district_geometry(box(0, 0, 100, 100), -60)
     assert buffer_district_geometry(box(0, 0, 100, 100), -10).area == pytest.approx(6400)
+
+
+def test_a_drag_that_folds_a_district_built_from_neighbourhoods_is_repaired(session):
+    """Issue 11: a vertex dragged across a district made of neighbourhoods left a broken
+    shape ("TopologyException: found non-noded intersection") and stale figures. Every
+    folded shape is repaired by the one rule and its figures computed."""
+    import numpy as np
+    import shapely
+
+    doc = session.document
+    hoods = doc.first_layer(LayerRole.NEIGHBOURHOODS).data
+    rng = np.random.default_rng(0)
+    folded = 0
+    for _ in range(25):
+        i = int(rng.integers(len(hoods)))
+        around = hoods[hoods.touches(hoods.geometry.iloc[i]) | (hoods.index == hoods.index[i])]
+        d = District("built", shapely.union_all(around.geometry.values))
+        assert session.stack.push(AddDistrict(doc, d)) == ""
+        poly = max(shapely.get_parts(doc.district(d.id).geometry), key=lambda p: p.area)
+        coords = np.asarray(poly.exterior.coords)
+        k = int(rng.integers(1, len(coords) - 1))
+        centre = np.asarray(poly.centroid.coords[0])
+        coords[k] = centre + (centre - coords[k]) * rng.uniform(0.5, 2.0)
+        moved = Polygon(coords, [r.coords for r in poly.interiors])
+        folded += not moved.is_valid
+        session.stack.begin_gesture("Drag a corner")
+        assert session.stack.push(SetDistrictGeometry(doc, d.id, moved)) == ""
+        session.stack.end_gesture()
+        assert doc.district(d.id).geometry.is_valid
+        bundle = session.figures.compute()
+        assert d.id in bundle.districts and bundle.failures == {}
+        session.stack.undo()
+        session.stack.undo()
+    assert folded >= 10  # the drags really did fold most shapes
