@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -104,6 +105,17 @@ class MapDrawer:
     def __init__(self, canvas: PlanCanvas, document: Document) -> None:
         self.canvas = canvas
         self.document = document
+        # Per layer id: point coordinates and classes, shared by every map of one plan (a
+        # million sector names take longer to classify than a page takes to draw).
+        self._point_cache: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
+
+    def _point_data(self, layer: Layer) -> tuple[np.ndarray, np.ndarray, Any]:
+        cached = self._point_cache.get(layer.id)
+        if cached is None:
+            x, y = point_xy(layer.data)
+            cached = (x, y, layer_classes(layer))
+            self._point_cache[layer.id] = cached
+        return cached
 
     # ----------------------------------------------------------------- the map
     def draw(self, rect: QRectF, extent: Extent, districts: list[District],
@@ -199,7 +211,7 @@ class MapDrawer:
                 dense: list[str]) -> list[LegendEntry]:
         gdf = layer.data
         assert isinstance(gdf, gpd.GeoDataFrame)
-        x, y = point_xy(gdf)
+        x, y, classes = self._point_data(layer)
         inside = (x >= ext[0]) & (x <= ext[2]) & (y >= ext[1]) & (y <= ext[3])
         n = int(inside.sum())
         if n == 0:
@@ -210,7 +222,6 @@ class MapDrawer:
             dense.append(layer.name)
             return [LegendEntry(f"{layer.name}: density of {n:,} points (image)", "image",
                                 style.colour)]
-        classes = layer_classes(layer)
         px, py = self._to_page(x[inside], y[inside], rect, ext, scale)
         dot = max(1.2, style.size * POINT_PT_PER_PX)
         entries: list[LegendEntry] = []
