@@ -96,7 +96,7 @@ fi
 EOF
 chmod 0755 "$PKG/DEBIAN/postinst"
 cp "$PKG/DEBIAN/postinst" "$PKG/DEBIAN/postrm"
-dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DEB" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$PKG" "$DEB" >/dev/null
 
 END=$(date +%s)
 say "built in $((END - START)) s:"

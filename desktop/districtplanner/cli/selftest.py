@@ -16,6 +16,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,10 +98,13 @@ def check_data_folders(_: Path) -> str:
     from rasterio.env import GDALDataFinder, PROJDataFinder
 
     env = {k: os.environ[k] for k in ("GDAL_DATA", "PROJ_DATA", "PROJ_LIB") if k in os.environ}
+    # The bundle's runtime hook removes these so each library reads its own data.
+    ignored = os.environ.get("DISTRICT_PLANNER_IGNORED_ENV", "")
     proj_dir = Path(pyproj.datadir.get_data_dir())
     grids = sorted(p.name for p in proj_dir.glob("*.tif"))
     lines = [
-        f"environment: {env or 'no GDAL_DATA/PROJ_DATA/PROJ_LIB set'}",
+        f"environment: {env or 'no GDAL_DATA/PROJ_DATA/PROJ_LIB set'}"
+        + (f" (ignored at start: {ignored})" if ignored else ""),
         f"pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str}): {proj_dir}; "
         f"network {'ON' if pyproj.network.is_network_enabled() else 'off'}; "
         f"datum grids: {', '.join(grids) if grids else 'none'}",
@@ -298,10 +302,19 @@ def check_report(tmp: Path) -> str:
     out = tmp / "plan.pdf"
     _run(["report", "--out", str(out)], tmp, "'district-planner report'",
          env={"QT_QPA_PLATFORM": "offscreen"})
-    head = out.read_bytes()[:5] if out.exists() else b""
-    if head != b"%PDF-":
+    data = out.read_bytes() if out.exists() else b""
+    if not data.startswith(b"%PDF-"):
         raise CheckError(f"{out}: no PDF was written")
-    return f"{out}: {out.stat().st_size / 1024:.0f} KiB"
+    # Text must look the same on every machine: only the fonts that ship may be embedded.
+    from districtplanner.paths import resources_dir
+
+    shipped = {p.stem for p in (resources_dir() / "fonts").glob("*.ttf")}
+    used = {m.decode() for m in re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([^\s/<>\[\]]+)",
+                                           data)}
+    if shipped and not used <= shipped:
+        raise CheckError(f"{out}: fonts {sorted(used - shipped)} are not the bundled ones "
+                         f"({', '.join(sorted(shipped))}); text would differ between PCs")
+    return f"{out}: {len(data) / 1024:.0f} KiB, fonts {', '.join(sorted(used)) or 'none'}"
 
 
 def _report_available() -> str:

@@ -1,0 +1,67 @@
+"""Start-up import discipline: opening the app on the sample city must not import what it
+does not need to draw it (issue 15). The generator (`sample_city.py`) and scipy.ndimage
+cost ~0.3 s and are needed only to make a city or a hot-spot surface; the metrics command
+pulls in the whole analysis stack at parse time unless it is loaded lazily."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+NOT_AT_START = (
+    "districtplanner.sample_city",     # the generator: the city is read from its files
+    "scipy.ndimage",                    # hot-spot surface and the generator only
+    "districtplanner.cli.metrics",      # other subcommands' modules
+    "districtplanner.cli.selftest",
+    "districtplanner.cli.report",
+)
+
+
+def test_sample_city_title_matches_the_generator() -> None:
+    from districtplanner import sample_city
+    from districtplanner.io import sample
+
+    assert sample.CITY_NAME == sample_city.CITY_NAME
+
+
+def test_reading_the_sample_city_does_not_import_the_generator() -> None:
+    code = (
+        "import json, sys\n"
+        "from districtplanner.io.sample import load_sample_city\n"
+        "from districtplanner.paths import sample_city_dir\n"
+        "layers = load_sample_city(sample_city_dir())\n"
+        "print(json.dumps([len(layers), sorted(sys.modules)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    n, modules = json.loads(out)
+    assert n >= 8  # rent raster + seven vector layers + example districts
+    assert "districtplanner.sample_city" not in modules
+    assert not any(m.startswith("scipy") for m in modules), [m for m in modules if "scipy" in m]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("PySide6") is None, reason="needs Qt")
+def test_opening_the_app_draws_the_city_without_the_generator_or_ndimage() -> None:
+    """The real start path (`district-planner` with no arguments) up to the painted map."""
+    code = (
+        "import json, sys\n"
+        "from districtplanner.cli import main\n"
+        "rc = main([])\n"
+        "print('MODULES ' + json.dumps(sorted(sys.modules)))\n"
+        "sys.exit(rc)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISTRICT_PLANNER_QUIT_AFTER_DRAW="1")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "drawn after" in proc.stdout
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("MODULES "))
+    modules = set(json.loads(line.removeprefix("MODULES ")))
+    assert "districtplanner.ui.main_window" in modules  # it did open the window
+    loaded = sorted(m for m in NOT_AT_START if m in modules)
+    assert not loaded, f"imported at start: {loaded}"
