@@ -97,6 +97,11 @@ class Metrics:
         an = self.analysis()
         return None if an is None else an.tornado()
 
+    def tornado_fast(self) -> Sensitivity | None:
+        """The affordability tornados alone (milliseconds: what a vertex drag affords)."""
+        an = self.analysis()
+        return None if an is None else an.tornado(include_incentives=False)
+
     def sensitivity(self, draws: int = DRAWS, seed: int = SEED) -> Sensitivity | None:
         """Tornados plus the Monte Carlo intervals (≈1 s: run it in a worker)."""
         if self._sensitivity is None or self._sensitivity.draws != draws \

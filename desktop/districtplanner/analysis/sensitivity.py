@@ -331,9 +331,11 @@ class Analysis:
         return self.a.replace(**{name: value})
 
     # -- tornado
-    def tornado(self) -> Sensitivity:
+    def tornado(self, include_incentives: bool = True) -> Sensitivity:
         """One-at-a-time swings of every headline figure, sorted by size, and the
-        switching values of the composite class and of the budget."""
+        switching values of the composite class and of the budget. Without
+        ``include_incentives`` the incentive figures get no tornado (milliseconds: what a
+        vertex drag can afford; the rest comes with the Monte Carlo)."""
         a = self.a
         ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
         aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
@@ -343,7 +345,7 @@ class Analysis:
             p[n][2 * j], p[n][2 * j + 1] = ends[n]
         aff = affordability_batch(self.aff, p, a)
         inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
-            if self.has_package else []
+            if self.has_package and include_incentives else []
         inc = {n: (self._inc(self._with(n, ends[n][0])), self._inc(self._with(n, ends[n][1])))
                for n in inc_names}
         figures: dict[str, FigureSensitivity] = {}
@@ -369,7 +371,7 @@ class Analysis:
                       f"{lq['one_establishment_change']:.2f}"
                       + (" (flagged: more than 0.1)" if lq["flag"] else "")))
         figures["displacement_risk"].switching_values = self._class_switches(aff_names, ends)
-        if self.has_package and a.budget_cap > 0:
+        if inc_names and a.budget_cap > 0:
             figures["npv"].switching_values = self._budget_switches(inc_names, ends, inc)
         if not self.has_package:
             for key, (_, model) in HEADLINE.items():

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.compare_dock, self.explain_dock)
         self.explain_dock.hide()
+        self._add_sensitivity_dock(document)
         for panel in (self.concentration, self.affordability, self.incentives):
             for tile in panel.tiles.tiles.values():
                 tile.explain_requested.connect(lambda _k, t=tile: self.explain_figure(t))
@@ -152,6 +153,31 @@ class MainWindow(QMainWindow):
         self.recompute.run_now()
 
     # ------------------------------------------------------------------ chrome
+    def _add_sensitivity_dock(self, document: Document) -> None:
+        """The Sensitivity dock (a tab beside Affordability) and the tiles that show the
+        Monte Carlo interval of their figure."""
+        from districtplanner.ui.panels.sensitivity import SensitivityPanel
+
+        self.sensitivity = SensitivityPanel(document, self.recompute)
+        self.sensitivity_dock = self._dock("Sensitivity", self.sensitivity,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        # Tabbed once the window is laid out: tabified before its first show, Qt left a
+        # second, stale tab bar over the incentives strip.
+        QTimer.singleShot(0, self, lambda: (
+            self.tabifyDockWidget(self.affordability_dock, self.sensitivity_dock),
+            self.affordability_dock.raise_()))
+        self.panels.append(self.sensitivity)
+        c, f, i = self.concentration.tiles, self.affordability.tiles, self.incentives.tiles
+        self.sensitivity.bind_tiles({
+            "creative_jobs_projected": [(c["creative_jobs"], "at the horizon, ")],
+            "location_quotient": [(c["location_quotient"], "firms basis, ")],
+            "households_priced_out": [(f["households_priced_out"], "before mitigation, ")],
+            "firms_priced_out": [(f["creative_firms_priced_out"], "before mitigation, ")],
+            "displacement_risk": [(f["displacement_risk"], "index ")],
+            "npv": [(i["npv"], "")],
+            "cost_per_job_year": [(i["cost_per_job"], "per job-year, ")],
+        })
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower()}")
@@ -232,7 +258,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in (self.layers_dock, self.districts_dock, self.assumptions_dock,
                      self.concentration_dock, self.affordability_dock, self.incentives_dock,
-                     self.compare_dock, self.explain_dock):
+                     self.compare_dock, self.explain_dock, self.sensitivity_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         help_menu = menu.addMenu("&Help")

@@ -9,6 +9,7 @@ off the GUI thread, and the Qt signals the panels listen to.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -144,6 +145,11 @@ class Recompute(QObject):
                              f"{next(iter(bundle.failures.values()))}")
         self.metrics_ready.emit(bundle)
         return bundle
+
+    def submit(self, fn: Callable[[], object]) -> Future:
+        """Run ``fn`` in the one worker pool (slow figures such as the sensitivity Monte
+        Carlo); the caller brings the result back to the GUI thread."""
+        return self._pool.submit(fn)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

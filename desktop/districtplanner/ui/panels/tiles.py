@@ -65,11 +65,19 @@ class FigureTile(QFrame):
         self.detail_label.setStyleSheet(
             f"color: {theme.MUTED}; font-size: {theme.TILE_DETAIL_PT}pt;")
         self.detail_label.setWordWrap(True)
+        # The 90% Monte Carlo interval of the figure (analysis/sensitivity.py), or
+        # "pending" until the worker delivers it; hidden where no interval applies.
+        self.interval_label = QLabel("")
+        self.interval_label.setStyleSheet(
+            f"color: {theme.ACCENT}; font-size: {theme.TILE_DETAIL_PT}pt;")
+        self.interval_label.setWordWrap(True)
+        self.interval_label.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(1)
         lay.addWidget(self.title_label)
         lay.addWidget(self.value_label)
+        lay.addWidget(self.interval_label)
         lay.addWidget(self.detail_label)
         self.explanation = ""
         self._colour: str | None = None
@@ -87,6 +95,11 @@ class FigureTile(QFrame):
                 f"color: {colour or theme.TEXT}; font-size: {theme.TILE_VALUE_PT}pt; "
                 "font-weight: 600;"
             )
+
+    def set_interval(self, text: str) -> None:
+        """Show ``text`` (e.g. "90%: 1,674 to 2,318") under the value; '' hides it."""
+        self.interval_label.setText(text)
+        self.interval_label.setVisible(bool(text))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.explanation:
