@@ -130,3 +130,59 @@ def test_a_layer_far_from_the_others_is_flagged_with_the_distance(window, qtbot,
     _wait(qtbot, window)
     assert "km from the other layers" in window.last_notes_box.text()
     assert "km from the other layers" in window.notice_label.text()
+
+
+REAL = Path(__file__).parent.parent / "data" / "real"
+BERLIN_PLAN = ((385000.0, 5810000.0, 400000.0, 5825000.0), "EPSG:32633")
+
+
+def test_dialog_shows_conversion_or_refusal_before_add(qtbot):
+    """An OSM POI extract mixing nodes and building outlines: as establishments the
+    preview says each outline counts at a point inside it; as context the dialog says the
+    types are mixed and Add stays disabled until a geometry type is kept."""
+    dialog = ImportDialog(REAL / "osm_pois_mitte.geojson")
+    qtbot.addWidget(dialog)
+    assert dialog.role() == LayerRole.ESTABLISHMENTS
+    text = dialog.messages.text()
+    assert "5 polygons and 2 lines will count as one point" in text
+    assert "not establishments and will be left out" in text
+    assert dialog.add_button.isEnabled()
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(LayerRole.CONTEXT))
+    # A mixed layer offers the kept type; with one chosen the note says what is left out.
+    assert not dialog.keep_combo.isHidden()
+    assert dialog.keep_combo.currentData() == "point"
+    assert "Only the 24 points will be kept" in dialog.messages.text()
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(LayerRole.NEIGHBOURHOODS))
+    assert dialog.keep_combo.currentData() == "polygon"
+    assert dialog.choice().mapping["keep_geometry"] == "polygon"
+    # A declared CRS stays editable (a wrong .prj must be fixable) and encoding is offered.
+    assert dialog.crs_edit.isEnabled() and dialog.crs_edit.text() == "EPSG:4326"
+    assert not dialog.encoding_combo.isHidden()
+
+
+def test_dialog_says_where_a_swapped_layer_lands_and_applies_the_fix(qtbot, tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_text("name,lon,lat,sector\nA,52.5200,13.4050,film_tv\n"
+                    "B,52.5301,13.3920,publishing\n", encoding="utf-8")
+    dialog = ImportDialog(path, plan=BERLIN_PLAN)
+    qtbot.addWidget(dialog)
+    assert "5,543 km from the plan" in dialog.messages.text()
+    assert "Swap axes" in dialog.messages.text() and not dialog.fix_button.isHidden()
+    dialog.apply_fix()
+    assert dialog.swap_check.isChecked() and dialog.placement is None
+    assert "km from the plan" not in dialog.messages.text() and dialog.fix_button.isHidden()
+    assert dialog.choice().mapping["swap_axes"] == "yes"
+
+
+def test_dialog_reads_the_chosen_encoding(qtbot, tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_bytes("Firma,lon,lat\nTöpferei Jürgens,13.38,52.48\nBüro Söhne,13.42,52.53\n"
+                     .encode("mac_roman"))
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, 0).text() == "Töpferei Jürgens"
+    assert "Mac OS Roman" in dialog.messages.text()
+    dialog.encoding_combo.setCurrentIndex(dialog.encoding_combo.findData("cp1252"))
+    assert dialog.table.item(0, 0).text() == "Töpferei Jürgens".encode("mac_roman").decode(
+        "cp1252")
+    assert dialog.choice().encoding == "cp1252"

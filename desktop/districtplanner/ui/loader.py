@@ -55,7 +55,7 @@ class LayerLoader(QObject):
                 source_crs=choice.source_crs, project_crs=project_crs,
                 progress=lambda f: self.progress.emit(float(f)),
                 cancel=self._cancel.is_set, sector_overrides=choice.sector_overrides,
-                allow_bad_values=choice.allow_bad_values,
+                allow_bad_values=choice.allow_bad_values, encoding=choice.encoding,
             )
 
         fut = self._pool.submit(work)

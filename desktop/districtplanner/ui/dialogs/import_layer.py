@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,8 +25,18 @@ from PySide6.QtWidgets import (
 
 from districtplanner.analysis.roles import ROLE_FIELDS, ROLE_LABELS, LayerRole
 from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
+from districtplanner.io.crs import Placement, check_placement
 from districtplanner.io.errors import DataImportError
-from districtplanner.io.readers import Preview, preview
+from districtplanner.io.readers import (
+    ENCODING_NAMES,
+    GEOMETRY_FAMILIES,
+    KEEP_GEOMETRY,
+    ROLE_GEOMETRY,
+    SWAP_AXES,
+    Preview,
+    geometry_note,
+    preview,
+)
 from districtplanner.ui import theme
 
 NOT_MAPPED = "(not mapped)"
@@ -48,16 +60,39 @@ class ImportChoice:
     source_crs: str | None
     sector_overrides: dict[str, str] = field(default_factory=dict)
     allow_bad_values: bool = False
+    encoding: str | None = None
+
+
+Plan = tuple[tuple[float, float, float, float], str]
+FAMILY_LABELS = {"point": "Points", "line": "Lines", "polygon": "Polygons"}
 
 
 class ImportDialog(QDialog):
+    """``plan``: (bounds, CRS) of the open plan, so a layer that would land far from it is
+    said before Add, with the fix (swap axes, another CRS) one click away."""
+
     def __init__(self, path: Path, parent: QWidget | None = None,
-                 layer: str | None = None) -> None:
+                 layer: str | None = None, plan: Plan | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Add layer: {path.name}")
-        self.resize(760, 620)
+        self.resize(760, 660)
         self.path = path
-        self.preview: Preview = preview(path, layer=layer)  # raises DataImportError
+        self.plan = plan
+        self.placement: Placement | None = None
+        self.refused = False
+        # raises DataImportError
+        self.preview: Preview = preview(path, layer=layer, plan=plan)
+        self.encoding_combo = QComboBox()
+        self.encoding_combo.addItem("Detected", None)
+        for enc, label in ENCODING_NAMES.items():
+            self.encoding_combo.addItem(label, enc)
+        self.encoding_combo.currentIndexChanged.connect(self._encoding_changed)
+        self.keep_combo = QComboBox()
+        self.keep_combo.currentIndexChanged.connect(self._update_notes)
+        self.swap_check = QCheckBox("Swap axes (the file has y/latitude first)")
+        self.swap_check.toggled.connect(self._update_notes)
+        self.fix_button = QPushButton("Apply suggestion")
+        self.fix_button.clicked.connect(self.apply_fix)
         self.layer_combo = QComboBox()
         for info in self.preview.layers:
             self.layer_combo.addItem(f"{info.name} ({info.geometry_type or info.kind}, "
@@ -73,6 +108,7 @@ class ImportDialog(QDialog):
         self.role_combo.currentIndexChanged.connect(self._role_changed)
         self.crs_edit = QLineEdit()
         self.crs_edit.setPlaceholderText("e.g. EPSG:4326 or EPSG:25832")
+        self.crs_edit.textChanged.connect(self._update_notes)
         self.mapping_box = QGroupBox("Columns")
         self.mapping_form = QFormLayout(self.mapping_box)
         self.field_combos: dict[str, QComboBox] = {}
@@ -90,9 +126,14 @@ class ImportDialog(QDialog):
             head.addRow("Layer", self.layer_combo)
         head.addRow("Role", self.role_combo)
         head.addRow("Coordinate system", self.crs_edit)
+        head.addRow("", self.swap_check)
+        head.addRow("Keep geometry", self.keep_combo)
+        head.addRow("Text encoding", self.encoding_combo)
+        self._head = head
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add layer")
+        self.add_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.add_button.setText("Add layer")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -102,6 +143,7 @@ class ImportDialog(QDialog):
         lay.addWidget(QLabel("First rows"))
         lay.addWidget(self.table)
         lay.addWidget(self.messages)
+        lay.addWidget(self.fix_button)
         lay.addWidget(buttons)
         self._show_preview()
 
@@ -111,12 +153,25 @@ class ImportDialog(QDialog):
         self.role_combo.blockSignals(True)
         self.role_combo.setCurrentIndex(max(0, self.role_combo.findData(pv.role)))
         self.role_combo.blockSignals(False)
+        self.crs_edit.blockSignals(True)
         self.crs_edit.setText(pv.crs or pv.guessed_crs or "")
-        self.crs_edit.setEnabled(pv.crs is None)
+        self.crs_edit.blockSignals(False)
+        # Always editable: a declared CRS can be wrong (northern UTM for southern data).
         self.crs_edit.setToolTip(
-            f"Declared by the file: {pv.crs}" if pv.crs else
-            "The file declares no coordinate system; check the guess before adding it."
+            f"Declared by the file: {pv.crs}; change it only if the file is wrong." if pv.crs
+            else "The file declares no coordinate system; check the guess before adding it."
         )
+        text_like = pv.kind not in ("raster", "tiles")
+        for widget in (self.swap_check, self.encoding_combo):
+            self._head.setRowVisible(widget, text_like)
+        families = [f for f in GEOMETRY_FAMILIES if pv.geometry_counts.get(f)]
+        self.keep_combo.blockSignals(True)
+        self.keep_combo.clear()
+        for fam in families:
+            self.keep_combo.addItem(f"{FAMILY_LABELS[fam]} ({pv.geometry_counts[fam]:,} "
+                                    f"in the first rows)", fam)
+        self.keep_combo.blockSignals(False)
+        self._head.setRowVisible(self.keep_combo, len(families) > 1)
         self.table.setColumnCount(len(pv.columns))
         self.table.setHorizontalHeaderLabels(pv.columns)
         self.table.setRowCount(len(pv.rows))
@@ -124,20 +179,67 @@ class ImportDialog(QDialog):
             for c, value in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
-        notes = list(pv.messages)
+        # Notes the dialog recomputes as the planner changes role, geometry or CRS.
+        auto = {geometry_note(pv.geometry_counts, pv.role)[0],
+                pv.placement.message if pv.placement else None}
+        self._notes = [m for m in pv.messages if m not in auto]
         if pv.row_count is not None:
-            notes.insert(0, f"{pv.row_count:,} rows.")
-        self.messages.setText(" ".join(notes))
+            self._notes.insert(0, f"{pv.row_count:,} rows.")
         self._role_changed()
         self._show_unknown(pv.unknown_categories)
 
     def _layer_changed(self) -> None:
+        self._reload()
+
+    def _encoding_changed(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
         try:
-            self.preview = preview(self.path, layer=self.layer_combo.currentData())
+            self.preview = preview(self.path, layer=self.layer_combo.currentData()
+                                   if len(self.preview.layers) > 1 else self.preview.layer,
+                                   encoding=self.encoding_combo.currentData(), plan=self.plan)
         except DataImportError as exc:
             self.messages.setText(str(exc))
             return
         self._show_preview()
+
+    def _update_notes(self) -> None:
+        """Everything the read will do or refuse, shown before Add: the geometry types kept
+        or turned into points for the chosen role, and where the layer would land."""
+        pv = self.preview
+        notes = list(self._notes)
+        geo, self.refused = geometry_note(pv.geometry_counts, self.role(),
+                                          self.keep_combo.currentData())
+        if geo:
+            notes.append(geo)
+        self.placement = None
+        crs = self.crs_edit.text().strip()
+        if self.plan is not None and pv.bounds is not None and crs:
+            b = pv.bounds
+            if self.swap_check.isChecked():
+                b = (b[1], b[0], b[3], b[2])
+            try:
+                self.placement = check_placement(self.path.name, b, crs, *self.plan)
+            except ValueError:
+                notes.insert(0, f"'{crs}' is not a coordinate system this computer knows; "
+                                "enter an EPSG code such as EPSG:25832.")
+        if self.placement is not None:
+            notes.insert(0, self.placement.message)
+        self.fix_button.setVisible(bool(self.placement and self.placement.fix))
+        self.add_button.setEnabled(not self.refused)
+        self.messages.setText(" ".join(notes))
+
+    def apply_fix(self) -> None:
+        """Take the suggestion of the placement check (swap axes, another CRS)."""
+        if self.placement is None or not self.placement.fix:
+            return
+        fix = self.placement.fix
+        if "swap_axes" in fix:
+            self.swap_check.setChecked(not self.swap_check.isChecked())
+        if "source_crs" in fix:
+            self.crs_edit.setText(fix["source_crs"])
+        self._update_notes()
 
     def role(self) -> LayerRole:
         return LayerRole(self.role_combo.currentData())
@@ -161,6 +263,12 @@ class ImportDialog(QDialog):
             self.mapping_form.addRow(FIELD_LABELS.get(fld, fld), combo)
             self.field_combos[fld] = combo
         self.mapping_box.setVisible(bool(self.field_combos))
+        fam = ROLE_GEOMETRY.get(role)
+        if fam is not None and self.keep_combo.findData(fam) >= 0:
+            self.keep_combo.blockSignals(True)
+            self.keep_combo.setCurrentIndex(self.keep_combo.findData(fam))
+            self.keep_combo.blockSignals(False)
+        self._update_notes()
 
     def _show_unknown(self, categories: list[str]) -> None:
         while self.unknown_form.rowCount():
@@ -185,6 +293,10 @@ class ImportDialog(QDialog):
         for key, value in self.preview.mapping.items():
             if key not in ROLE_FIELDS.get(self.role(), ()) and key not in mapping:
                 mapping[key] = value
+        if self.keep_combo.count() > 1:
+            mapping[KEEP_GEOMETRY] = self.keep_combo.currentData()
+        if self.swap_check.isChecked():
+            mapping[SWAP_AXES] = "yes"
         crs = self.crs_edit.text().strip() or None
         return ImportChoice(
             path=self.path,
@@ -192,6 +304,7 @@ class ImportDialog(QDialog):
             else self.preview.layer,
             role=self.role(),
             mapping=mapping,
-            source_crs=None if self.preview.crs else crs,
+            source_crs=None if crs == self.preview.crs else crs,
             sector_overrides={cat: c.currentData() for cat, c in self.unknown_combos.items()},
+            encoding=self.encoding_combo.currentData(),
         )
