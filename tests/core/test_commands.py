@@ -208,3 +208,19 @@ def test_history_jumps():
     assert snapshot(doc) == states[2]
     stack.set_index(99)
     assert snapshot(doc) == states[3]
+
+
+def test_the_first_layer_of_an_empty_plan_gives_it_its_crs_undoably():
+    doc = Document()
+    stack = c.CommandStack(doc)
+    stack.push(c.AddLayers(doc, [Layer("firms", LayerRole.ESTABLISHMENTS, _points(2))],
+                           crs=CRS))
+    assert doc.crs == CRS and doc.layers[0].analysed
+    stack.push(c.AddLayers(doc, [Layer("more", LayerRole.CONTEXT, _points(1))],
+                           crs="EPSG:25832"))
+    assert doc.crs == CRS  # a plan with a CRS keeps it; layers arrive reprojected into it
+    stack.undo()
+    stack.undo()
+    assert doc.crs == "" and doc.layers == ()
+    stack.redo()
+    assert doc.crs == CRS

@@ -401,14 +401,18 @@ class AddLayers(Command):
     """Add layers on top, or at ``index`` in the draw order (0 = under everything)."""
 
     def __init__(self, document: Document, layers: list[Layer], index: int | None = None,
-                 text: str = "") -> None:
+                 text: str = "", crs: str = "") -> None:
         self.text = text or f"Add {', '.join(la.name for la in layers)}"
         self.document = document
         self.layers = layers
         self.index = index
+        # The first layers of an empty plan give it its CRS (``crs``); undo takes it back.
+        self.crs = crs if not document.crs else ""
         self._analysed: dict[str, bool] | None = None
 
     def do(self) -> None:
+        if self.crs:
+            self.document.adopt_crs(self.crs)
         before = self.document.analysed_state()
         if self.index is None:
             self.document.add_layers(self.layers)
@@ -422,6 +426,8 @@ class AddLayers(Command):
             self.document.remove_layer(la.id)
         if self._analysed is not None:
             self.document.restore_analysed_state(self._analysed)
+        if self.crs:
+            self.document.crs = ""
 
 
 class RemoveLayer(Command):

@@ -479,6 +479,15 @@ class Document:
         # The old extent means nothing in the new CRS: the map fits everything again.
         self.set_view(None)
 
+    def adopt_crs(self, crs: str) -> None:
+        """Give a plan without a CRS (nothing in it yet) its first layer's CRS; nothing is
+        reprojected. A plan that has a CRS changes it only through set_crs."""
+        if self.crs and crs != self.crs:
+            raise DocumentError(
+                f"The plan is already in {self.crs}; change it with View > Project "
+                "coordinate system.")
+        self.crs = crs
+
     def restore_crs(self, crs: str, layer_data: Mapping[str, object],
                     geometries: Mapping[str, BaseGeometry],
                     sketches: Mapping[str, BaseGeometry] | None = None,

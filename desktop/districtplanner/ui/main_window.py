@@ -478,8 +478,6 @@ class MainWindow(QMainWindow):
                 d.instruments = default_instruments()
                 self.undo_stack.push(AddDistrict(self.document, d, f"Import {d.name}"))
         else:
-            if not self.document.crs and loaded.crs:
-                self.document.crs = loaded.crs
             others = [la.bounds() for la in self.document.layers if la.feature_count]
             far = far_warning(loaded.name, loaded.bounds(), others) if others else None
             if far:
@@ -487,7 +485,8 @@ class MainWindow(QMainWindow):
             # A basemap goes under everything; other layers on top.
             index = 0 if loaded.role == LayerRole.BASEMAP else None
             layer = layer_from_loaded(loaded)
-            if not self.undo_stack.push(AddLayers(self.document, [layer], index)):
+            if not self.undo_stack.push(AddLayers(self.document, [layer], index,
+                                                  crs=loaded.crs)):
                 # A second layer of a role the figures read joins as context; ask what for.
                 self.analysed_box = ask_analysed_use(self, self.undo_stack, self.document,
                                                      layer)

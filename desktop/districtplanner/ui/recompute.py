@@ -40,6 +40,7 @@ class Recompute(QObject):
         self.figures = figures if figures is not None else Figures(document)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index")
         self._pending: Future | None = None
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -65,6 +66,8 @@ class Recompute(QObject):
         return sum(la.feature_count for la in self.document.layers if not la.is_raster)
 
     def _on_layers(self) -> None:
+        if self._closed:
+            return
         if self.document.layers_version == self.figures.index_version:
             self.schedule()   # visibility only: figures unchanged, panels may want a repaint
             return
@@ -148,10 +151,16 @@ class Recompute(QObject):
 
     def submit(self, fn: Callable[[], object]) -> Future:
         """Run ``fn`` in the one worker pool (slow figures such as the sensitivity Monte
-        Carlo); the caller brings the result back to the GUI thread."""
+        Carlo); the caller brings the result back to the GUI thread. After shutdown (the
+        window closed while a panel's timer was still due) the work is not run and the
+        returned future never completes, so no callback reaches a closed window."""
+        if self._closed:
+            return Future()
         return self._pool.submit(fn)
 
     def shutdown(self) -> None:
+        self._closed = True
+        self._timer.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
