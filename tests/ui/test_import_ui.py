@@ -152,6 +152,7 @@ def test_dialog_shows_conversion_or_refusal_before_add(qtbot):
     assert not dialog.keep_combo.isHidden()
     assert dialog.keep_combo.currentData() == "point"
     assert "Only the 24 points will be kept" in dialog.messages.text()
+    assert "not establishments" not in dialog.messages.text()
     dialog.role_combo.setCurrentIndex(dialog.role_combo.findData(LayerRole.NEIGHBOURHOODS))
     assert dialog.keep_combo.currentData() == "polygon"
     assert dialog.choice().mapping["keep_geometry"] == "polygon"

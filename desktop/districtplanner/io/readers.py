@@ -156,6 +156,8 @@ class Preview:
     geometry_counts: dict[str, int] = field(default_factory=dict)
     # Where the layer would land when far from the open plan (see preview's ``plan``).
     placement: Placement | None = None
+    # Street furniture among the sampled rows, left out when read as establishments.
+    street_note: str | None = None
 
     @property
     def guessed_role(self) -> LayerRole:
@@ -775,6 +777,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
     }
     scheme = None
     unknown: list[str] = []
+    street_note = None
     if "sector" in mapping:
         col = mapping["sector"]
         scheme = guess_scheme(samples[col], col)
@@ -784,9 +787,11 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
             values = osm_tag_strings(df, first=col)
         _, unknown = sm.sector_keys(values, _osm_key(col))
         street, tags = sm.not_establishments(values, _osm_key(col))
-        if role == LayerRole.ESTABLISHMENTS and street.any():
-            messages.append(f"{int(street.sum()):,} of the first {len(street):,} features are "
-                            f"not establishments and will be left out ({_tag_list(tags)}).")
+        if street.any():
+            street_note = (f"{int(street.sum()):,} of the first {len(street):,} features are "
+                           f"not establishments and will be left out ({_tag_list(tags)}).")
+            if role == LayerRole.ESTABLISHMENTS:
+                messages.append(street_note)
     rows = [[_cell(v) for v in row] for row in df[columns].head(n).itertuples(index=False)]
     if isinstance(df, gpd.GeoDataFrame):
         columns_out = [*columns, "geometry"]
@@ -818,7 +823,7 @@ def preview(path: str | Path, layer: str | None = None, n: int = 20, *,
         wkt_column=wkt, encoding=fmt.encoding if fmt else None,
         delimiter=fmt.delimiter if fmt else None, decimal=fmt.decimal if fmt else None,
         layers=layers, messages=messages, estimated_memory=est,
-        geometry_counts=geometry_counts,
+        geometry_counts=geometry_counts, street_note=street_note,
     )
     _place(out, plan)
     return out

@@ -180,7 +180,7 @@ class ImportDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         # Notes the dialog recomputes as the planner changes role, geometry or CRS.
-        auto = {geometry_note(pv.geometry_counts, pv.role)[0],
+        auto = {geometry_note(pv.geometry_counts, pv.role)[0], pv.street_note,
                 pv.placement.message if pv.placement else None}
         self._notes = [m for m in pv.messages if m not in auto]
         if pv.row_count is not None:
@@ -213,6 +213,8 @@ class ImportDialog(QDialog):
                                           self.keep_combo.currentData())
         if geo:
             notes.append(geo)
+        if pv.street_note and self.role() == LayerRole.ESTABLISHMENTS:
+            notes.append(pv.street_note)
         self.placement = None
         crs = self.crs_edit.text().strip()
         if self.plan is not None and pv.bounds is not None and crs:
