@@ -212,7 +212,10 @@ class SensitivityPanel(QWidget):
         m = self.metrics
         if m is None:
             return
-        fut = self.recompute.submit(m.sensitivity)
+        try:
+            fut = self.recompute.submit(m.sensitivity)
+        except RuntimeError:  # the window is closing: its worker pool is shut down
+            return
         self._future = fut
         fut.add_done_callback(lambda f, m=m: self._done.emit(f, m))
 
