@@ -140,7 +140,7 @@ def test_switching_values_are_where_the_class_changes(sample):
 def test_lq_interval_is_wilsons_by_hand():
     # 30 creative of 100 establishments; city share 0.2: LQ 1.5. Wilson 90%:
     z = 1.645
-    p, n = 0.3, 100
+    p = 0.3  # n = 100
     centre = (p + z * z / 200) / (1 + z * z / 100)
     half = z * math.sqrt(p * 0.7 / 100 + z * z / 40000) / (1 + z * z / 100)
     out = location_quotient_interval(30, 100, 200, 1000)
@@ -170,3 +170,14 @@ def test_metrics_json_carries_sensitivity_per_district(sample):
             assert set(t) == {"parameter", "low", "high", "value_low", "value_high"}
     assert "Wilson" in s["figures"]["location_quotient"]["note"]
     assert compute(index, None, A).to_dict()["sensitivity"] is None
+
+
+def test_methods_md_quotes_the_sensitivity_method_and_ranges():
+    from pathlib import Path
+
+    from districtplanner.analysis.sensitivity import methods_markdown
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "methods.md").read_text("utf-8")
+    assert methods_markdown() in doc
+    for cite in ("McKay, M. D.", "Wilson, E. B.", "Green Book"):
+        assert cite in doc

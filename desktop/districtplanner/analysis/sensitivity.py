@@ -523,3 +523,36 @@ def location_quotient_interval(creative: float, total: float, city_creative: flo
             "high": min(1.0, centre + half) / city,
             "one_establishment_change": change, "flag": change > flag_change,
             "basis": "establishments"}
+
+
+METHOD_TEXT = (
+    "For each headline figure of a district: a tornado (each uncertain assumption alone at "
+    "the low and the high end of its plausible range, the others as set, sorted by the "
+    "size of the swing), switching values (the value of one assumption, the others as "
+    "set, at which the composite's class changes, found on a 65-point grid across the "
+    "range and interpolated; or at which the package starts or stops breaching the "
+    "budget cap, by bisection) and a 90% interval (p5 to p95) from a Latin-hypercube "
+    "Monte Carlo of 1,000 draws of all uncertain assumptions at once (McKay, Beckman & "
+    "Conover 1979; scipy.stats.qmc.LatinHypercube, fixed seed 20261126, so bands never "
+    "flicker), with class probabilities for the composite and for the budget check. "
+    "Uniform draws spread evenly over the range; triangular ones peak at the value set. "
+    "A value set outside the cited range widens the range to include it. The published "
+    "displacement methods read data only, so no assumption moves them. The location "
+    "quotient's interval is a sampling one: a 90% Wilson score interval (Wilson 1927; "
+    "Brown, Cai & DasGupta 2001) on the district's creative share of establishments, "
+    "with the city's share fixed, and a flag when one establishment more or fewer moves "
+    "the quotient by more than 0.1. The HM Treasury Green Book (2022, §5.59-5.61) asks "
+    "for sensitivity analysis and switching values in every appraisal."
+)
+
+
+def methods_markdown() -> str:
+    """The "Sensitivity" section of docs/methods.md (a test compares)."""
+    rows = ["| Assumption | Low | High | Distribution | Source of the range |",
+            "|---|---|---|---|---|"]
+    for name, u in UNCERTAINTY.items():
+        rows.append(f"| `{name}` | {u.low:g} | {u.high:g} | {u.distribution} | "
+                    f"{u.source.replace('|', '/')} |")
+    figures = ", ".join(label for label, _ in HEADLINE.values())
+    return (f"{METHOD_TEXT}\n\nHeadline figures: {figures}; and the location quotient.\n\n"
+            + "\n".join(rows) + "\n")
