@@ -97,3 +97,28 @@ def test_snapshot_is_not_reached_by_later_edits(tmp_path):
     original = small_city_document(300)
     assert_same_plan(original, snap)
     assert snap.layers[0].data is doc.layers[0].data  # shared, never copied on the GUI thread
+
+
+def test_autosave_in_a_child_reports_a_full_disk_and_keeps_the_last_one(tmp_path,
+                                                                         monkeypatch):
+    import errno
+
+    import pytest
+
+    from districtplanner.project import ProjectWriteError
+    from districtplanner.project import format as project_format
+
+    doc = small_city_document(300)
+    auto = AutosaveSession(tmp_path, None, "Untitled")
+    first = auto.write(snapshot_document(doc))
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The forked child inherits this process as it is, the full disk included.
+    monkeypatch.setattr(project_format.pyogrio, "write_dataframe", full)
+    doc.add_district(District("Not written", box(0, 0, 10, 10)))
+    with pytest.raises(ProjectWriteError, match="disk is full"):
+        auto.write(snapshot_document(doc))
+    assert [p.name for p in auto.folder.glob("*.gpkg")] == [first.name]
+    assert load_project(first).districts[-1].name != "Not written"

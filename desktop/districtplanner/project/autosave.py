@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from districtplanner.model.document import Document
+from districtplanner.project.errors import ProjectError, ProjectWriteError
 from districtplanner.project.store import load_project_with_notes, save_project
 
 DATA_ENV = "DISTRICT_PLANNER_DATA"
@@ -108,13 +109,21 @@ class AutosaveSession:
         self.title = title
         self._write_lock()
 
-    def write(self, snapshot: Document) -> Path:
+    def write(self, snapshot: Document, isolated: bool = True) -> Path:
         """Write ``snapshot`` as the newest autosave and drop all but the last ``keep``.
-        Raises ProjectWriteError (e.g. disk full); the previous autosaves stay."""
+        Raises ProjectWriteError (e.g. disk full); the previous autosaves stay.
+
+        ``isolated``: on POSIX the file is written by a forked child process, so writing a
+        million features never holds this process's GIL (a thread would: pyogrio keeps it
+        while it writes, and a vertex drag on the GUI thread stalled for seconds).
+        """
         with self._lock:
             self._count += 1
             path = self.folder / f"autosave-{self._count:05d}.gpkg"
-            save_project(snapshot, path)
+            if isolated and hasattr(os, "fork"):
+                _save_in_child(snapshot, path)
+            else:
+                save_project(snapshot, path)
             saves = sorted(self.folder.glob("autosave-*.gpkg"))
             for old in saves[: -self.keep]:
                 with suppress(OSError):
@@ -132,6 +141,56 @@ class AutosaveSession:
         """A clean close: nothing to recover next time."""
         with self._lock:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+CHILD_TIMEOUT_S = 600.0
+
+
+def _save_in_child(snapshot: Document, path: Path) -> None:
+    """save_project in a forked child: it sees the snapshot as it is now (copy-on-write,
+    nothing serialised), touches no Qt, and leaves with os._exit. The calling thread waits
+    without the GIL. A child that hangs (a library lock held by another thread at the fork)
+    is killed after CHILD_TIMEOUT_S and the save is done here instead."""
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code
+        code = 0
+        try:
+            os.close(read_end)
+            save_project(snapshot, path)
+        except ProjectError as exc:
+            os.write(write_end, exc.message.encode("utf-8", "replace")[:4000])
+            code = 3
+        except BaseException:
+            code = 4
+        os._exit(code)
+    os.close(write_end)
+    message = b""
+    try:
+        deadline = time.monotonic() + CHILD_TIMEOUT_S
+        while True:
+            ready, _, _ = select.select([read_end], [], [], 1.0)
+            if ready:
+                chunk = os.read(read_end, 4096)
+                if not chunk:
+                    break  # end of file: the child has exited
+                message += chunk
+            elif time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+    finally:
+        os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return
+    if code == 3:
+        raise ProjectWriteError(path, message.decode("utf-8", "replace"))
+    save_project(snapshot, path)  # the child failed unexpectedly or hung: write it here
 
 
 @dataclass

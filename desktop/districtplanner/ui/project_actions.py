@@ -16,9 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from districtplanner.model.document import Document
 from districtplanner.model.session import Session
@@ -185,8 +185,7 @@ class ProjectActions(QObject):
         file_menu.insertSeparator(first)
         self.revert_action.setEnabled(False)
         for act in file_menu.actions():
-            if act.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Quit)) == \
-                    QKeySequence.SequenceMatch.ExactMatch:
+            if act.text().replace("&", "") == "Quit":
                 act.triggered.disconnect()
                 act.triggered.connect(self.request_close)
 
@@ -275,11 +274,15 @@ class ProjectActions(QObject):
     def save_to(self, path: Path) -> bool:
         """Save atomically; a refusal (read-only folder, full disk) is shown and the plan
         stays open and unsaved."""
+        self.window.show_notice(f"Saving {path.name}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             save_project(self.document, path)
         except ProjectError as exc:
+            QApplication.restoreOverrideCursor()
             QMessageBox.warning(self.window, "The plan was not saved", str(exc))
             return False
+        QApplication.restoreOverrideCursor()
         self.autosave.discard_autosaves()
         self.set_path(path)
         self.window.show_notice(f"Saved {path}")
