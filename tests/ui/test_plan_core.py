@@ -200,3 +200,34 @@ def test_history_view_lists_every_step_and_jumps(window):
     assert doc.district(d.id).name == "A"
     view.setCurrentRow(0)
     assert doc.district(d.id).name == name and window.undo_stack.index == 0
+
+
+def test_a_drag_back_to_where_it_started_and_a_tool_switch_mid_drag_end_their_gesture(
+        window, qtbot):
+    from mouse import move_held, press, release
+
+    stack = window.undo_stack
+    d = window.document.district(window.document.selection.active_district or
+                                 window.document.districts[0].id)
+    window.document.selection.set_active_district(d.id)
+    window.canvas.zoom_to(d.geometry.buffer(500).bounds)
+    cx, cy = d.geometry.centroid.x, d.geometry.centroid.y
+    window.tool_actions["move"].trigger()
+    count = stack.count
+    press(window.canvas, cx, cy)
+    move_held(window.canvas, cx + 200, cy)
+    move_held(window.canvas, cx, cy)
+    release(window.canvas, cx, cy)
+    assert not stack.in_gesture and stack.count == count + 1 and stack.can_undo
+
+    window.tool_actions["edit"].trigger()
+    before_edit = d.geometry
+    vx, vy = d.geometry.exterior.coords[0]
+    press(window.canvas, vx, vy)
+    move_held(window.canvas, vx + 150, vy + 150)
+    assert stack.in_gesture
+    window.tool_actions["pan"].trigger()  # switching tools mid-drag finishes the edit
+    assert not stack.in_gesture and stack.count == count + 2
+    assert not d.geometry.equals(before_edit)
+    stack.undo()
+    assert d.geometry.equals(before_edit) and stack.index == count + 1

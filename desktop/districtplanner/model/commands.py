@@ -194,6 +194,11 @@ class CommandStack:
         if self.is_clean != was:
             self.clean_changed.emit(self.is_clean)
 
+    def finish_open_gesture(self) -> None:
+        """End a gesture left open (a drag whose release never came), so undo works."""
+        while self._depth:
+            self.end_gesture()
+
     def undo(self) -> str:
         """Undo one step; '' or why it could not be undone (the step then stays)."""
         if not self.can_undo:

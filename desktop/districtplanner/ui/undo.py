@@ -47,9 +47,11 @@ class UndoActions(QObject):
         self.redo.setText(f"&Redo {s.redo_text}" if s.can_redo else "&Redo")
 
     def _undo(self) -> None:
+        self.stack.finish_open_gesture()  # a drag whose release never arrived
         self._report(self.stack.undo())
 
     def _redo(self) -> None:
+        self.stack.finish_open_gesture()
         self._report(self.stack.redo())
 
     def _report(self, problem: str) -> None:

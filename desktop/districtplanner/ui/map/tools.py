@@ -383,9 +383,6 @@ class EditTool(Tool):
         super().activate()
         self.canvas.show_vertex_handles(True)
 
-    def deactivate(self) -> None:
-        self.canvas.show_vertex_handles(False)
-        super().deactivate()
 
     def press(self, ev: QtGui.QMouseEvent, pt: QtCore.QPointF) -> bool:
         geom, did = self.geometry(), self.district_id()
@@ -431,6 +428,17 @@ class EditTool(Tool):
         self.canvas.preview_district(did, None)
         return True
 
+    def deactivate(self) -> None:
+        # Switching tools mid-drag still finishes the edit: the window's undo gesture for
+        # it must end, or undo would stay unavailable.
+        if self.dragging is not None and self.changed and self.current is not None:
+            did = self.dragging[0]
+            self.canvas.district_edited.emit(did, self.current, True)
+            self.canvas.preview_district(did, None)
+        self.dragging, self.base, self.current, self.changed = None, None, None, False
+        self.canvas.show_vertex_handles(False)
+        super().deactivate()
+
     def _delete_near(self, pt: QtCore.QPointF) -> bool:
         geom, did = self.geometry(), self.district_id()
         if geom is None or did is None:
@@ -471,6 +479,7 @@ class MoveTool(Tool):
         self.dragging: str | None = None
         self.origin = QtCore.QPointF()
         self.base: BaseGeometry | None = None
+        self.last: BaseGeometry | None = None  # the last shape announced mid-drag
 
     def press(self, ev: QtGui.QMouseEvent, pt: QtCore.QPointF) -> bool:
         if ev.button() != Qt.MouseButton.LeftButton:
@@ -493,6 +502,7 @@ class MoveTool(Tool):
         if self.dragging is None:
             return False
         geom = self._moved(pt)
+        self.last = geom
         self.canvas.preview_district(self.dragging, geom)
         self.canvas.district_edited.emit(self.dragging, geom, False)
         return True
@@ -501,11 +511,21 @@ class MoveTool(Tool):
         if self.dragging is None:
             return False
         did, geom = self.dragging, self._moved(pt)
-        self.dragging, self.base = None, None
-        if (pt - self.origin).manhattanLength() > 0:
+        announced = self.last is not None
+        self.dragging, self.base, self.last = None, None, None
+        # Also when dragged away and back to the start: the moves were announced, so the
+        # edit (one undo gesture) must be finished.
+        if announced or (pt - self.origin).manhattanLength() > 0:
             self.canvas.district_edited.emit(did, geom, True)
         self.canvas.preview_district(did, None)
         return True
+
+    def deactivate(self) -> None:
+        if self.dragging is not None and self.last is not None:
+            self.canvas.district_edited.emit(self.dragging, self.last, True)
+            self.canvas.preview_district(self.dragging, None)
+        self.dragging, self.base, self.last = None, None, None
+        super().deactivate()
 
 
 TOOLS: dict[str, type[Tool]] = {
