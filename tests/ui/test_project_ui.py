@@ -232,3 +232,45 @@ def test_command_line_opens_a_project_file(qtbot, tmp_path, monkeypatch):
     assert win.project.path == path
     assert win.windowTitle() == "from the shell — District Planner"
     assert len(win.document.districts) == 3
+
+
+def test_missing_linked_files_are_asked_for_and_one_relinks_the_folder(window, qtbot, tmp_path,
+                                                                      monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from districtplanner.io.readers import read_layer
+    from districtplanner.model.build import layer_from_loaded
+    from districtplanner.model.document import Document
+    from districtplanner.sample_city import generate_city
+
+    data = tmp_path / "data"
+    data.mkdir()
+    city = generate_city(300)
+    doc = Document(crs="EPSG:32632", title="Linked plan")
+    for name in ("institutions", "transit_stops"):
+        f = data / f"{name}.geojson"
+        getattr(city, name).to_file(f, driver="GeoJSON")
+        layer = layer_from_loaded(read_layer(f, project_crs="EPSG:32632"))
+        layer.meta["storage"] = "link"
+        doc.add_layer(layer)
+    plan = tmp_path / "linked.gpkg"
+    save_project(doc, plan)
+    moved = tmp_path / "moved"
+    data.rename(moved)
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
+        asked.append(a[2]), QMessageBox.StandardButton.Yes)[1])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(moved / "institutions.geojson"), ""))
+    new = window.project.open(plan)
+    qtbot.addWidget(new)
+    assert all(la.meta.get("missing") for la in new.document.layers)
+    qtbot.waitUntil(lambda: not any(la.meta.get("missing") for la in new.document.layers),
+                    timeout=10000)
+    assert len(asked) == 1 and "institutions.geojson" in asked[0]
+    assert [len(la.data) for la in new.document.layers] == [len(la.data) for la in doc.layers]
+    assert new.windowTitle() == "linked* — District Planner"
+    assert new.project.save()
+    reopened = load_project(plan)
+    assert not any(la.meta.get("missing") for la in reopened.layers)

@@ -342,10 +342,54 @@ class ProjectActions(QObject):
         _windows.append(new)
         self._closing_confirmed = True
         self.window.close()
-        if notes:
-            new.show_notice(notes[0])
-            QMessageBox.warning(new, "Part of the plan needs attention", "\n\n".join(notes))
+        new.project.report_notes(notes or [])
         return new
+
+    def report_notes(self, notes: list[str]) -> None:
+        """After opening: missing linked files are asked for; other notes are shown."""
+        missing = [la for la in self.document.layers if la.meta.get("missing")]
+        others = [n for n in notes if "linked file" not in n] if missing else notes
+        if others:
+            self.window.show_notice(others[0])
+            QMessageBox.warning(self.window, "Part of the plan needs attention",
+                                "\n\n".join(others))
+        if missing:
+            QTimer.singleShot(0, self.find_missing_files)
+
+    def find_missing_files(self) -> list[str]:
+        """Ask where each missing linked file went; one found relinks the others that are
+        in the same folder. The layers stay in the plan either way. Returns names relinked."""
+        from districtplanner.project.links import LinkError, relink
+
+        relinked: list[str] = []
+        for layer in list(self.document.layers):
+            current = self.document.layer(layer.id)
+            if not current.meta.get("missing"):
+                continue
+            link = current.meta.get("link") or {}
+            was = Path(link.get("absolute") or link.get("relative") or current.source)
+            answer = QMessageBox.question(
+                self.window, "A linked file is missing",
+                f"The file of layer '{current.name}' is not where it was:\n{was}\n\n"
+                "Find it now? (The layer stays in the plan, marked missing, until you do.)",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                break
+            start = str(was.parent) if was.parent.is_dir() else str(Path.home())
+            name, _ = QFileDialog.getOpenFileName(self.window, f"Find {was.name}", start)
+            if not name:
+                break
+            try:
+                names = relink(self.document, current.id, Path(name))
+            except LinkError as exc:
+                QMessageBox.warning(self.window, "That file does not fit", str(exc))
+                continue
+            relinked += names
+            self._dirty_without_edits = True  # the plan now points at the new place
+            self.update_title()
+        if relinked:
+            self.window.show_notice(f"Relinked {', '.join(relinked)}")
+        return relinked
 
     def new_sample_city(self) -> MainWindow | None:
         from districtplanner.model.build import open_sample_city
@@ -483,7 +527,5 @@ def run_project_gui(path: Path) -> int:
         app.processEvents()
         window.canvas.viewport().repaint()
         return 0
-    if notes:
-        window.show_notice(notes[0])
-        QMessageBox.warning(window, "Part of the plan needs attention", "\n\n".join(notes))
+    window.project.report_notes(notes)
     return app.exec()
