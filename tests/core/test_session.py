@@ -170,3 +170,23 @@ def test_a_drag_that_folds_a_district_built_from_neighbourhoods_is_repaired(sess
         session.stack.undo()
         session.stack.undo()
     assert folded >= 10  # the drags really did fold most shapes
+
+
+def test_the_cli_prints_the_other_districts_and_names_a_failed_one(city_dir, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setenv("DISTRICT_PLANNER_RESOURCES", str(city_dir))
+    real = Figures.compute_district
+    names = [d.name for d in Session.sample_city().document.districts]
+
+    def flaky(self, geometry, name, instruments):
+        if name == names[0]:
+            raise IndexError("index 0 is out of bounds for axis 0 with size 0")
+        return real(self, geometry, name, instruments)
+
+    monkeypatch.setattr(Figures, "compute_district", flaky)
+    assert main(["metrics", "--json"]) == 1
+    out = capsys.readouterr()
+    doc = json.loads(out.out)
+    assert [d["name"] for d in doc["districts"]] == names[1:]
+    assert doc["not_computed"][0]["name"] == names[0]
+    assert f"error: {names[0]}: not computed: a calculation failed" in out.err

@@ -96,7 +96,11 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         print(format_table(doc))
-    return 0
+    # The other districts are printed; a district whose figures failed is named, with why,
+    # and the exit status says the result is incomplete.
+    for failed in doc.get("not_computed", []):
+        print(f"error: {failed['name']}: not computed: {failed['reason']}", file=sys.stderr)
+    return 1 if doc.get("not_computed") else 0
 
 
 # ---------------------------------------------------------------------------------------
