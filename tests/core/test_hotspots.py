@@ -100,3 +100,66 @@ def test_geotiff_round_trip(tmp_path):
     assert "hotspot_cell_m = 500 m" in text and "Getis" in text
     summary = s.summary()
     assert sum(summary["cells_by_class"].values()) == s.counts.size
+
+
+def test_benjamini_hochberg_by_hand():
+    from districtplanner.analysis.hotspots import benjamini_hochberg
+
+    # m = 5, q = 0.05: thresholds 0.01, 0.02, 0.03, 0.04, 0.05. Sorted p: 0.001, 0.015,
+    # 0.035, 0.04, 0.2 -> the largest k with p_(k) <= k q / m is 4 (0.04 <= 0.04).
+    p = np.array([0.04, 0.001, 0.2, 0.035, 0.015])
+    assert benjamini_hochberg(p, 0.05).tolist() == [True, True, False, True, True]
+    # At q = 0.01 only p_(1) = 0.001 <= 0.002 passes.
+    assert benjamini_hochberg(p, 0.01).tolist() == [False, True, False, False, False]
+    assert not benjamini_hochberg(np.array([0.5, 0.9]), 0.1).any()
+
+
+def test_fdr_classes_are_stricter_than_the_plain_cuts():
+    from districtplanner.analysis.hotspots import classify_fdr
+
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal(5000)  # pure noise: ~10% pass a plain 90% cut
+    assert (classify(z) != 0).mean() > 0.08
+    assert (classify_fdr(z) != 0).mean() < 0.002
+    z[:20] = 6.0  # twenty real hot spots stay
+    assert (classify_fdr(z)[:20] == 3).all()
+
+
+def test_gi_star_over_the_city_cells_only_matches_esda_on_those_cells():
+    rng = np.random.default_rng(4)
+    x = rng.poisson(3, (10, 12)).astype(float)
+    x[2:5, 3:6] += 15
+    mask = np.ones_like(x, bool)
+    mask[:, 9:] = False  # the sea: three columns outside the city
+    mask[8:, :] = False
+    z = gi_star(x, disc_kernel(250.0, 100.0), mask)
+    assert (z[~mask] == 0).all()
+    # esda on the inside cells alone, at their own centres.
+    ny, nx = x.shape
+    cy, cx = np.mgrid[0:ny, 0:nx]
+    centres = np.column_stack([(cx[mask] + 0.5) * 100.0, (cy[mask] + 0.5) * 100.0])
+    w = libpysal.weights.DistanceBand(centres, threshold=250.0, binary=True,
+                                      silence_warnings=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = esda.G_Local(x[mask], w, transform="B", star=True, permutations=0)
+    np.testing.assert_allclose(z[mask], g.Zs, rtol=1e-9, atol=1e-9)
+
+
+def test_surface_tests_only_cells_inside_the_neighbourhoods():
+    from shapely.geometry import box
+
+    # clustered_city()'s establishments, now with a city outline of two neighbourhoods.
+    rng = np.random.default_rng(3)
+    xy = np.vstack([rng.uniform(0, 5000, (600, 2)), rng.normal(3000, 250, (400, 2))])
+    sectors = np.where(rng.random(len(xy)) < 0.5, "film_tv", "retail")
+    frame = gpd.GeoDataFrame({"sector": sectors, "employees": rng.integers(1, 20, len(xy))},
+                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+    nb = gpd.GeoDataFrame({"name": ["west", "east"]},
+                          geometry=[box(0, 0, 2500, 5000), box(2500, 0, 5000, 5000)], crs=CRS)
+    with_nb = CityData.from_frames(frame, neighbourhoods=nb)
+    a = Assumptions().replace(hotspot_cell_m=250, gi_distance_m=600)
+    s = compute_surface(with_nb, a, bounds=(-1000, -1000, 6000, 6000))
+    assert s.inside is not None and s.inside.sum() == 400  # the 20 x 20 cells of the city
+    assert (s.gi_class[~s.inside] == 0).all() and (s.gi_z[~s.inside] == 0).all()
+    assert s.summary()["cells_inside_city"] == 400

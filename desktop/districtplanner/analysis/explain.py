@@ -184,14 +184,22 @@ METHODS: dict[str, Method] = {m.key: m for m in (
     _M("hotspots.gi_star", "Hot spots", "Getis-Ord Gi* hot and cold spots",
        "G*_i = (Σ_j w_ij x_j - x̄ W_i) / (s · √((n Σ_j w_ij² - W_i²) / (n - 1))), "
        "w_ij = 1 when cell centres are within gi_distance_m (i itself included), "
-       "W_i = Σ_j w_ij; classes at |G*| ≥ 1.645, 1.96, 2.576 (90/95/99%).",
-       "x is creative jobs per grid cell (establishments when jobs are unknown) over every "
-       "cell of the grid; x̄ and s are their mean and standard deviation (population "
-       "form). This is the Gi* statistic of Getis & Ord (1992) and Ord & Getis (1995) as a "
-       "z-score, computed with one convolution per sum; a test checks it against "
-       "esda.G_Local(star=True) with the same binary distance-band weights. The classes use "
-       "the normal approximation without a multiple-testing correction, so they flag "
-       "candidates to inspect, not proofs.",
+       "W_i = Σ_j w_ij; p_i = 2(1 - Φ(|G*_i|)); classes: hot (cold) where the "
+       "Benjamini-Hochberg procedure over the city's cells keeps p_i at a false "
+       "discovery rate of 10%, 5% or 1%.",
+       "x is creative jobs per grid cell (establishments when jobs are unknown) over the "
+       "cells whose centre lies inside the city (its neighbourhoods; every cell of the "
+       "grid without a neighbourhood layer): empty cells beyond the city's edge would pull "
+       "the mean down and make the whole city look hot. n, x̄ and s are the number, mean "
+       "and standard deviation (population form) of those cells, which alone are tested "
+       "and counted as neighbours. This is the Gi* statistic of Getis & Ord (1992) and Ord "
+       "& Getis (1995) as a z-score, computed with one convolution per sum; a test checks "
+       "it against esda.G_Local(star=True) with the same binary distance-band weights. "
+       "Thousands of cells tested at once would flag many by chance at a plain 90% level; "
+       "the Benjamini-Hochberg false discovery rate (Benjamini & Hochberg 1995, JRSS B "
+       "57(1)) bounds the expected share of false hot spots among those flagged "
+       "(neighbouring Gi* tests are positively dependent, under which the procedure "
+       "holds: Benjamini & Yekutieli 2001).",
        ("hotspot_cell_m", "gi_distance_m")),
 )}
 del _M

@@ -21,16 +21,18 @@ from districtplanner.analysis.index import CityIndex
 from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.sectors import NON_CREATIVE_CODE
 
-# Gi* classes: sign x confidence level (90, 95, 99%) of the two-sided normal test.
+# Gi* classes: sign x the strictest false discovery rate (10, 5, 1%) at which the cell
+# stays significant after the Benjamini-Hochberg correction over the city's cells.
 GI_CLASS_LABELS: dict[int, str] = {
-    -3: "cold spot, 99% confidence",
-    -2: "cold spot, 95% confidence",
-    -1: "cold spot, 90% confidence",
+    -3: "cold spot, false discovery rate 1%",
+    -2: "cold spot, false discovery rate 5%",
+    -1: "cold spot, false discovery rate 10%",
     0: "not significant",
-    1: "hot spot, 90% confidence",
-    2: "hot spot, 95% confidence",
-    3: "hot spot, 99% confidence",
+    1: "hot spot, false discovery rate 10%",
+    2: "hot spot, false discovery rate 5%",
+    3: "hot spot, false discovery rate 1%",
 }
+FDR_LEVELS: tuple[float, float, float] = (0.10, 0.05, 0.01)
 GI_Z_CUTS: tuple[float, float, float] = (1.6448536269514722, 1.959963984540054,
                                          2.5758293035489004)
 
@@ -53,6 +55,8 @@ class HotspotSurface:
     gi_z: np.ndarray
     gi_class: np.ndarray
     parameters: dict[str, float] = field(default_factory=dict)
+    # Cells whose centre lies inside the city (its neighbourhoods); only they are tested.
+    inside: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -73,6 +77,8 @@ class HotspotSurface:
             "cell_m": self.cell,
             "basis": self.basis,
             "cells": int(self.counts.size),
+            "cells_inside_city": int(self.counts.size if self.inside is None
+                                     else self.inside.sum()),
             "peak_density_per_km2": float(self.kde.max()) if self.kde.size else 0.0,
             "cells_by_class": {GI_CLASS_LABELS[int(c)]: int(k)
                                for c, k in zip(classes, n, strict=True)},
@@ -90,7 +96,8 @@ class HotspotSurface:
                 f"{self.basis}/km²"),
             "hotspots.gi_star": explanation(
                 "hotspots.gi_star", grid, assumptions,
-                f"{hot} hot and {cold} cold cells at 90% confidence or more"),
+                f"{hot} hot and {cold} cold cells at a false discovery rate of 10% or "
+                "less"),
         }
 
     def write_geotiff(self, path: str | Path, layers: tuple[str, ...] = ("kde", "gi_z",
@@ -122,26 +129,61 @@ def disc_kernel(radius_m: float, cell: float) -> np.ndarray:
     return (d2 <= radius_m**2 * (1 + 1e-12)).astype(np.float64)
 
 
-def gi_star(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def gi_star(values: np.ndarray, kernel: np.ndarray, mask: np.ndarray | None = None
+            ) -> np.ndarray:
     """Gi* z-scores of a grid of ``values`` with binary weights ``kernel`` (centred, focal
-    cell included); every cell of the grid counts as an observation. Zeros where the grid
-    has no variation."""
+    cell included). The observations are the cells where ``mask`` holds (default: every
+    cell); the others are neither tested nor anyone's neighbour, and get 0. Zeros where
+    the observations have no variation."""
     x = np.asarray(values, dtype=np.float64)
-    n = x.size
+    m = np.ones(x.shape, bool) if mask is None else np.asarray(mask, bool)
+    n = int(m.sum())
     if n < 2:
         return np.zeros_like(x)
-    mean = x.mean()
-    s = np.sqrt(max((x * x).mean() - mean * mean, 0.0))
+    xm = np.where(m, x, 0.0)
+    mean = xm.sum() / n
+    s = np.sqrt(max((xm * xm).sum() / n - mean * mean, 0.0))
     if s <= 0 or mean <= 0:
         return np.zeros_like(x)
     from scipy import ndimage  # deferred: ~0.2 s at start-up that drawing the map does not need
 
-    wx = ndimage.correlate(x, kernel, mode="constant", cval=0.0)
-    w = ndimage.correlate(np.ones_like(x), kernel, mode="constant", cval=0.0)
+    wx = ndimage.correlate(xm, kernel, mode="constant", cval=0.0)
+    w = ndimage.correlate(m.astype(np.float64), kernel, mode="constant", cval=0.0)
     den = s * np.sqrt(np.maximum(w * (n - w), 0.0) / (n - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(den > 0, (wx - mean * w) / den, 0.0)
+        z = np.where(m & (den > 0), (wx - mean * w) / den, 0.0)
     return z
+
+
+def benjamini_hochberg(p: np.ndarray, q: float) -> np.ndarray:
+    """Which of the p-values are discoveries at false discovery rate ``q`` (Benjamini &
+    Hochberg 1995): all p ≤ p_(k), k the largest rank with p_(k) ≤ k·q / m."""
+    p = np.asarray(p, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return np.zeros(0, bool)
+    s = np.sort(p)
+    ok = np.flatnonzero(s <= q * np.arange(1, m + 1) / m)
+    if ok.size == 0:
+        return np.zeros(m, bool)
+    return p <= s[ok[-1]]
+
+
+def classify_fdr(z: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """-3..3: the sign of z times how many of the false discovery rates FDR_LEVELS the
+    cell passes under the Benjamini-Hochberg procedure over the tested (masked) cells,
+    two-sided normal p-values."""
+    from scipy.special import ndtr  # deferred, as above
+
+    z = np.asarray(z, dtype=np.float64)
+    m = np.ones(z.shape, bool) if mask is None else np.asarray(mask, bool)
+    p = 2.0 * ndtr(-np.abs(z[m]))
+    level = np.zeros(p.size, np.int8)
+    for q in FDR_LEVELS:
+        level += benjamini_hochberg(p, q)
+    out = np.zeros(z.shape, np.int8)
+    out[m] = np.sign(z[m]).astype(np.int8) * level
+    return out
 
 
 def classify(z: np.ndarray) -> np.ndarray:
@@ -177,7 +219,8 @@ def compute_surface(
 
     kde = ndimage.gaussian_filter(counts, sigma=sigma, mode="constant", cval=0.0,
                                   truncate=4.0) / (cell * cell / 1e6)
-    z = gi_star(counts, disc_kernel(assumptions.gi_distance_m, cell))
+    inside = _inside_city(city, xmin, top, cell, nx, ny)
+    z = gi_star(counts, disc_kernel(assumptions.gi_distance_m, cell), inside)
     return HotspotSurface(
         transform=(cell, 0.0, float(xmin), 0.0, -cell, float(top)),
         crs=city.crs,
@@ -186,7 +229,26 @@ def compute_surface(
         counts=counts,
         kde=kde,
         gi_z=z,
-        gi_class=classify(z),
+        gi_class=classify_fdr(z, inside),
         parameters={k: assumptions[k] for k in ("hotspot_cell_m", "kde_bandwidth_m",
                                                 "gi_distance_m")},
+        inside=inside,
     )
+
+
+def _inside_city(city: CityData, xmin: float, top: float, cell: float, nx: int,
+                 ny: int) -> np.ndarray | None:
+    """Cells whose centre lies in one of the city's neighbourhoods (None: no
+    neighbourhood layer, every cell counts). Empty cells beyond the city's edge would
+    otherwise pull the mean down and make the whole city look hot."""
+    nb = city.neighbourhoods
+    if nb is None or not len(nb):
+        return None
+    import shapely
+
+    cx = xmin + (np.arange(nx) + 0.5) * cell
+    cy = top - (np.arange(ny) + 0.5) * cell
+    gx, gy = np.meshgrid(cx, cy)
+    area = shapely.union_all(shapely.make_valid(np.asarray(nb.geometry.values)))
+    shapely.prepare(area)
+    return shapely.contains_xy(area, gx, gy)
