@@ -65,3 +65,16 @@ def test_opening_the_app_draws_the_city_without_the_generator_or_ndimage() -> No
     assert "districtplanner.ui.main_window" in modules  # it did open the window
     loaded = sorted(m for m in NOT_AT_START if m in modules)
     assert not loaded, f"imported at start: {loaded}"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("PySide6") is None, reason="needs Qt")
+def test_the_window_carries_the_installed_icon_and_desktop_entry_name() -> None:
+    code = (
+        "from districtplanner.ui.app import application\n"
+        "app = application()\n"
+        "assert app.desktopFileName() == 'district-planner', app.desktopFileName()\n"
+        "sizes = app.windowIcon().availableSizes()\n"
+        "assert sizes and sizes[0].width() == 256, sizes\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)

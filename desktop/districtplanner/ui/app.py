@@ -11,10 +11,12 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from districtplanner.model.build import open_files, open_sample_city
 from districtplanner.model.document import Document
+from districtplanner.paths import resources_dir
 from districtplanner.ui import theme
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,11 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("District Planner")
         app.setOrganizationName("District Planner")
+        # Matches installer/linux/district-planner.desktop, so the desktop shows its icon.
+        app.setDesktopFileName("district-planner")
+        icon = resources_dir() / "icons" / "district-planner.png"
+        if icon.is_file():
+            app.setWindowIcon(QIcon(str(icon)))
         theme.apply(app)
     return app  # type: ignore[return-value]
 
