@@ -453,7 +453,7 @@ class PlanExport:
                 + tables.instruments_html([(d.name, d.instruments)
                                            for d, _ in figures.districts])
                 + tables.methods_html())
-        c.flow_html(html, 8)
+        c.flow_html(html, 7.5)
 
 
 def export_plan(document: Document, path: str | Path, options: PlanOptions | None = None,

@@ -165,7 +165,8 @@ def cell(m: Metrics, row: Row) -> str:
 def figures_table(district: Metrics, baseline: Metrics, currency: str) -> str:
     """The district's headline figures beside the whole city's, by panel."""
     out = ["<table width='100%' cellspacing='0'>",
-           "<tr><th>Figure</th><th class='n'>District</th><th class='n'>Whole city</th></tr>"]
+           "<thead><tr><th>Figure</th><th class='n'>District</th>"
+           "<th class='n'>Whole city</th></tr></thead>"]
     section = ""
     for row in headline_rows(currency):
         if row.section != section:
@@ -180,7 +181,7 @@ def figures_table(district: Metrics, baseline: Metrics, currency: str) -> str:
 def comparison_table(entries: Sequence[Metrics], currency: str) -> str:
     """Every chosen district and the whole city, side by side."""
     head = "".join(f"<th class='n'>{escape(m.name)}</th>" for m in entries)
-    out = ["<table width='100%' cellspacing='0'>", f"<tr><th>Figure</th>{head}</tr>"]
+    out = ["<table width='100%' cellspacing='0'>", f"<thead><tr><th>Figure</th>{head}</tr></thead>"]
     section = ""
     for row in headline_rows(currency):
         if row.section != section:
@@ -207,8 +208,9 @@ def summary_line(m: Metrics, currency: str) -> str:
 
 def sector_table(m: Metrics) -> str:
     """Creative sectors of the district: firms, jobs, LQ."""
-    out = ["<table width='100%' cellspacing='0'><tr><th>Sector</th><th class='n'>Firms</th>"
-           "<th class='n'>Jobs</th><th class='n'>LQ</th></tr>"]
+    out = ["<table width='100%' cellspacing='0'><thead><tr><th>Sector</th>"
+           "<th class='n'>Firms</th>"
+           "<th class='n'>Jobs</th><th class='n'>LQ</th></tr></thead>"]
     for key in CREATIVE_SECTORS:
         s = m.concentration.by_sector.get(key)
         if s is None:
@@ -228,9 +230,9 @@ def assumptions_html(a: Assumptions) -> str:
            f"<p>Every parameter the figures used (money in {escape(a.currency)}). "
            "<span class='mark'>*</span> marks a value changed from the default; the "
            "default follows it.</p>",
-           "<table width='100%' cellspacing='0'><tr><th width='25%'>Parameter</th>"
+           "<table width='100%' cellspacing='0'><thead><tr><th width='25%'>Parameter</th>"
            "<th class='n' width='10%'>Value</th><th width='11%'>Unit</th>"
-           "<th width='12%'>Range</th><th width='42%'>Source</th></tr>"]
+           "<th width='14%'>Range</th><th width='40%'>Source</th></tr></thead>"]
     group = ""
     for p in PARAMETERS:
         if p.group != group:
@@ -243,7 +245,7 @@ def assumptions_html(a: Assumptions) -> str:
         out.append(
             f"<tr><td>{escape(p.label)}<br/><span class='muted small'>{p.name}</span></td>"
             f"<td class='n'>{value}</td><td>{escape(p.unit)}</td>"
-            f"<td>{format_value(p.minimum)} to {format_value(p.maximum)}</td>"
+            f"<td>{format_value(p.minimum)}&nbsp;to&nbsp;{format_value(p.maximum)}</td>"
             f"<td class='small'>{escape(p.source)}</td></tr>")
     out.append("</table>")
     return "".join(out)
@@ -251,14 +253,16 @@ def assumptions_html(a: Assumptions) -> str:
 
 def instruments_html(packages: Sequence[tuple[str, Sequence[Instrument]]]) -> str:
     """Each district's incentive package: instruments, their parameters and sectors."""
-    out = ["<h2>Incentive packages</h2>"]
+    out = ["<h2 style='page-break-before: always'>Incentive packages</h2>"]
     for name, instruments in packages:
         out.append(f"<h3>{escape(name)}</h3>")
         if not instruments:
             out.append("<p class='muted'>No instruments.</p>")
             continue
-        out.append("<table width='100%' cellspacing='0'><tr><th>Instrument</th><th>Kind</th>"
-                   "<th>Starts</th><th>Parameters</th><th>Eligible sectors</th></tr>")
+        out.append("<table width='100%' cellspacing='0'><thead><tr>"
+                   "<th width='19%'>Instrument</th><th width='17%'>Kind</th>"
+                   "<th class='n' width='9%'>Starts</th><th width='32%'>Parameters</th>"
+                   "<th width='23%'>Eligible sectors</th></tr></thead>")
         for inst in instruments:
             specs = {s.name: s for s in PARAMETER_SPECS[InstrumentKind(inst.kind)]}
             params = "<br/>".join(
@@ -270,7 +274,7 @@ def instruments_html(packages: Sequence[tuple[str, Sequence[Instrument]]]) -> st
             state = "" if inst.enabled else " <span class='muted'>(switched off)</span>"
             out.append(f"<tr><td>{escape(inst.name or KIND_LABELS[inst.kind])}{state}</td>"
                        f"<td>{escape(KIND_LABELS[inst.kind])}</td>"
-                       f"<td class='n'>year {inst.start_year + 1}</td>"
+                       f"<td class='n'>year&nbsp;{inst.start_year + 1}</td>"
                        f"<td class='small'>{params}</td><td class='small'>{escape(sectors)}</td>"
                        "</tr>")
         out.append("</table>")
@@ -279,7 +283,7 @@ def instruments_html(packages: Sequence[tuple[str, Sequence[Instrument]]]) -> st
 
 def methods_html() -> str:
     """Every figure's method, quoted from the analysis modules (as the Explain panel)."""
-    out = ["<h2>Methods</h2>",
+    out = ["<h2 style='page-break-before: always'>Methods</h2>",
            "<p>The method of every figure, as the Explain panel and docs/methods.md give "
            "it.</p>"]
     for family in FAMILIES:
@@ -319,9 +323,9 @@ def sensitivity_table(sens: Any, currency: str) -> str:
     assumptions that move it most, and its switching values."""
     from districtplanner.analysis.assumptions import parameter
 
-    head = ("<tr><th width='22%'>Figure</th><th class='n' width='11%'>As set</th>"
+    head = ("<thead><tr><th width='22%'>Figure</th><th class='n' width='11%'>As set</th>"
             "<th class='n' width='24%'>90% interval</th>"
-            "<th width='43%'>Moves most with (value at the low / high end)</th></tr>")
+            "<th width='43%'>Moves most with (value at the low / high end)</th></tr></thead>")
     out = ["<table width='100%' cellspacing='0'>", head]
     for key, fig in sens.figures.items():
         fmt = SENSITIVITY_FORMATS.get(key, ",.2f")
