@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -649,14 +650,23 @@ class MainWindow(QMainWindow):
                              Qt.Orientation.Horizontal)
             self._docks_fitted = True
             return
+        if h < 1400:
+            # Below a 4K-class height two figure panels stacked would each scroll: the
+            # right column's panels become tabs at full height instead (one click apart,
+            # and the sector chart, projection and buttons are all in view).
+            for dock in (self.affordability_dock, self.sensitivity_dock):
+                self.tabifyDockWidget(self.concentration_dock, dock)
+            self.concentration_dock.raise_()
         if w < 1400:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.incentives_dock)
             self.tabifyDockWidget(self.affordability_dock, self.incentives_dock)
-            self.affordability_dock.raise_()
-            right = max(340, min(420, int(w * 0.40)))
+            self.concentration_dock.raise_()
+            right = max(340, min(440, int(w * 0.36)))
         else:
-            self.resizeDocks([self.incentives_dock], [max(230, int(h * 0.27))],
-                             Qt.Orientation.Vertical)
+            # Tall enough for the package table and its Add/Edit/Remove buttons.
+            inner = self.incentives.findChild(QScrollArea).widget()
+            strip = min(int(h * 0.38), max(230, inner.sizeHint().height() + 30))
+            self.resizeDocks([self.incentives_dock], [strip], Qt.Orientation.Vertical)
         self.resizeDocks([self.layers_dock, self.concentration_dock], [left, right],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.layers_dock, self.districts_dock], [int(h * 0.4), int(h * 0.3)],

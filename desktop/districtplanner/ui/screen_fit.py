@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QMainWindow
 
 SETTINGS_ENV = "DISTRICT_PLANNER_SETTINGS"
 #: Bumped when the docks change, so an old saved layout is not restored over new docks.
 LAYOUT_VERSION = 1
-#: Below this available width the window fills the screen instead of nine tenths of it.
-FILL_BELOW = 1400
+#: Below this available size the window fills the screen instead of nine tenths of it.
+FILL_BELOW = (1700, 1100)
 
 
 def settings() -> QSettings | None:
@@ -34,9 +34,9 @@ def settings() -> QSettings | None:
 def initial_geometry(available: QRect) -> QRect:
     """Where a new window goes on a screen with this available geometry."""
     w, h = available.width(), available.height()
-    if w >= FILL_BELOW:
+    if w >= FILL_BELOW[0]:
         w = int(w * 0.9)
-    if h >= FILL_BELOW * 0.625:
+    if h >= FILL_BELOW[1]:
         h = int(h * 0.9)
     rect = QRect(0, 0, w, h)
     rect.moveCenter(available.center())
@@ -56,8 +56,43 @@ def place(window: QMainWindow) -> bool:
             available = window_screen(window).availableGeometry()
             if available.intersects(window.frameGeometry()):
                 return True
-    window.setGeometry(initial_geometry(window_screen(window).availableGeometry()))
+    rect = initial_geometry(window_screen(window).availableGeometry())
+    window.setGeometry(rect)
+    window.installEventFilter(_FrameFit(window, rect))
     return False
+
+
+class _FrameFit(QObject):
+    """Once the window is shown and its frame (title bar, borders) is known, shrink it so
+    the frame fits the screen too, unless something else resized it in the meantime."""
+
+    def __init__(self, window: QMainWindow, placed: QRect) -> None:
+        super().__init__(window)
+        self.window = window
+        self.placed = QRect(placed)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Show:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._fit)
+        return False
+
+    def _fit(self) -> None:
+        w = self.window
+        if w.geometry().size() != self.placed.size() or w.isMaximized() or w.isFullScreen():
+            return
+        available = window_screen(w).availableGeometry()
+        frame = w.frameGeometry()
+        if available.contains(frame):
+            return
+        extra_w = frame.width() - w.width()
+        extra_h = frame.height() - w.height()
+        size = self.placed.size().boundedTo(
+            QSize(available.width() - extra_w, available.height() - extra_h))
+        w.resize(size)
+        top_left = w.frameGeometry()
+        top_left.moveCenter(available.center())
+        w.move(max(available.left(), top_left.left()), max(available.top(), top_left.top()))
 
 
 def restore_docks(window: QMainWindow) -> bool:

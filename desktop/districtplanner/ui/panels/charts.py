@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -42,6 +42,11 @@ class ChartWidget(pg.PlotWidget):
         _style_plot(self.getPlotItem(), left, bottom)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.legend: pg.LegendItem | None = None
+
+    def sizeHint(self) -> QSize:
+        # The compact height: a panel with several charts then fits a 1280x800 screen
+        # without scrolling; extra room in a tall dock still lets the chart grow.
+        return QSize(super().sizeHint().width(), self.minimumHeight())
 
     def add_legend(self) -> pg.LegendItem:
         if self.legend is None:

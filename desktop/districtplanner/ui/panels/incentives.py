@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -32,6 +34,9 @@ from districtplanner.ui.panels.charts import StackedBarChart
 from districtplanner.ui.panels.layers import swatch
 from districtplanner.ui.panels.tiles import fmt_money, fmt_number
 from districtplanner.ui.recompute import MetricsBundle
+
+#: Below this width the figures, chart and package stack instead of sitting side by side.
+NARROW_PX = 760
 
 
 def _summary(inst: Instrument) -> str:
@@ -103,11 +108,19 @@ class IncentivesPanel(FigurePanel):
         package.addWidget(self._section("Instrument package (double-click to edit)"))
         package.addWidget(self.table, 1)
         package.addLayout(row)
-        strip = QHBoxLayout()
+        self.strip = strip = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         strip.addLayout(figures, 5)
         strip.addWidget(self.chart, 4)
         strip.addLayout(package, 4)
         self.body.addLayout(strip, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # In a narrow dock (a tab of the right column on a small screen) the strip stacks,
+        # so the package table and its buttons stay in view instead of off to the right.
+        narrow = event.size().width() < NARROW_PX
+        self.strip.setDirection(QBoxLayout.Direction.TopToBottom if narrow
+                                else QBoxLayout.Direction.LeftToRight)
+        super().resizeEvent(event)
 
     # ----------------------------------------------------------------- package edits
     def _district(self):

@@ -12,8 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -111,12 +120,14 @@ class ScenarioColumn(QFrame):
         super().__init__(parent)
         self.district_id = district_id
         self.colour = colour
-        self.setObjectName("ScenarioColumn")
         self.header = NameLabel(f"{number}  {name}")
         self.header.setToolTip(name)
         self.swatch = QFrame()
         self.swatch.setFixedHeight(8)
-        self.swatch.setStyleSheet(f"background: {colour}; border: none;")
+        self.swatch.setAutoFillBackground(True)
+        pal = self.swatch.palette()
+        pal.setColor(QPalette.ColorRole.Window, QColor(colour))
+        self.swatch.setPalette(pal)
         self.tally = VoteTally()
         _colour(self.header, theme.TEXT)
         _colour(self.tally, theme.TEXT)
@@ -135,8 +146,15 @@ class ScenarioColumn(QFrame):
     def set_focused(self, on: bool) -> None:
         """The column the facilitator stepped to gets a thick dark frame."""
         self.focused = on
-        border = f"3px solid {theme.TEXT}" if on else "3px solid transparent"
-        self.setStyleSheet(f"#ScenarioColumn {{ border: {border}; border-radius: 8px; }}")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.focused:
+            p = QPainter(self)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(QColor(theme.TEXT), 3))
+            p.drawRoundedRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), 8, 8)
+            p.end()
 
     def set_scale(self, s: float) -> None:
         self.header.setFont(theme.px_font(17 * s, QFont.Weight.Bold))
