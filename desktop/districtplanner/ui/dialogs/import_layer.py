@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +30,7 @@ from districtplanner.analysis.roles import ROLE_FIELDS, ROLE_LABELS, LayerRole
 from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
 from districtplanner.io.crs import Placement, check_placement
 from districtplanner.io.errors import DataImportError
+from districtplanner.io.loaded import LoadedLayer
 from districtplanner.io.readers import (
     ENCODING_NAMES,
     GEOMETRY_FAMILIES,
@@ -36,8 +40,13 @@ from districtplanner.io.readers import (
     Preview,
     geometry_note,
     preview,
+    read_layer,
 )
+from districtplanner.model.document import Document
 from districtplanner.ui import theme
+
+if TYPE_CHECKING:
+    from districtplanner.ui.main_window import MainWindow
 
 NOT_MAPPED = "(not mapped)"
 FIELD_LABELS = {
@@ -310,3 +319,48 @@ class ImportDialog(QDialog):
             sector_overrides={cat: c.currentData() for cat, c in self.unknown_combos.items()},
             encoding=self.encoding_combo.currentData(),
         )
+
+
+def plan_extent(document: Document) -> Plan | None:
+    """(bounds, CRS) of an open plan, for the dialog's placement check; None when empty."""
+    bounds = document.bounds()
+    return (bounds, document.crs) if bounds is not None and document.crs else None
+
+
+def new_plan_from_choice(window: MainWindow, choice: ImportChoice) -> MainWindow | None:
+    """A new plan from one confirmed file, in the file's own metric CRS (the UTM zone of
+    its centre), replacing the window's plan after its unsaved changes are settled."""
+    from districtplanner.model.build import document_from_loaded
+
+    try:
+        loaded = read_layer(choice.path, choice.layer, role=choice.role, mapping=choice.mapping,
+                            source_crs=choice.source_crs, encoding=choice.encoding,
+                            sector_overrides=choice.sector_overrides,
+                            allow_bad_values=choice.allow_bad_values)
+    except DataImportError as exc:
+        QMessageBox.warning(window, "Cannot start a plan from the file", str(exc))
+        return None
+    if not window.project.confirm_close("starting a new plan"):
+        return None
+    document = document_from_loaded([loaded], title=choice.path.stem)
+    return window.project.replace_with(document, notes=loaded.warnings or None)
+
+
+def offer_new_plan(window: MainWindow, choice: ImportChoice | None,
+                   loaded: LoadedLayer) -> QMessageBox | None:
+    """A layer that lies far from the open plan was added: offer, without blocking, to
+    start a new plan from it instead (its figures belong to another city)."""
+    if choice is None:
+        return None
+    box = QMessageBox(QMessageBox.Icon.Question, "A layer far from this plan",
+                      f"'{loaded.name}' lies far from this plan. Start a new plan from "
+                      f"{choice.path.name} (in its own coordinate system), or keep it here "
+                      f"as added?", parent=window)
+    new = box.addButton("New plan from this file", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Keep it in this plan", QMessageBox.ButtonRole.RejectRole)
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.buttonClicked.connect(
+        lambda button: new_plan_from_choice(window, choice) if button is new else None)
+    box.show()
+    return box

@@ -29,10 +29,22 @@ from districtplanner.analysis.sectors import CREATIVE_SECTORS, SECTOR_LABELS
 from districtplanner.ui import theme
 
 
+def plain_label(text: str) -> str:
+    """``text`` for a button or check box: Qt takes '&' as a mnemonic ('Film & TV' showed
+    as 'Film _TV'), so it is doubled to show as itself."""
+    return text.replace("&", "&&")
+
+
+def unit_text(unit: str, currency: str) -> str:
+    """A parameter's unit in the plan's currency ('currency/job' -> 'EUR/job')."""
+    return unit.replace("currency", currency)
+
+
 class InstrumentDialog(QDialog):
     """Returns a validated copy through ``instrument()``; the original is never mutated."""
 
-    def __init__(self, instrument: Instrument, parent: QWidget | None = None) -> None:
+    def __init__(self, instrument: Instrument, parent: QWidget | None = None,
+                 currency: str = "EUR") -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Edit instrument: {KIND_LABELS[instrument.kind]}")
         self.original = instrument
@@ -53,7 +65,7 @@ class InstrumentDialog(QDialog):
             spin.setRange(spec.minimum, spec.maximum)
             spin.setDecimals(0 if spec.integer or spec.maximum > 1000 else 3)
             spin.setValue(instrument.param(spec.name))
-            spin.setSuffix(f" {spec.unit}")
+            spin.setSuffix(f" {unit_text(spec.unit, currency)}")
             spin.setToolTip(spec.doc)
             label = QLabel(spec.label)
             label.setToolTip(spec.doc)
@@ -63,7 +75,7 @@ class InstrumentDialog(QDialog):
         grid = QGridLayout(sectors)
         self.sector_boxes: dict[str, QCheckBox] = {}
         for i, key in enumerate(CREATIVE_SECTORS):
-            box = QCheckBox(SECTOR_LABELS[key])
+            box = QCheckBox(plain_label(SECTOR_LABELS[key]))
             box.setChecked(key in instrument.eligible_sectors)
             grid.addWidget(box, i // 2, i % 2)
             self.sector_boxes[key] = box

@@ -1,11 +1,12 @@
 """Compare view: every district and the whole-city baseline side by side, copyable to a
-spreadsheet as tab-separated text."""
+spreadsheet as tab-separated text (plain numbers: a spreadsheet reads '1,418' as text)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,6 +21,14 @@ from districtplanner.analysis.metrics import Metrics
 from districtplanner.ui.recompute import MetricsBundle
 
 Row = tuple[str, str, Callable[[Metrics], float | str | None]]
+
+# Figures that count things (firms, jobs, households): shown and copied as whole numbers.
+COUNTS = frozenset({"Firms", "Creative firms", "Creative jobs",
+                    "Households priced out (mitigated)", "Creative firms priced out (mitigated)"})
+# Where a unit says "currency", the plan's own currency is shown.
+CURRENCY = "currency"
+# The raw value of a cell, for Copy table.
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 ROWS: tuple[Row, ...] = (
     ("Area", "km²", lambda m: m.area_km2),
@@ -50,18 +59,35 @@ ROWS: tuple[Row, ...] = (
 )
 
 
-def _cell(value: float | str | None) -> str:
+def _cell(value: float | str | None, count: bool = False) -> str:
+    """A figure as shown: whole numbers for counts ('951 firms', not '951.0'), thousands
+    separated for reading."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if not math.isfinite(value):
         return ""
-    if abs(value) >= 1000:
+    if count or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:,.1f}"
     return f"{value:,.2f}"
+
+
+def plain_number(value: float | str | None, count: bool = False) -> str:
+    """A figure as a spreadsheet reads it: no thousands separators, a dot for decimals,
+    counts whole, other numbers to 4 decimals with trailing zeros dropped."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if not math.isfinite(value):
+        return ""
+    if count:
+        return str(round(value))
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 class CompareView(QWidget):
@@ -107,18 +133,24 @@ class CompareView(QWidget):
         self.table.setColumnCount(len(columns) + 1)
         self.table.setHorizontalHeaderLabels(["Unit", *(m.name for m in columns)])
         self.table.setVerticalHeaderLabels([r[0] for r in ROWS])
-        for r, (_label, unit, get) in enumerate(ROWS):
-            self.table.setItem(r, 0, QTableWidgetItem(unit))
+        currency = getattr(bundle.assumptions, "currency", "") or "EUR"
+        for r, (label, unit, get) in enumerate(ROWS):
+            self.table.setItem(r, 0, QTableWidgetItem(unit.replace(CURRENCY, currency)))
+            count = label in COUNTS
             for c, m in enumerate(columns, start=1):
                 try:
                     value = get(m)
                 except (AttributeError, TypeError):
                     value = None
-                self.table.setItem(r, c, QTableWidgetItem(_cell(value)))
+                item = QTableWidgetItem(_cell(value, count))
+                item.setData(VALUE_ROLE, plain_number(value, count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
 
     def as_tsv(self) -> str:
-        """The whole table (header row and figure names included) as tab-separated text."""
+        """The whole table (header row and figure names included) as tab-separated text,
+        figures as plain numbers a spreadsheet reads as numbers."""
         if self._stale:
             self._fill()
         header = ["Figure"] + [self.table.horizontalHeaderItem(c).text()
@@ -126,10 +158,16 @@ class CompareView(QWidget):
         lines = ["\t".join(header)]
         for r in range(self.table.rowCount()):
             cells = [self.table.verticalHeaderItem(r).text()]
-            cells += [(self.table.item(r, c).text() if self.table.item(r, c) else "")
-                      for c in range(self.table.columnCount())]
+            cells += [_plain(self.table.item(r, c)) for c in range(self.table.columnCount())]
             lines.append("\t".join(cells))
         return "\n".join(lines) + "\n"
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.as_tsv())
+
+
+def _plain(item: QTableWidgetItem | None) -> str:
+    if item is None:
+        return ""
+    raw = item.data(VALUE_ROLE)
+    return item.text() if raw is None else str(raw)
