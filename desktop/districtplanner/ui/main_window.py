@@ -47,7 +47,12 @@ from districtplanner.model.figures import MetricsBundle
 from districtplanner.model.session import Session
 from districtplanner.ui import screen_fit
 from districtplanner.ui.dialogs.analysed_layer import ask_analysed_use
-from districtplanner.ui.dialogs.import_layer import ImportChoice, ImportDialog
+from districtplanner.ui.dialogs.import_layer import (
+    ImportChoice,
+    ImportDialog,
+    offer_new_plan,
+    plan_extent,
+)
 from districtplanner.ui.loader import LayerLoader
 from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
 from districtplanner.ui.map.canvas import MapCanvas
@@ -117,6 +122,7 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.compare_dock, self.explain_dock)
         self.explain_dock.hide()
+        self.panels.append(self.explain)  # it follows the selection and names the district
         self._add_sensitivity_dock(document)
         for panel in (self.concentration, self.affordability, self.incentives):
             for tile in panel.tiles.tiles.values():
@@ -457,7 +463,7 @@ class MainWindow(QMainWindow):
         while self._import_queue:
             path = self._import_queue.pop(0)
             try:
-                dialog = ImportDialog(path, self)
+                dialog = ImportDialog(path, self, plan=plan_extent(self.document))
             except DataImportError as exc:
                 self._report_import_error(exc)
                 continue
@@ -483,6 +489,7 @@ class MainWindow(QMainWindow):
             far = far_warning(loaded.name, loaded.bounds(), others) if others else None
             if far:
                 loaded.warnings.append(far)
+                self.far_layer_box = offer_new_plan(self, self._last_choice, loaded)
             # A basemap goes under everything; other layers on top.
             index = 0 if loaded.role == LayerRole.BASEMAP else None
             layer = layer_from_loaded(loaded)

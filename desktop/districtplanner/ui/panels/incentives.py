@@ -39,6 +39,12 @@ from districtplanner.ui.recompute import MetricsBundle
 NARROW_PX = 760
 
 
+def year_list(years: list[int], limit: int = 4) -> str:
+    """The first ``limit`` years, and '…' when there are more (a cut list must say so)."""
+    shown = ", ".join(str(y) for y in years[:limit])
+    return shown + (", …" if len(years) > limit else "")
+
+
 def _summary(inst: Instrument) -> str:
     p = inst.params
     k = inst.kind
@@ -147,7 +153,8 @@ class IncentivesPanel(FigurePanel):
         d = self._district()
         if d is None or not 0 <= row < len(d.instruments):
             return
-        dialog = InstrumentDialog(d.instruments[row], self)
+        dialog = InstrumentDialog(d.instruments[row], self,
+                                  currency=self.document.assumptions.currency)
         if dialog.exec() and dialog.instrument() is not None:
             new = list(d.instruments)
             new[row] = dialog.instrument()
@@ -240,7 +247,7 @@ class IncentivesPanel(FigurePanel):
             self.tiles["budget"].set_value("within cap", f"cap {fmt_money(r.budget_cap, cur)}/y",
                                            ex.get("budget", ""), colour=theme.GOOD)
         else:
-            years = ", ".join(str(y) for y in r.over_budget_years[:6])
+            years = year_list(r.over_budget_years)
             self.tiles["budget"].set_value(f"over in {len(r.over_budget_years)} y",
                                            f"years {years}", ex.get("budget", ""),
                                            colour=theme.WARNING)
