@@ -274,3 +274,20 @@ def test_missing_linked_files_are_asked_for_and_one_relinks_the_folder(window, q
     assert new.project.save()
     reopened = load_project(plan)
     assert not any(la.meta.get("missing") for la in reopened.layers)
+
+
+def test_a_layer_can_be_kept_as_a_link_instead_of_a_copy(window, tmp_path):
+    from districtplanner.project.format import read_raw
+
+    stops = next(la for la in window.project.linkable_layers() if la.name == "Transit stops")
+    window.project.set_linked({stops.id})
+    assert window.project.dirty
+    path = tmp_path / "plan.gpkg"
+    assert window.project.save_to(path)
+    storage = {row["name"]: row["storage"] for row in read_raw(path).layers}
+    assert storage["Transit stops"] == "link" and storage["Establishments"] == "copy"
+    back = load_project(path)
+    again = next(la for la in back.layers if la.name == "Transit stops")
+    assert not again.meta.get("missing")
+    assert again.data.geometry.geom_equals_exact(stops.data.geometry, 0).all()
+    assert again.mapping == stops.mapping and len(again.data) == len(stops.data)

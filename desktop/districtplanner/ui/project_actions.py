@@ -173,6 +173,10 @@ class ProjectActions(QObject):
         self.save_action.triggered.connect(self.save)
         self.save_as_action = QAction("Save &as…", w, shortcut=QKeySequence.StandardKey.SaveAs)
         self.save_as_action.triggered.connect(self.save_as)
+        self.links_action = QAction("Layers &linked, not copied…", w)
+        self.links_action.setStatusTip("Choose which layers the project keeps as a link to "
+                                       "your file instead of a copy inside it")
+        self.links_action.triggered.connect(self.choose_links)
         self.revert_action = QAction("Re&vert to saved", w)
         self.revert_action.setStatusTip("Drop the changes since the last save")
         self.revert_action.triggered.connect(self.revert)
@@ -180,7 +184,8 @@ class ProjectActions(QObject):
         file_menu.insertAction(first, self.open_action)
         file_menu.insertMenu(first, self.recent_menu)
         file_menu.insertSeparator(first)
-        for act in (self.save_action, self.save_as_action, self.revert_action):
+        for act in (self.save_action, self.save_as_action, self.links_action,
+                    self.revert_action):
             file_menu.insertAction(first, act)
         file_menu.insertSeparator(first)
         self.revert_action.setEnabled(False)
@@ -287,6 +292,61 @@ class ProjectActions(QObject):
         self.set_path(path)
         self.window.show_notice(f"Saved {path}")
         return True
+
+    def linkable_layers(self) -> list:
+        """Layers read from a file that still exists (only those can be linked)."""
+        from districtplanner.project.links import split_source
+
+        return [la for la in self.document.layers
+                if la.source and split_source(la.source)[0].is_file()]
+
+    def set_linked(self, layer_ids: set[str]) -> None:
+        """Keep exactly these layers as links on the next save (the others are copied)."""
+        changed = False
+        for la in self.linkable_layers():
+            want = "link" if la.id in layer_ids else "copy"
+            if la.meta.get("storage", "copy") != want:
+                la.meta["storage"] = want
+                changed = True
+        if changed:
+            self._dirty_without_edits = True
+            self.update_title()
+
+    def choose_links(self) -> None:
+        from PySide6.QtWidgets import (
+            QDialog,
+            QDialogButtonBox,
+            QListWidget,
+            QListWidgetItem,
+            QVBoxLayout,
+        )
+
+        layers = self.linkable_layers()
+        if not layers:
+            QMessageBox.information(self.window, "No layer can be linked",
+                                    "Only layers read from a file on this computer can be "
+                                    "linked; every layer is copied into the project.")
+            return
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle("Layers linked, not copied")
+        lay = QVBoxLayout(dialog)
+        items = QListWidget(dialog)
+        for la in layers:
+            item = QListWidgetItem(f"{la.name}  ({la.source.partition('|')[0]})", items)
+            item.setData(Qt.ItemDataRole.UserRole, la.id)
+            item.setCheckState(Qt.CheckState.Checked if la.meta.get("storage") == "link"
+                               else Qt.CheckState.Unchecked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, dialog)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        lay.addWidget(items)
+        lay.addWidget(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.set_linked({items.item(i).data(Qt.ItemDataRole.UserRole)
+                         for i in range(items.count())
+                         if items.item(i).checkState() == Qt.CheckState.Checked})
 
     # ----------------------------------------------------------------- closing
     def ask_to_save(self, action: str = "closing") -> QMessageBox.StandardButton:
