@@ -306,3 +306,32 @@ def test_sensitivity_pages_carry_tornados_and_the_monte_carlo_intervals(qapp, tm
     risk = sens.figures["displacement_risk"].interval
     assert f"{risk['p5']:.2f} to {risk['p95']:.2f}" in text
     assert f"{sens.draws:,} Latin-hypercube draws" in text
+
+
+def test_cli_reports_a_saved_project_and_attaches_that_very_file(qapp, tmp_path, capsys):
+    from districtplanner.cli import main
+    from districtplanner.project import save_project
+    from districtplanner.project.pdf import embedded_project
+
+    doc = open_sample_city()
+    doc.set_metadata({"title": "Saved plan", "author": "B. Officer"})
+    saved = tmp_path / "saved.gpkg"
+    save_project(doc, saved)
+    out = tmp_path / "saved.pdf"
+    assert main(["report", "--project", str(saved), "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    name, data = embedded_project(out)
+    assert name == "district-plan.gpkg"
+    assert data == saved.read_bytes()
+    text = _flat(_run("pdftotext", str(out), "-"))
+    assert "Saved plan" in text and "B. Officer" in text
+    # A PDF as the project: the plan inside it is reported again, the same figures.
+    again = tmp_path / "again.pdf"
+    assert main(["report", "--project", str(out), "--out", str(again)]) == 0
+    first = Figures(load_project(out)).compute()
+    second = Figures(load_project(again)).compute()
+    assert json.dumps(second.baseline.to_dict(), sort_keys=True) == json.dumps(
+        first.baseline.to_dict(), sort_keys=True)
+    assert main(["report", "--project", str(tmp_path / "nope.gpkg"), "--out",
+                 str(tmp_path / "x.pdf")]) == 2
+    assert "nope.gpkg" in capsys.readouterr().err

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     options = PlanOptions(title=args.title or "", author=args.author or "",
                           organisation=args.organisation or "", district_ids=ids,
                           paper=args.paper, landscape=args.landscape,
-                          intervals=args.intervals)
+                          intervals=args.intervals,
+                          # The plan is exactly the file it was read from: attach that.
+                          project_file=args.project)
     application()
     try:
         result = export_plan(document, args.out, options)  # type: ignore[arg-type]

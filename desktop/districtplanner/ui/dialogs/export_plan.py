@@ -49,8 +49,12 @@ class ExportPlanDialog(QDialog):
     finished_export = Signal(object)
 
     def __init__(self, document: Document, figures: Figures | None = None,
-                 parent: QWidget | None = None, path: str | Path = "") -> None:
+                 parent: QWidget | None = None, path: str | Path = "",
+                 project_file: Path | None = None) -> None:
+        """``project_file``: the saved project this plan is unchanged from (attached as it
+        is, instead of writing the plan again)."""
         super().__init__(parent)
+        self.project_file = project_file
         self.setWindowTitle("Export plan (PDF)")
         self.document = document
         self.figures = figures
@@ -139,7 +143,7 @@ class ExportPlanDialog(QDialog):
             organisation=self.organisation_edit.text().strip(),
             district_ids=None if len(ids) == self.districts.count() else ids,
             paper=self.paper.currentText(), landscape=self.landscape.isChecked(),
-            intervals=self.intervals.isChecked())
+            intervals=self.intervals.isChecked(), project_file=self.project_file)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plan (PDF)", self.path_edit.text(),
