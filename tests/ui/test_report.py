@@ -335,3 +335,29 @@ def test_cli_reports_a_saved_project_and_attaches_that_very_file(qapp, tmp_path,
     assert main(["report", "--project", str(tmp_path / "nope.gpkg"), "--out",
                  str(tmp_path / "x.pdf")]) == 2
     assert "nope.gpkg" in capsys.readouterr().err
+
+
+def test_file_menu_exports_the_plan_the_window_shows(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from districtplanner.ui.dialogs import export_plan as dialog_module
+
+    actions = {a.text().replace("&", ""): a for a in window.menuBar().actions()[0].menu()
+               .actions()}
+    action = actions["Export plan (PDF)…"]
+    opened = []
+
+    class Recording(dialog_module.ExportPlanDialog):
+        def exec(self) -> int:
+            opened.append(self)
+            self.path_edit.setText(str(tmp_path / "from-window.pdf"))
+            QTimer.singleShot(0, self.start)
+            return super().exec()
+
+    monkeypatch.setattr(dialog_module, "ExportPlanDialog", Recording)
+    action.trigger()
+    dialog = opened[0]
+    assert dialog.figures is window.session.figures  # the figures the panels show
+    assert dialog.result is not None
+    assert (tmp_path / "from-window.pdf").exists()
+    assert "Wrote the plan" in window.notice_label.text()

@@ -232,6 +232,12 @@ class MainWindow(QMainWindow):
         hot.setStatusTip("Write the creative-jobs density and Gi* hot spots as a GeoTIFF")
         hot.triggered.connect(self._choose_hotspot_export)
         file_menu.addAction(hot)
+        self.export_plan_action = QAction("Export &plan (PDF)…", self,
+                                          shortcut=QKeySequence("Ctrl+P"))
+        self.export_plan_action.setStatusTip("Write the plan as a PDF for council papers; the "
+                                             "PDF carries the plan and reopens as it")
+        self.export_plan_action.triggered.connect(self.export_plan)
+        file_menu.addAction(self.export_plan_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -595,6 +601,21 @@ class MainWindow(QMainWindow):
             self._report_import_error(exc)
             return
         self.show_notice(f"Exported {len(self.document.districts)} district(s) to {path}.")
+
+    def export_plan(self) -> None:
+        """File > Export plan (PDF)…: the dialog writes page by page with progress and
+        Cancel, from the figures the panels show."""
+        from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+        saved = self.project.path
+        path = saved.with_suffix(".pdf") if saved is not None else ""
+        unchanged = saved if saved is not None and not self.project.dirty else None
+        dialog = ExportPlanDialog(self.document, self.session.figures, self, path=path,
+                                  project_file=unchanged)
+        dialog.finished_export.connect(
+            lambda r: self.show_notice(f"Wrote the plan to {r.path} ({r.pages} pages, "
+                                       f"{r.size_bytes / 1e6:.1f} MB)."))
+        dialog.exec()
 
     def _choose_hotspot_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export hot-spot surface", "hotspots.tif",
