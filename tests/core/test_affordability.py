@@ -106,8 +106,11 @@ def test_rent_figures_from_polygons_are_area_weighted():
 def test_burden_displacement_and_priced_out_by_hand():
     # designation_uplift pinned at 7% (the default is now 5%, Noonan 2013's 0-10% range)
     # so the hand-worked numbers below keep their 1.07.
+    # One capacity for every firm (spread 0) for the firm counts worked by hand below;
+    # the spread of capacities is tested on its own further down.
     a = Assumptions().replace(clt_share=0.2, firm_rent_capacity=17,
-                              affordable_workspace_share=0.5, designation_uplift=0.07)
+                              affordable_workspace_share=0.5, designation_uplift=0.07,
+                              firm_rent_capacity_spread=0)
     index = city_index()
     f = figures(index, a)
     assert f.households == pytest.approx(500) and f.renter_households == pytest.approx(250)
@@ -272,35 +275,68 @@ def test_neighbourhood_rates_follow_the_assumptions():
     assert fa.households_priced_out != fb.households_priced_out
 
 
-def _firms_plain(sel, a: Assumptions, designated: bool) -> tuple[float, float, float, int]:
-    """The creative-firm counts the way the figures are defined: known rents only."""
+def _firms_plain(sel, a: Assumptions, designated: bool, station_share: float
+                 ) -> tuple[float, float, float, int, float]:
+    """The creative-firm figures the way they are defined, with scipy's triangular
+    distribution for the firms' capacities (a step at the capacity when the spread is 0):
+    known rents only."""
+    from scipy.stats import triang
+
     r = sel.creative_rent
-    known = np.isfinite(r)
-    r, d = r[known], sel.creative_stop_dist[known]
+    r = r[np.isfinite(r)]
     h = int(a.horizon_years)
-    cap_then = a.firm_rent_capacity * (1 + a.income_growth) ** h
+    c, w = a.firm_rent_capacity, a.firm_rent_capacity_spread * a.firm_rent_capacity
+    below = ((lambda x: triang.cdf(x, 0.5, loc=c - w, scale=2 * w)) if w > 0
+             else (lambda x: (np.asarray(x) > c).astype(float)))
+    y = (1 + a.income_growth) ** h
     base = r * (1 + a.market_rent_growth) ** h
-    commercial = a.designation_uplift + a.transit_uplift_commercial * (d <= a.transit_near_m)
-    plan = base * (1 + commercial) if designated else base
-    can = r <= a.firm_rent_capacity
-    out_base, out_plan = can & (base > cap_then), can & (plan > cap_then)
-    save = out_plan & (plan * (1 - a.affordable_workspace_discount) <= cap_then)
-    mitigated = out_plan.sum() - min(save.sum(), a.affordable_workspace_share * known.sum())
-    return float(out_base.sum()), float(out_plan.sum()), float(mitigated), int(known.sum())
+    plan = base * (1 + a.designation_uplift + a.transit_uplift_commercial * station_share) \
+        if designated else base
+    out_base = np.maximum(below(base / y) - below(r), 0).sum()
+    out_plan = np.maximum(below(plan / y) - below(r), 0).sum()
+    low = np.maximum(r, plan * (1 - a.affordable_workspace_discount) / y)
+    save = np.maximum(below(plan / y) - below(low), 0).sum()
+    mitigated = out_plan - min(save, a.affordable_workspace_share * r.size)
+    return (float(out_base), float(out_plan), float(mitigated), int(r.size),
+            float(below(r).sum()))
 
 
+@pytest.mark.parametrize("spread", [0.0, 0.33])
 @pytest.mark.parametrize("rents", [
     [15.0, 16.0, 17.0, 20.0], [15.0, np.nan, 17.0, 16.9], [np.inf, 15.0, -np.inf, np.nan]])
-def test_firm_counts_skip_unknown_and_infinite_rents(rents):
+def test_firm_counts_skip_unknown_and_infinite_rents(rents, spread):
     index = city_index()
     sel = index.select(DISTRICT)
     sel = dataclasses.replace(sel, creative_rent=np.array(rents),
                               creative_stop_dist=np.array([100.0, 900.0, 100.0, 900.0]))
-    a = Assumptions().replace(firm_rent_capacity=17, affordable_workspace_share=0.5)
+    a = Assumptions().replace(firm_rent_capacity=17, affordable_workspace_share=0.5,
+                              firm_rent_capacity_spread=spread)
     f = affordability(index, sel, a, 0.5)
-    assert (f.creative_firms_priced_out_without_plan, f.creative_firms_priced_out,
-            f.creative_firms_priced_out_mitigated, f.creative_firms_rent_known) == \
-        _firms_plain(sel, a, designated=True)
+    got = (f.creative_firms_priced_out_without_plan, f.creative_firms_priced_out,
+           f.creative_firms_priced_out_mitigated, f.creative_firms_rent_known,
+           f.creative_firms_above_capacity)
+    want = _firms_plain(sel, a, designated=True, station_share=0.5)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_capacity_spread_removes_the_knife_edge():
+    # Issue 12: with one capacity the count jumped as the capacity moved across the
+    # rents; with capacities spread across firms it changes smoothly.
+    index = city_index()
+    sel = index.select(DISTRICT)
+    rents = np.repeat([14.0, 16.0, 18.0, 20.0], 100)  # rents cluster (raster cells, parcels)
+    sel = dataclasses.replace(sel, creative_rent=rents, creative_stop_dist=np.zeros(400))
+    counts = {}
+    for spread in (0.0, 0.33):
+        counts[spread] = [affordability(index, sel, Assumptions().replace(
+            firm_rent_capacity=cap, firm_rent_capacity_spread=spread), 0.0
+        ).creative_firms_priced_out for cap in np.arange(14, 22.01, 0.25)]
+    jumps = {k: np.abs(np.diff(v)).max() for k, v in counts.items()}
+    assert jumps[0.33] < jumps[0.0] / 3
+    # Firms above capacity today are counted apart: all 400 at a capacity of 5 ± 33%.
+    f = affordability(index, sel, Assumptions().replace(firm_rent_capacity=5), 0.0)
+    assert f.creative_firms_above_capacity == pytest.approx(400)
+    assert f.creative_firms_priced_out == 0
 
 
 # ---- missing inputs: unknown stays unknown, with the reason (issue 11) -----------------

@@ -159,6 +159,9 @@ class AffordabilityMetrics:
     creative_firms_priced_out_without_plan: float
     creative_firms_priced_out: float
     creative_firms_priced_out_mitigated: float
+    # Expected creative firms already paying more than they can afford today (counted
+    # apart: the plan cannot price out a firm that is already above its capacity).
+    creative_firms_above_capacity: float
     neighbourhoods: list[NeighbourhoodRisk] = field(default_factory=list)
     # Figure key (as in METHODS, e.g. "affordability.rent_burden") -> why it is unknown, in
     # planner words: the missing layer or column and what to add. Its figures are NaN.
@@ -262,6 +265,25 @@ def neighbourhood_base(index: CityIndex) -> NeighbourhoodBase | None:
     )
     index.nbhd_base = base
     return base
+
+
+def capacity_below(x: np.ndarray, capacity: np.ndarray | float, spread: np.ndarray | float
+                   ) -> np.ndarray:
+    """P(C < x) for a creative firm's rent capacity C, triangular from capacity·(1 -
+    spread) through its mode ``capacity`` to capacity·(1 + spread) (currency/m²/month);
+    with spread 0 every firm can pay exactly ``capacity`` (the step x > capacity)."""
+    x = np.asarray(x, dtype=np.float64)
+    c = np.asarray(capacity, dtype=np.float64)
+    w = np.asarray(spread, dtype=np.float64) * c
+    if not np.any(w > 0):
+        return (x > c).astype(np.float64)
+    lo, hi = c - w, c + w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = (x - lo) ** 2 / (2 * w * w)
+        right = 1 - (hi - x) ** 2 / (2 * w * w)
+    out = np.where(x <= c, left, right)
+    out = np.where(x <= lo, 0.0, np.where(x >= hi, 1.0, out))
+    return np.where(w > 0, out, (x > c).astype(np.float64))
 
 
 def _non_negative(v: np.ndarray) -> np.ndarray:
@@ -547,35 +569,33 @@ def affordability(
                         b_now.tolist()))
 
     # ---- creative firms: local rent now and projected against what they can pay -------
-    # Unknown (NaN) rents fail every comparison below, so they count in no total without
-    # being filtered out first; an infinite one would not, so then they are.
-    r = sel.creative_rent
-    d = sel.creative_stop_dist
-    known = np.isfinite(r)
-    n_known = int(np.count_nonzero(known))
-    if n_known < r.size and np.isinf(r).any():
-        r, d = r[known], d[known]
-    cap_now = a.firm_rent_capacity
-    cap_then = cap_now * income
-    can_now = r <= cap_now
-    proj_base = r * market
-    out_base = can_now & (proj_base > cap_then)
-    if designated:
-        # Where the added stations stand is not known: their commercial uplift is spread
-        # over the district by the share within their catchment (its expected value).
-        proj_plan = proj_base * (1 + a.designation_uplift
-                                 + a.transit_uplift_commercial * new_station_share)
-    else:
-        proj_plan = proj_base
-    out_plan = can_now & (proj_plan > cap_then)
-    saveable = out_plan & (proj_plan * (1 - a.affordable_workspace_discount) <= cap_then)
+    r = np.asarray(sel.creative_rent, dtype=np.float64)
+    n_creative = r.size
+    r = r[np.isfinite(r)]
+    n_known = r.size
+    c_now, spread = a.firm_rent_capacity, a.firm_rent_capacity_spread
+    # A firm whose capacity C (drawn across firms around firm_rent_capacity) is at least
+    # its rent today is priced out when its rent in H years passes C grown with incomes:
+    # r ≤ C < R_H / y. Expected counts: sums of capacity probabilities, no knife edge.
+    g_now = capacity_below(r, c_now, spread)
+    uplift_c = (a.designation_uplift + a.transit_uplift_commercial * new_station_share
+                ) if designated else 0.0
+    then_base = r * (market / income)
+    then_plan = then_base * (1 + uplift_c)
+    firms_base = float(np.maximum(capacity_below(then_base, c_now, spread) - g_now, 0).sum())
+    g_plan = capacity_below(then_plan, c_now, spread)
+    firms_plan = float(np.maximum(g_plan - g_now, 0).sum())
+    # Saveable by the affordable-workspace discount: capacity between the discounted and
+    # the full projected rent (and at least today's rent).
+    low = np.maximum(r, then_plan * (1 - a.affordable_workspace_discount))
+    saveable = float(np.maximum(g_plan - capacity_below(low, c_now, spread), 0).sum())
     slots = a.affordable_workspace_share * n_known
-    firms_plan = float(np.count_nonzero(out_plan))
-    firms_mitigated = firms_plan - min(float(np.count_nonzero(saveable)), float(slots))
-    firms_base = float(np.count_nonzero(out_base))
-    missing = missing_inputs(index, base, sel, hh_in, renters_in, burden, risk, r.size, n_known)
+    firms_mitigated = firms_plan - min(saveable, float(slots))
+    firms_above = float(g_now.sum())
+    missing = missing_inputs(index, base, sel, hh_in, renters_in, burden, risk, n_creative,
+                             n_known)
     if "affordability.firms_priced_out" in missing:
-        firms_base = firms_plan = firms_mitigated = float("nan")
+        firms_base = firms_plan = firms_mitigated = firms_above = float("nan")
     if "affordability.households_priced_out" in missing:
         po_base = po_plan = float("nan")
     if "affordability.displacement" in missing:
@@ -617,6 +637,7 @@ def affordability(
         creative_firms_priced_out_without_plan=firms_base,
         creative_firms_priced_out=firms_plan,
         creative_firms_priced_out_mitigated=firms_mitigated,
+        creative_firms_above_capacity=firms_above,
         neighbourhoods=rows,
         missing=missing,
         **rent_histogram(index, sel, sorted_rents),

@@ -124,6 +124,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("firm_rent_capacity", "Creative firm rent capacity", "currency/m²/month", 18, 1, 500,
       "Highest workspace rent a typical creative firm can pay; set from local workspace "
       "surveys.", "Affordability"),
+    P("firm_rent_capacity_spread", "Spread of creative firms' rent capacity", "share",
+      0.33, 0.0, 0.9,
+      "Firms differ in what they can pay: capacities are taken as triangular from "
+      "firm_rent_capacity × (1 - spread) to × (1 + spread). A third either side brackets "
+      "the 20% below-market affordable-workspace benchmark (London Plan Policy E3) and "
+      "market rent; judgement, set from local workspace surveys. 0 restores one "
+      "capacity for every firm (a knife edge: counts jump as rents cross it).",
+      "Affordability"),
     P("weight_vulnerability", "Displacement index weight: vulnerability", "-", 0.4, 0, 1,
       "Index weights in the spirit of the Urban Displacement Project; documented in "
       "docs/methods.md.", "Affordability"),
@@ -234,6 +242,9 @@ UNCERTAINTY: dict[str, Uncertainty] = {
                               "Judgement around the default; set from the housing survey."),
     "household_size": _U(2.0, 3.0, "uniform",
                          "The range of EU member states' averages (Eurostat ilc_lvph01)."),
+    "firm_rent_capacity_spread": _U(0.15, 0.5, "uniform",
+                                    "Judgement around a third; set from workspace "
+                                    "surveys."),
     "firm_rent_capacity": _U(12.0, 24.0, "triangular",
                              "A third either side of the default; judgement anchored on "
                              "affordable-workspace rents at 20% below market (London Plan "

@@ -157,19 +157,26 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
         "rent_burden_threshold")),
     _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
-       "firm j is priced out when r_j ≤ C today and r_j·(1+g)^H·(1 + d + c·n) > "
-       "C·(1+y)^H; mitigated = priced out - min(saveable, s·N).",
+       "priced out = Σ_j P(r_j ≤ C_j < R_j / (1+y)^H), R_j = r_j·(1+g)^H·(1 + d + c·n); "
+       "already above capacity = Σ_j P(C_j < r_j); mitigated = priced out - min(saveable, "
+       "s·N), saveable = Σ_j P(max(r_j, R_j·(1 - δ)) / (1+y)^H ≤ C_j < R_j / (1+y)^H).",
        "r_j is the rent at the firm (nearest rent point, the raster cell it falls in or "
-       "the rent polygon that holds it), C what a creative firm can pay "
-       "(firm_rent_capacity), d the designation uplift, c the commercial rail-station "
-       "uplift (+16.4%, Debrezion, Pels & Rietveld 2007) and n the share of the district "
-       "near a station the plan adds (0 without one). An affordable-workspace set-aside "
-       "of share s of the floor area (each firm taken to use the district's average floor "
-       "area, so s·N firm places for N creative firms with a known rent) at a rent "
-       "discounted by affordable_workspace_discount saves the priced-out firms whose "
-       "discounted rent they can pay, up to those places. Without the plan d = c = 0.",
-       ("firm_rent_capacity", "income_growth", "market_rent_growth", "horizon_years",
-        "designation_uplift", "transit_uplift_commercial", "transit_near_m",
+       "the rent polygon that holds it). C_j, what firm j can pay, varies between firms: "
+       "triangular from firm_rent_capacity × (1 - spread) through firm_rent_capacity to "
+       "× (1 + spread), spread = firm_rent_capacity_spread; capacities grow with incomes "
+       "(y). So the count is an expected number of firms that crosses from affordable to "
+       "not, with no knife edge at one capacity; firms already paying more than they can "
+       "afford are reported apart, since the plan cannot price them out. d is the "
+       "designation uplift, c the commercial rail-station uplift (+16.4%, Debrezion, Pels "
+       "& Rietveld 2007) and n the share of the district near a station the plan adds (0 "
+       "without one). An affordable-workspace set-aside of share s of the floor area (each "
+       "firm taken to use the district's average floor area, so s·N firm places for N "
+       "creative firms with a known rent) at a rent discounted by δ = "
+       "affordable_workspace_discount saves the priced-out firms whose discounted rent "
+       "they can pay, up to those places. Without the plan d = c = 0.",
+       ("firm_rent_capacity", "firm_rent_capacity_spread", "income_growth",
+        "market_rent_growth", "horizon_years", "designation_uplift",
+        "transit_uplift_commercial", "transit_near_m",
         "affordable_workspace_share", "affordable_workspace_discount")),
     _M("hotspots.kde", "Hot spots", "Kernel density of creative jobs",
        "f(x) = Σ_j J_j · K_h(x - x_j) / (cell area), K_h a Gaussian kernel of standard "

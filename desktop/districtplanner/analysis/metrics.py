@@ -316,7 +316,8 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
                                                f.creative_firms_rent_known}, a,
             f"{f.creative_firms_priced_out_without_plan:,.0f} without the plan, "
             f"{f.creative_firms_priced_out:,.0f} with it, "
-            f"{f.creative_firms_priced_out_mitigated:,.0f} with affordable workspace"),
+            f"{f.creative_firms_priced_out_mitigated:,.0f} with affordable workspace; "
+            f"{f.creative_firms_above_capacity:,.0f} already above capacity"),
     }
 
 

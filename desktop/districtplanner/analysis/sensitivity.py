@@ -27,6 +27,7 @@ import numpy as np
 from districtplanner.analysis.affordability import (
     RISK_CLASS_BOUNDS,
     RISK_CLASSES,
+    capacity_below,
     neighbourhood_base,
 )
 from districtplanner.analysis.assumptions import UNCERTAINTY, Assumptions, parameter
@@ -40,7 +41,8 @@ DRAWS = 1000
 AFFORDABILITY_PARAMETERS: tuple[str, ...] = (
     "household_size", "designation_uplift", "transit_uplift_residential",
     "transit_uplift_commercial", "market_rent_growth", "income_growth",
-    "dwelling_floor_area", "firm_rent_capacity", "income_sigma", "uplift_full_pressure",
+    "dwelling_floor_area", "firm_rent_capacity", "firm_rent_capacity_spread", "income_sigma",
+    "uplift_full_pressure",
     "weight_vulnerability", "weight_market", "weight_plan",
 )
 INCENTIVE_PARAMETERS: tuple[str, ...] = (
@@ -144,13 +146,19 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     sigma = v("income_sigma")
     nan = np.full(k, np.nan)
     out: dict[str, np.ndarray] = {}
-    # Creative firms: r ≤ C today and r·market·(1 + u_c) > C·income.
-    c = v("firm_rent_capacity")[:, 0]
-    rs = inp.creative_rents
-    limit = c * income[:, 0] / (market[:, 0] * (1 + up_com[:, 0]))
-    hi = np.searchsorted(rs, c, side="right")
-    lo = np.searchsorted(rs, limit, side="right")
-    firms = np.maximum(hi - lo, 0).astype(np.float64)
+    # Creative firms: Σ_j P(r_j ≤ C < r_j·market·(1 + u_c) / income), in blocks of draws
+    # so K × firms never needs more than a few MB.
+    c = v("firm_rent_capacity")
+    spread = v("firm_rent_capacity_spread")
+    rs = inp.creative_rents[None, :]
+    factor = market * (1 + up_com) / income
+    firms = np.empty(k)
+    step = max(1, 200_000 // max(rs.size, 1))
+    for s0 in range(0, k, step):
+        sl = slice(s0, s0 + step)
+        g_now = capacity_below(rs, c[sl], spread[sl])
+        g_then = capacity_below(rs * factor[sl], c[sl], spread[sl])
+        firms[sl] = np.maximum(g_then - g_now, 0.0).sum(axis=1)
     # Unknown as affordability() says: creative firms but no rent known for any of them.
     firms_unknown = inp.creative_firms > 0 and (not inp.known or rs.size == 0)
     out["firms_priced_out"] = nan if firms_unknown else firms
