@@ -361,3 +361,23 @@ def test_file_menu_exports_the_plan_the_window_shows(window, qtbot, tmp_path, mo
     assert dialog.result is not None
     assert (tmp_path / "from-window.pdf").exists()
     assert "Wrote the plan" in window.notice_label.text()
+
+
+def test_details_typed_in_the_dialog_go_into_the_plan_and_its_attachment(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.model.session import Session
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    session = Session(open_sample_city())
+    dialog = ExportPlanDialog(session.document, session.figures, path=tmp_path / "p.pdf",
+                              stack=session.stack)
+    qtbot.addWidget(dialog)
+    dialog.author_edit.setText("C. Councillor")
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert session.document.metadata["author"] == "C. Councillor"
+    assert session.stack.can_undo  # one undoable step, like any edit
+    assert load_project(tmp_path / "p.pdf").metadata["author"] == "C. Councillor"
+    session.stack.undo()
+    assert session.document.metadata["author"] == ""

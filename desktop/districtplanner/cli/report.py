@@ -11,6 +11,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from districtplanner.model.document import Document
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "a second per district)")
 
 
-def _document(project: Path | None) -> object:
+def _document(project: Path | None) -> Document:
     if project is None:
         from districtplanner.model.build import open_sample_city
 
@@ -68,22 +72,27 @@ def run(args: argparse.Namespace) -> int:
 
     ids = None
     if args.district:
-        by_name = {d.name.casefold(): d.id for d in document.districts}  # type: ignore[attr-defined]
+        by_name = {d.name.casefold(): d.id for d in document.districts}
         unknown = [n for n in args.district if n.casefold() not in by_name]
         if unknown:
-            names = ", ".join(repr(d.name) for d in document.districts)  # type: ignore[attr-defined]
+            names = ", ".join(repr(d.name) for d in document.districts)
             return _fail(f"no district called {', '.join(map(repr, unknown))} in the plan; "
                          f"its districts are {names or 'none'}.")
         ids = [by_name[n.casefold()] for n in args.district]
-    options = PlanOptions(title=args.title or "", author=args.author or "",
-                          organisation=args.organisation or "", district_ids=ids,
+    # The plan attached to the PDF carries the details printed on its title page.
+    details = {k: v.strip() for k, v in (("title", args.title), ("author", args.author),
+                                         ("organisation", args.organisation)) if v}
+    before = dict(document.metadata)
+    document.set_metadata(details)
+    unchanged = dict(document.metadata) == before
+    options = PlanOptions(district_ids=ids,
                           paper=args.paper, landscape=args.landscape,
                           intervals=args.intervals,
                           # The plan is exactly the file it was read from: attach that.
-                          project_file=args.project)
+                          project_file=args.project if unchanged else None)
     application()
     try:
-        result = export_plan(document, args.out, options)  # type: ignore[arg-type]
+        result = export_plan(document, args.out, options)
     except ReportError as exc:
         return _fail(str(exc))
     attached = "with its project attached" if result.attached else "WITHOUT its project"

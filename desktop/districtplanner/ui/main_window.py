@@ -611,7 +611,7 @@ class MainWindow(QMainWindow):
         path = saved.with_suffix(".pdf") if saved is not None else ""
         unchanged = saved if saved is not None and not self.project.dirty else None
         dialog = ExportPlanDialog(self.document, self.session.figures, self, path=path,
-                                  project_file=unchanged)
+                                  project_file=unchanged, stack=self.session.stack)
         dialog.finished_export.connect(
             lambda r: self.show_notice(f"Wrote the plan to {r.path} ({r.pages} pages, "
                                        f"{r.size_bytes / 1e6:.1f} MB)."))
@@ -666,12 +666,8 @@ class MainWindow(QMainWindow):
         if w < 1200:
             # A projector-sized window: every dock becomes a tab of one right column, so
             # the map keeps most of the width and no panel is squeezed until it clips.
-            right_area = Qt.DockWidgetArea.RightDockWidgetArea
-            for dock in (self.incentives_dock, self.layers_dock, self.districts_dock,
-                         self.assumptions_dock):
-                self.addDockWidget(right_area, dock)
-            for dock in (self.affordability_dock, self.incentives_dock, self.districts_dock,
-                         self.layers_dock, self.assumptions_dock):
+            for dock in (self.affordability_dock, self.sensitivity_dock, self.incentives_dock,
+                         self.districts_dock, self.layers_dock, self.assumptions_dock):
                 self.tabifyDockWidget(self.concentration_dock, dock)
             self.concentration_dock.raise_()
             self.resizeDocks([self.concentration_dock], [max(340, int(w * 0.38))],

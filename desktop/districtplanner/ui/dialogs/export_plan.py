@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from districtplanner.model.commands import CommandStack, SetMetadata
 from districtplanner.model.document import Document
 from districtplanner.model.figures import Figures
 from districtplanner.ui.report import PlanExport, PlanOptions, PlanResult, ReportError
@@ -50,11 +51,14 @@ class ExportPlanDialog(QDialog):
 
     def __init__(self, document: Document, figures: Figures | None = None,
                  parent: QWidget | None = None, path: str | Path = "",
-                 project_file: Path | None = None) -> None:
+                 project_file: Path | None = None, stack: CommandStack | None = None) -> None:
         """``project_file``: the saved project this plan is unchanged from (attached as it
-        is, instead of writing the plan again)."""
+        is, instead of writing the plan again). ``stack``: where a change of the plan's
+        title, author or organisation goes (one undo step), so the plan attached to the PDF
+        carries the details printed on it."""
         super().__init__(parent)
         self.project_file = project_file
+        self.stack = stack
         self.setWindowTitle("Export plan (PDF)")
         self.document = document
         self.figures = figures
@@ -170,6 +174,8 @@ class ExportPlanDialog(QDialog):
         if self.districts.count() and not self.chosen_ids():
             self._fail("Tick at least one district to put in the plan.")
             return
+        if not self._store_details():
+            return
         try:
             self._export = PlanExport(self.document, path, self.options(), self.figures)
         except ReportError as exc:
@@ -182,6 +188,24 @@ class ExportPlanDialog(QDialog):
         self._set_editable(False)
         self.status.setText("Writing the plan…")
         self._timer.start()
+
+    def _store_details(self) -> bool:
+        """Put the typed title, author and organisation into the plan (undoable), so the
+        attached project says what the title page says."""
+        details = {"title": self.title_edit.text().strip(),
+                   "author": self.author_edit.text().strip(),
+                   "organisation": self.organisation_edit.text().strip()}
+        current = dict(getattr(self.document, "metadata", {}) or {})
+        changed = {k: v for k, v in details.items() if current.get(k, "") != v}
+        if not changed or self.stack is None:
+            return True
+        refusal = self.stack.push(SetMetadata(self.document, changed,
+                                              "Plan details for the PDF"))
+        if refusal:
+            self._fail(refusal)
+            return False
+        self.project_file = None  # the saved file no longer holds exactly this plan
+        return True
 
     def _step(self) -> None:
         assert self._steps is not None and self._export is not None
