@@ -44,6 +44,21 @@ rm -rf build/district-planner dist/district-planner
   --distpath dist --workpath build installer/district-planner.spec
 APP="dist/district-planner"
 test -x "$APP/district-planner"
+# Datum grids (installer/grids/README.md): offline, PROJ silently falls back to a plain
+# shift when a grid is missing. Copied into each library's own PROJ data folder, since each
+# reads only its own. More grids: DISTRICT_PLANNER_GRIDS=DIR when building.
+GRID_FILES=(installer/grids/*.gsb)
+if [ -n "${DISTRICT_PLANNER_GRIDS:-}" ]; then
+  while IFS= read -r -d '' g; do GRID_FILES+=("$g"); done < <(
+    find "$DISTRICT_PLANNER_GRIDS" -maxdepth 1 -type f \( -name '*.tif' -o -name '*.gsb' \) -print0)
+fi
+for dir in "$APP/_internal/pyproj/proj_dir/share/proj" "$APP/_internal/rasterio/proj_data" \
+    "$APP/_internal/pyogrio/proj_data"; do
+  test -f "$dir/proj.db" || { echo "!! no proj.db in $dir" >&2; exit 1; }
+  cp "${GRID_FILES[@]}" "$dir/"
+done
+cp installer/grids/README.md "$APP/DATUM-GRIDS.md"
+say "datum grids shipped: $(for f in "${GRID_FILES[@]}"; do basename "$f"; done | tr '\n' ' ')"
 # The menu entry and icon travel inside the folder too (the tarball's user installs them).
 cp installer/linux/district-planner.desktop "$APP/"
 cp resources/icons/district-planner.png resources/icons/district-planner.svg "$APP/"

@@ -52,6 +52,9 @@ fi
 step "selftest (clean environment, no network)"
 desk QT_QPA_PLATFORM=offscreen "$APP" selftest --keep "$KEEP/selftest" | tee "$KEEP/selftest.txt"
 grep -q "^selftest passed" "$KEEP/selftest.txt" || fail "selftest"
+for check in "datum grid transform" "headless screenshot" "PDF plan"; do
+  grep -q "^ok    $check" "$KEEP/selftest.txt" || fail "selftest did not run '$check' in the bundle"
+done
 
 step "selftest with PROJ_DATA/PROJ_LIB/GDAL_DATA pointing at another PROJ (as QGIS leaves them)"
 PYPROJ_DATA="$(dirname "$(find "$INTERNAL/pyproj" -name proj.db | head -1)")"

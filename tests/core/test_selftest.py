@@ -116,3 +116,41 @@ def test_selftest_is_registered_without_loading_the_analysis_stack() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     args = build_parser("selftest").parse_args(["selftest", "--keep", "/tmp/x"])
     assert isinstance(args, argparse.Namespace) and args.keep == Path("/tmp/x")
+
+
+GRID = Path(__file__).resolve().parents[2] / "installer" / "grids" / "BETA2007.gsb"
+
+
+def test_grid_check_is_skipped_with_the_reason_when_the_grid_is_missing(tmp_path) -> None:
+    from pyproj.transformer import TransformerGroup
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "best transformation is not available"
+        have_grid = TransformerGroup(selftest.GRID_SRC, selftest.GRID_DST).best_available
+    if have_grid:
+        pytest.skip("this PROJ already has the BETA2007 grid")
+    (result,) = selftest.run_checks(tmp_path, ["datum grid transform"])
+    assert result.status == "skip"
+    assert "de_adv_BETA2007.tif is not installed" in result.detail
+
+
+def test_grid_check_catches_a_library_that_lacks_the_grid(tmp_path: Path) -> None:
+    """The grid in PROJ's per-user folder: pyproj finds it there, rasterio (whose PROJ
+    search path is set to its own data folder) does not, and the check says so. This is
+    why build.sh copies each grid into every library's own data folder."""
+    home = tmp_path / "home"
+    (home / ".local" / "share" / "proj").mkdir(parents=True)
+    (home / ".local" / "share" / "proj" / GRID.name).write_bytes(GRID.read_bytes())
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from districtplanner.cli import selftest\n"
+        "(r,) = selftest.run_checks(Path(sys.argv[1]), ['datum grid transform'])\n"
+        "print(r.status); print(r.detail)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROJ", "XDG"))}
+    env["HOME"] = str(home)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    status, detail = out.split("\n", 1)
+    assert status == "FAIL", detail
+    assert "rasterio lacks the grid" in detail

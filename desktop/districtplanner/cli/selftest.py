@@ -15,6 +15,7 @@ import contextlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -168,6 +169,66 @@ def check_rasterio(_: Path) -> str:
         raise CheckError(f"rasterio gave ({xs[0]:.3f}, {ys[0]:.3f}), pyproj ({ex:.3f}, "
                           f"{ey:.3f})")
     return f"{LON}°E {LAT}°N -> {UTM} ({xs[0]:.3f}, {ys[0]:.3f}), same as pyproj"
+
+
+# A datum shift that needs a grid: German DHDN / Gauss-Krüger zone 3 to ETRS89 / UTM 32N
+# through BETA2007 (shipped in the bundle). Without the grid PROJ silently uses a Helmert
+# shift about a metre off; with it, all three libraries must agree to a centimetre.
+GRID_SRC, GRID_DST, GRID_POINT = "EPSG:31467", "EPSG:25832", (3_565_000.0, 5_935_000.0)
+GRID_SHIFT_M = 0.2  # Hamburg: the grid moves it 0.74 m against the plain Helmert shift
+
+
+def _grid_missing() -> str:
+    from pyproj.transformer import TransformerGroup
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "best transformation is not available": we say so
+        group = TransformerGroup(GRID_SRC, GRID_DST, always_xy=True)
+    if group.best_available:
+        return ""
+    grids = {g.short_name for op in group.unavailable_operations[:1] for g in op.grids}
+    return (f"datum grid {', '.join(sorted(grids))} is not installed here, so {GRID_SRC} "
+            "data would be shifted without it (about a metre off); the bundle ships it")
+
+
+def check_datum_grid(tmp: Path) -> str:
+    """pyproj, rasterio and pyogrio all find the shipped grid and agree to a centimetre."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+    from pyproj import Transformer
+    from pyproj.transformer import TransformerGroup
+    from rasterio.crs import CRS
+    from rasterio.warp import transform
+
+    x0, y0 = GRID_POINT
+    with strict_proj():
+        ex, ey = Transformer.from_crs(GRID_SRC, GRID_DST, always_xy=True,
+                                      only_best=True).transform(x0, y0, errcheck=True)
+        plain = next(t for t in TransformerGroup(GRID_SRC, GRID_DST, always_xy=True).transformers
+                     if "gridshift" not in t.definition)
+        hx, hy = plain.transform(x0, y0)
+        xs, ys = transform(CRS.from_string(GRID_SRC), CRS.from_string(GRID_DST), [x0], [y0])
+        lon, lat = Transformer.from_crs(GRID_SRC, WGS84, always_xy=True,
+                                        only_best=True).transform(x0, y0, errcheck=True)
+        path = tmp / "grid.geojson"
+        frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(x0, y0)], crs=GRID_SRC)
+        pyogrio.write_dataframe(frame, path, driver="GeoJSON",
+                                layer_options={"RFC7946": "YES"})
+    glon, glat = json.loads(path.read_text(encoding="utf-8"))["features"][0]["geometry"][
+        "coordinates"]
+    if max(abs(hx - ex), abs(hy - ey)) < GRID_SHIFT_M:
+        raise CheckError(f"the grid-based and the plain transformation agree to "
+                         f"{GRID_SHIFT_M * 100:.0f} cm: this is not testing the grid")
+    if abs(xs[0] - ex) > 0.01 or abs(ys[0] - ey) > 0.01:
+        raise CheckError(f"rasterio shifted {GRID_SRC} to ({xs[0]:.3f}, {ys[0]:.3f}), pyproj "
+                         f"with the grid to ({ex:.3f}, {ey:.3f}): rasterio lacks the grid")
+    if abs(glon - lon) > TOLERANCE_DEG or abs(glat - lat) > TOLERANCE_DEG:
+        raise CheckError(f"pyogrio's GDAL put the point at ({glon}, {glat}), pyproj with the "
+                         f"grid at ({lon:.7f}, {lat:.7f}): pyogrio lacks the grid")
+    return (f"{GRID_SRC} -> {GRID_DST} through BETA2007: ({ex:.3f}, {ey:.3f}) in pyproj, "
+            f"rasterio and pyogrio alike ({math.hypot(hx - ex, hy - ey):.2f} m from the "
+            f"transformation without the grid)")
 
 
 def check_geopackage(tmp: Path) -> str:
@@ -328,6 +389,7 @@ CHECKS: list[tuple[str, Callable[[Path], str], Callable[[], str]]] = [
     ("transform through pyproj", check_pyproj, lambda: ""),
     ("transform through pyogrio", check_pyogrio, lambda: ""),
     ("transform through rasterio", check_rasterio, lambda: ""),
+    ("datum grid transform", check_datum_grid, _grid_missing),
     ("GeoPackage round trip", check_geopackage, lambda: ""),
     ("GeoTIFF read and write", check_geotiff, lambda: ""),
     ("sample city metrics", check_metrics, lambda: ""),
