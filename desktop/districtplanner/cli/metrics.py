@@ -1,9 +1,13 @@
 """`district-planner metrics`: every figure for each district polygon, headless.
 
-With no layer options it reads the bundled sample city; with no ``--district`` it uses the
-sample city's example districts. ``--json`` prints a JSON document whose ``districts`` list
-and ``baseline`` entry carry the stable keys of issue 4 (other tools read them); without it,
-a readable table. Errors go to stderr with a non-zero exit and name the file and problem.
+With no layer options it reads the bundled sample city and its example districts. With the
+planner's own layers and no ``--district``, only the whole area of the data is reported
+(labelled so): the sample city's districts lie elsewhere. ``--layer``, ``--source-crs``,
+``--encoding``, ``--band`` and ``--swap-axes`` apply to the layer option just before them
+(or, given before any layer option, to all). ``--json`` prints a JSON document whose
+``districts`` list and ``baseline`` entry carry the stable keys of issue 4 (other tools read
+them); without it, a readable table. Errors go to stderr with a non-zero exit and name the
+file and problem.
 """
 
 from __future__ import annotations
@@ -35,6 +39,31 @@ from districtplanner.model.district import District
 from districtplanner.model.session import Session
 
 LAYER_OPTIONS = ("establishments", "rents", "transit", "institutions", "neighbourhoods")
+# Per-layer read options: they apply to the layer option given just before them.
+PER_LAYER = "layer_options"
+WHOLE_AREA = "Whole area of the data (no --district file given)"
+
+
+class _LayerFile(argparse.Action):
+    """A layer option (``--establishments FILE``): remembers which one came last, so the
+    per-layer options that follow it apply to it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace._last_layer = self.dest
+
+
+class _PerLayer(argparse.Action):
+    """``--layer``, ``--source-crs``, ``--encoding``, ``--band``, ``--swap-axes``: for the
+    layer option just before (all layers when given first)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        opts = getattr(namespace, PER_LAYER, None) or {}
+        key = getattr(namespace, "_last_layer", None) or "*"
+        opts.setdefault(key, {})[self.dest] = True if self.nargs == 0 else values
+        setattr(namespace, PER_LAYER, opts)
 
 
 class MetricsCommandError(Exception):
@@ -49,23 +78,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--district", type=Path, metavar="DISTRICTS_FILE",
                         help="GeoJSON or GeoPackage of district polygons (default: the "
                              "sample city's example districts)")
-    parser.add_argument("--establishments", type=Path, metavar="FILE",
+    parser.add_argument("--establishments", type=Path, metavar="FILE", action=_LayerFile,
                         help="establishment points (firms); with any layer option, only the "
                              "given layers are used instead of the sample city")
     parser.add_argument("--sector-column", metavar="COL",
                         help="column holding the sector (default: guessed)")
     parser.add_argument("--jobs-column", metavar="COL",
                         help="column holding jobs per establishment (default: guessed)")
-    parser.add_argument("--rents", type=Path, metavar="FILE",
+    parser.add_argument("--rents", type=Path, metavar="FILE", action=_LayerFile,
                         help="rent points, polygons or a raster (currency/m²/month)")
     parser.add_argument("--rent-column", metavar="COL",
                         help="column holding the rent (default: guessed)")
-    parser.add_argument("--transit", type=Path, metavar="FILE", help="transit stops")
-    parser.add_argument("--institutions", type=Path, metavar="FILE",
+    parser.add_argument("--transit", type=Path, metavar="FILE", action=_LayerFile,
+                        help="transit stops")
+    parser.add_argument("--institutions", type=Path, metavar="FILE", action=_LayerFile,
                         help="cultural institutions (points with a type)")
-    parser.add_argument("--neighbourhoods", type=Path, metavar="FILE",
+    parser.add_argument("--neighbourhoods", type=Path, metavar="FILE", action=_LayerFile,
                         help="neighbourhood polygons with households, median income, "
                              "renter share, rent growth")
+    per = parser.add_argument_group(
+        "per layer", "apply to the layer option just before them (before any: to all)")
+    per.add_argument("--layer", metavar="NAME", action=_PerLayer,
+                     help="the layer of a multi-layer file (GeoPackage); default: the first "
+                          "layer that reads as the option's role")
+    per.add_argument("--source-crs", metavar="CRS", action=_PerLayer,
+                     help="the file's coordinate system when it declares none or a wrong one "
+                          "(e.g. EPSG:25832)")
+    per.add_argument("--encoding", metavar="ENC", action=_PerLayer,
+                     help="the text encoding of a table or .dbf (e.g. cp1252, gbk, "
+                          "mac_roman); default: detected")
+    per.add_argument("--band", metavar="N", action=_PerLayer,
+                     help="the band of a multi-band raster that holds the rent")
+    per.add_argument("--swap-axes", nargs=0, action=_PerLayer,
+                     help="the file has y/latitude first")
     parser.add_argument("--assumptions", type=Path, metavar="FILE.json",
                         help="assumptions to use instead of the defaults")
     parser.add_argument("--instruments", type=Path, metavar="FILE.json",
@@ -79,7 +124,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; 0 on success, 1 with a message on stderr otherwise (2 for a bad
-    project file, as every project command)."""
+    project file, as every project command). Messages name command-line options, not
+    dialog controls."""
+    from districtplanner.io.errors import use_front_end
+
+    use_front_end("cli")
+    try:
+        return _run(args)
+    finally:
+        use_front_end("gui")
+
+
+def _run(args: argparse.Namespace) -> int:
     if getattr(args, "project", None) is not None:
         from districtplanner.cli.project import run_project_metrics
 
@@ -96,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         print(format_table(doc))
+    if doc.get("note"):
+        print(f"note: {doc['note']}", file=sys.stderr)
     # The other districts are printed; a district whose figures failed is named, with why,
     # and the exit status says the result is incomplete.
     for failed in doc.get("not_computed", []):
@@ -117,16 +175,24 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
         loaded, crs, source = _user_city(args)
         sample_districts = None
     district_path = getattr(args, "district", None)
+    note = ""
     if district_path is not None:
         districts = _read_districts(district_path, crs)
         districts_source = str(district_path)
+    elif not use_sample:
+        # The sample city's example districts lie in another city: never evaluate them on
+        # the planner's own data.
+        districts, districts_source = [], ""
+        note = ("no --district file was given, so only the whole area of the data is "
+                "reported; give district polygons with --district FILE")
     else:
         districts = sample_districts if sample_districts is not None else (
             _sample_city()[3])
         districts = [dict(d, geometry=_to_crs(d["geometry"], d.get("crs"), crs))
                      for d in districts]
         districts_source = "sample city example districts"
-    session = _session(loaded, crs, assumptions, instruments)
+    session = _session(loaded, crs, assumptions, instruments,
+                       baseline_name="City baseline" if use_sample or districts else WHOLE_AREA)
     _add_districts(session, districts, instruments, districts_source)
     try:
         session.figures.ensure_index()
@@ -141,6 +207,8 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if failed:
         extra["not_computed"] = failed
+    if note:
+        extra["note"] = note
     hotspots_path = getattr(args, "hotspots", None)
     if hotspots_path is not None:
         surface = compute_surface(session.figures.ensure_index(), assumptions)
@@ -163,10 +231,10 @@ def build_document(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _session(loaded: list[LoadedLayer], crs: Any, assumptions: Assumptions,
-             instruments: list[Instrument]) -> Session:
+             instruments: list[Instrument], baseline_name: str = "City baseline") -> Session:
     """The plan the figures come from: the layers, then the assumptions as an edit."""
     document = document_from_loaded(loaded, crs=_crs_text(crs))
-    session = Session(document, baseline_name="City baseline",
+    session = Session(document, baseline_name=baseline_name,
                       baseline_instruments=instruments)
     problem = session.stack.push(SetAssumptions(document, assumptions, "Use the assumptions"))
     if problem:
@@ -252,20 +320,51 @@ def _sample_city() -> tuple[list[LoadedLayer], Any, str, list[dict[str, Any]]]:
 
 
 def _read(path: Path, role: LayerRole, mapping: dict[str, str] | None,
-          project_crs: Any) -> Any:
-    """One user layer through the io readers (their errors name file, row and column)."""
-    from districtplanner.io.errors import DataImportError
-    from districtplanner.io.readers import read_layer
+          project_crs: Any, opts: dict[str, Any] | None = None) -> Any:
+    """One user layer through the io readers (their errors name file, row and column).
 
+    ``opts``: the per-layer options (layer, source_crs, encoding, band, swap_axes). A
+    multi-layer file without ``--layer`` gives the first of its layers that reads as
+    ``role``, so an unusable first layer does not fail the others."""
+    from districtplanner.io.errors import DataImportError
+    from districtplanner.io.readers import list_layers, read_layer
+
+    opts = opts or {}
     if not Path(path).exists():
         raise MetricsCommandError(f"{path}: file not found.")
+    mapping = dict(mapping or {})
+    if opts.get("band"):
+        mapping["band"] = f"band {opts['band']}"
+    if opts.get("swap_axes"):
+        mapping["swap_axes"] = "yes"
     try:
-        layer = read_layer(path, role=role, mapping=mapping or None,
-                           project_crs=None if project_crs is None else str(project_crs))
+        names = [opts["layer"]] if opts.get("layer") else [
+            i.name for i in list_layers(path) if i.kind in ("vector", "table", "raster")]
     except DataImportError as exc:
         raise MetricsCommandError(str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise MetricsCommandError(f"{path}: {exc}") from None
+    problems: list[str] = []
+    layer = None
+    for name in names or [None]:
+        try:
+            layer = read_layer(path, name, role=role, mapping=mapping or None,
+                               project_crs=None if project_crs is None else str(project_crs),
+                               source_crs=opts.get("source_crs"),
+                               encoding=opts.get("encoding"))
+            break
+        except DataImportError as exc:
+            if len(names) <= 1:
+                raise MetricsCommandError(
+                    f"'{Path(path).name}', layer '{name}'{exc.where}: {exc.problem}; "
+                    f"{exc.remedy.rstrip('.')}." if opts.get("layer") else str(exc)) from None
+            problems.append(f"layer '{name}': {exc.problem}")
+        except (OSError, ValueError) as exc:
+            raise MetricsCommandError(f"{path}: {exc}") from None
+    if layer is None:
+        raise MetricsCommandError(
+            f"{path}: no layer reads as {role.value}: " + "; ".join(problems)
+            + "; pick one with --layer NAME after the layer option.")
+    if problems:
+        layer.warnings.insert(0, f"{Path(path).name}: skipped " + "; ".join(problems))
     if mapping:
         # Fields the user did not name are still guessed.
         from districtplanner.io.guess import guess_mapping
@@ -289,11 +388,12 @@ def _user_city(args: argparse.Namespace) -> tuple[list[LoadedLayer], Any, str]:
         ("institutions", LayerRole.INSTITUTIONS, {}),
         ("neighbourhoods", LayerRole.NEIGHBOURHOODS, {}),
     ]
+    per = getattr(args, PER_LAYER, None) or {}
     for key, role, mapping in specs:
         path = getattr(args, key)
         if path is None:
             continue
-        layer = _read(path, role, mapping, crs)
+        layer = _read(path, role, mapping, crs, {**per.get("*", {}), **per.get(key, {})})
         loaded[key] = layer
         if crs is None:
             crs = layer.data.crs

@@ -575,6 +575,28 @@ def _latin_score(sample: bytes, enc: str) -> float:
     return sum(ch in _LATIN_LETTERS for ch in high) / len(high) if high else 0.0
 
 
+_CJK_ORDER = ("gb18030", "gbk", "gb2312", "big5", "shift_jis", "cp932", "euc_jp",
+              "euc_kr", "cp949", "euc_jis_2004", "johab")
+
+
+def _cjk_plausible(sample: bytes, enc: str) -> bool:
+    """False when a multi-byte reading puts its characters inside Latin words ('M丟ler'):
+    Western text with a few accents decodes as CJK too, but not as CJK words."""
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        return False
+    inside = total = 0
+    for i, ch in enumerate(text):
+        if ord(ch) <= 127:
+            continue
+        total += 1
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        inside += before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
+    return total > 0 and inside <= 0.2 * total
+
+
 def _encoding_candidates(data: bytes) -> list[str]:
     """Likely encodings of text that is not UTF-8, best first.
 
@@ -588,10 +610,17 @@ def _encoding_candidates(data: bytes) -> list[str]:
     sample = data[:262144]
     found = sorted(from_bytes(sample), key=lambda m: m.chaos)
     out: list[str] = []
-    for m in found:
+    multi = [m for m in found if not codecs.lookup(
+        _ENCODING_PREFERRED.get(m.encoding, m.encoding)).name.startswith(
+        ("cp", "mac", "iso8859", "latin", "koi8", "hp_roman", "ptcp"))]
+    # A few CJK characters are ambiguous (GBK bytes also read as Big5): on a tie, the
+    # encoding most data files use first.
+    multi.sort(key=lambda m: (m.chaos, _CJK_ORDER.index(m.encoding)
+                              if m.encoding in _CJK_ORDER else len(_CJK_ORDER)))
+    for m in multi:
         enc = _ENCODING_PREFERRED.get(m.encoding, m.encoding)
-        if not codecs.lookup(enc).name.startswith(("cp", "mac", "iso8859", "latin", "koi8")):
-            out.append(enc)  # multi-byte: trust the detector
+        if _cjk_plausible(sample, enc):
+            out.append(enc)
     ranked = sorted(((_latin_score(sample, e), -i, e) for i, e in enumerate(_WESTERN)),
                     reverse=True)
     out += [e for score, _i, e in ranked if score >= 0.8 and e not in out]
