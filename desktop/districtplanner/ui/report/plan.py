@@ -453,7 +453,8 @@ class PlanExport:
         entries = [m for _, m in figures.districts] + [figures.baseline]
         html = ("<h1>Comparison of the districts</h1><p class='muted'>Every chosen district "
                 "beside the whole city, with the same figures as the district pages.</p>"
-                + tables.comparison_table(entries, cur))
+                + tables.comparison_table(entries, cur)
+                + tables.displacement_methods_table(entries))
         c.flow_html(html, 8 if len(entries) <= 5 else 7)
 
     def _appendix(self, c: PlanCanvas, figures: PlanFigures) -> None:

@@ -353,3 +353,43 @@ def sensitivity_table(sens: Any, currency: str) -> str:
                    f"<td class='small'>{swings or DASH}{notes}</td></tr>")
     out.append("</table>")
     return "".join(out)
+
+
+def displacement_methods_table(entries: Sequence[Metrics]) -> str:
+    """Displacement under each published method, districts side by side: whether the
+    method flags the district and the share of its households in the flagged classes."""
+    have = [m for m in entries if getattr(m, "displacement_methods", None) is not None]
+    if not have:
+        return ""
+    methods = have[0].displacement_methods.methods
+    head = "".join(f"<th class='n'>{escape(m.name)}</th>" for m in have)
+    out = ["<h2>Displacement under each published method</h2>",
+           "<p class='muted'>Each method classifies the neighbourhoods a district touches; a "
+           "cell gives whether the method flags the district and the share of its households "
+           "in the method's flagged classes. The methods disagree by design (different "
+           "criteria); agreement between them is Fleiss' kappa. Methods: docs/methods.md.</p>",
+           "<table width='100%' cellspacing='0'>",
+           f"<thead><tr><th>Method</th>{head}</tr></thead>"]
+    for i, method in enumerate(methods):
+        cells = []
+        for m in have:
+            r = m.displacement_methods.methods[i]
+            if r.flagged is None or r.flagged_share is None:
+                text = f"<span class='muted'>{escape(r.status)}</span>"
+            else:
+                text = (("<b>flagged</b>" if r.flagged else "not flagged")
+                        + f" ({r.flagged_share:.0%})")
+                if r.criteria_missing:
+                    text += (f"<br/><span class='muted small'>partial: no "
+                             f"{escape(', '.join(r.criteria_missing))}</span>")
+            cells.append(f"<td class='n'>{text}</td>")
+        out.append(f"<tr><td>{escape(method.name)}<br/><span class='muted small'>"
+                   f"{escape(method.citation)}</span></td>{''.join(cells)}</tr>")
+    cells = []
+    for m in have:
+        dm = m.displacement_methods
+        cells.append(f"<td class='n'>{dm.flagged_by} of {dm.of}<br/><span class='muted "
+                     f"small'>kappa {fmt_value(dm.kappa_district, '.2f')}</span></td>")
+    summary = "".join(cells)
+    out.append(f"<tr><td><b>Flagged by</b></td>{summary}</tr></table>")
+    return "".join(out)
