@@ -114,7 +114,13 @@ def test_burden_displacement_and_priced_out_by_hand():
     index = city_index()
     f = figures(index, a)
     assert f.households == pytest.approx(500) and f.renter_households == pytest.approx(250)
-    assert f.rent_burden_share == pytest.approx(0.5)
+    # Rent 15 /m²/month on 70 m² is 12,600 a year, 30% of 42,000, the median income; but
+    # renters' median is 0.65 of it (27,300): Φ(ln(42,000 / 27,300) / 0.85) are burdened.
+    b0 = norm.cdf(math.log(1 / 0.65) / 0.85)
+    assert f.rent_burden_share == pytest.approx(b0)
+    # EU 40% line: income below 12,600 / 0.4 = 31,500.
+    assert f.rent_overburden_share_eu == pytest.approx(
+        norm.cdf(math.log(31500 / 27300) / 0.85))
     # Displacement: one neighbourhood, half inside, no rent growth column, no stops.
     low = norm.cdf(math.log(0.8) / 0.85)
     v = (low + 0.5) / 2
@@ -138,11 +144,11 @@ def test_burden_displacement_and_priced_out_by_hand():
     def burden(rent, income):
         return norm.cdf((math.log(rent * 70 * 12 / 0.3) - math.log(income)) / 0.85)
 
-    inc = 42000 * 1.02**10
+    inc = 0.65 * 42000 * 1.02**10  # renters' median income in 10 years
     assert f.households_priced_out == pytest.approx(250 * (burden(15 * 1.03**10 * 1.07, inc)
-                                                           - 0.5))
+                                                           - b0))
     assert f.households_priced_out_without_plan == pytest.approx(
-        250 * max(burden(15 * 1.03**10, inc) - 0.5, 0))
+        250 * max(burden(15 * 1.03**10, inc) - b0, 0))
     assert f.households_priced_out_mitigated == pytest.approx(0.8 * f.households_priced_out)
     # Firms pay 15 today (capacity 17); in 10 years the market rent 20.16 stays under the
     # grown capacity 20.72, but the designated 21.57 does not: all 4 creative firms are out,

@@ -141,6 +141,8 @@ class AffordabilityMetrics:
     renter_households: float
     rent_burden_share: float
     severe_rent_burden_share: float
+    # Eurostat's housing cost overburden: rent above overburden_threshold (40%) of income.
+    rent_overburden_share_eu: float
     displacement_risk: float
     displacement_class: str | None
     vulnerability: float
@@ -312,7 +314,7 @@ def new_station_share(new_stations: int, area_m2: float, assumptions: Assumption
 
 # Rows of ``NeighbourhoodRates.table``: one fancy index picks every column a district needs.
 (_HOUSEHOLDS, _RENTERS, _RENT, _BURDEN_NOW, _BURDEN_SEVERE, _BURDEN_BASE, _PRICED_OUT_BASE,
- _LOG_INCOME_THEN, _VULNERABILITY, _MARKET, _INDEX_VM) = range(11)
+ _LOG_INCOME_THEN, _VULNERABILITY, _MARKET, _INDEX_VM, _BURDEN_EU) = range(12)
 
 
 @dataclass
@@ -347,14 +349,16 @@ def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
     market = (1 + a.market_rent_growth) ** int(a.horizon_years)
     income = (1 + a.income_growth) ** int(a.horizon_years)
     rent, m_inc = base.rent, base.median_income
-    annual = np.outer((1.0, 1.0, market), rent) * (a.dwelling_floor_area * 12)
+    # Renters' median income: renters earn less than owners, and only renters pay rent.
+    m_rent = m_inc * a.renter_income_ratio
+    annual = np.outer((1.0, 1.0, market, 1.0), rent) * (a.dwelling_floor_area * 12)
     limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
-                                a.rent_burden_threshold])[:, None]
-    incomes = np.outer((1.0, 1.0, income), m_inc)
+                                a.rent_burden_threshold, a.overburden_threshold])[:, None]
+    incomes = np.outer((1.0, 1.0, income, 1.0), m_rent)
     # Unknown rent or income leaves the share unknown (NaN), so the district's figure is too.
-    b_now, b_severe, b_base = share_below(limits, incomes, a.income_sigma)
+    b_now, b_severe, b_base, b_eu = share_below(limits, incomes, a.income_sigma)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_income_then = np.log(income * m_inc)
+        log_income_then = np.log(income * m_rent)
     low = share_below(a.low_income_fraction * base.area_median_income, m_inc, a.income_sigma)
     vuln = _nanmean_rows(low, base.renter_share)
     mkt = _nanmean_rows(base.rent_rank, base.growth_rank)
@@ -363,7 +367,7 @@ def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
     table = np.vstack([
         hh, base.renter_share, rent, b_now, b_severe, b_base,
         np.maximum(b_base - b_now, 0.0), log_income_then, vuln, mkt,
-        a.weight_vulnerability * vuln + a.weight_market * mkt,
+        a.weight_vulnerability * vuln + a.weight_market * mkt, b_eu,
     ])
     rates = NeighbourhoodRates(a, table, [str(n) for n in base.names])
     index._nbhd_rates = rates  # type: ignore[attr-defined]
@@ -514,7 +518,7 @@ def affordability(
     base = neighbourhood_base(index)
     # Without a neighbourhood layer these are unknown; an empty district holds none.
     zero = float("nan") if base is None else 0.0
-    hh_in = renters_in = burden = severe = risk = zero
+    hh_in = renters_in = burden = severe = risk = overburden = zero
     v_d = m_d = p_d = zero
     po_base = po_plan = zero
     rows: list[NeighbourhoodRisk] = []
@@ -540,7 +544,7 @@ def affordability(
             else np.zeros_like(plan)
         # Household-weighted sums, one reduction: households, renters, burdened renters,
         # severely burdened, risk, V, M, P, and renters priced out without / with the plan.
-        terms = np.empty((10, i.size))
+        terms = np.empty((11, i.size))
         h, rh = terms[0], terms[1]
         np.multiply(col[_HOUSEHOLDS], f, out=h)
         np.multiply(h, col[_RENTERS], out=rh)
@@ -554,9 +558,11 @@ def affordability(
         np.subtract(b_plan, b_now, out=terms[9])
         np.maximum(terms[9], 0.0, out=terms[9])
         np.multiply(rh, terms[9], out=terms[9])
+        np.multiply(rh, col[_BURDEN_EU], out=terms[10])
         (hh_in, renters_in, s_burden, s_severe, s_risk, s_v, s_m, s_p, po_base,
-         po_plan) = np.add.reduce(terms, axis=1).tolist()
+         po_plan, s_eu) = np.add.reduce(terms, axis=1).tolist()
         burden, severe = _ratio(s_burden, renters_in), _ratio(s_severe, renters_in)
+        overburden = _ratio(s_eu, renters_in)
         risk, v_d, m_d, p_d = (_ratio(x, hh_in) for x in (s_risk, s_v, s_m, s_p))
         # Every touched neighbourhood (all of them for the city baseline, which the map's
         # risk classes and the charts' neighbourhood marks read).
@@ -619,6 +625,7 @@ def affordability(
         renter_households=renters_in,
         rent_burden_share=burden,
         severe_rent_burden_share=severe,
+        rent_overburden_share_eu=overburden,
         displacement_risk=risk,
         displacement_class=risk_class(risk),
         vulnerability=v_d,

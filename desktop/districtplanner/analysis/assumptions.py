@@ -93,6 +93,17 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("severe_rent_burden_threshold", "Severe rent burden threshold", "share of income",
       0.50, 0.1, 1.0, "Over 50% of income is severely cost-burdened (US HUD).",
       "Affordability"),
+    P("overburden_threshold", "Housing cost overburden threshold (EU)", "share of income",
+      0.40, 0.1, 1.0,
+      "Eurostat's housing cost overburden rate counts households whose housing costs "
+      "exceed 40% of disposable income (EU-SILC, ilc_lvho07a); shown beside HUD's 30%.",
+      "Affordability"),
+    P("renter_income_ratio", "Renters' median income ÷ all households'", "-", 0.65, 0.2,
+      1.5,
+      "Rent burden is a renters' figure: renter households earn less than owners. US "
+      "Census ACS tables put renters' median household income at roughly 0.6-0.65 of all "
+      "households'; set from the local census or income survey (1 = as all households).",
+      "Affordability"),
     P("low_income_fraction", "Low income cut-off", "share of area median income", 0.80,
       0.1, 1.5,
       "Low income is below 80% of area median income (Urban Displacement Project typology; "
@@ -249,6 +260,8 @@ UNCERTAINTY: dict[str, Uncertainty] = {
                              "A third either side of the default; judgement anchored on "
                              "affordable-workspace rents at 20% below market (London Plan "
                              "Policy E3). Set from local workspace surveys."),
+    "renter_income_ratio": _U(0.5, 0.8, "uniform",
+                              "Around the US ACS ratio (about 0.6-0.65); judgement."),
     "income_sigma": _U(0.6, 1.0, "uniform",
                        "Gini 0.33 to 0.52 through G = 2Φ(σ/√2) - 1 (Lopez & Servén 2006)."),
     "uplift_full_pressure": _U(0.10, 0.30, "uniform",

@@ -88,19 +88,23 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "as the smallest value whose cumulative weight reaches the quantile, the city "
        "percentile by area."),
     _M("affordability.rent_burden", "Affordability risk", "Rent burden",
-       "B_i = Φ((ln(12·R_i·F / t) - ln m_i) / σ); district B = Σ w_i B_i / Σ w_i with "
-       "w_i = households_i · renter_share_i · a_i.",
+       "B_i = Φ((ln(12·R_i·F / t) - ln(ρ·m_i)) / σ); district B = Σ w_i B_i / Σ w_i with "
+       "w_i = households_i · renter_share_i · a_i; the same with t = 50% (severe) and "
+       "t = 40% (EU overburden).",
        "R_i is the median rent of neighbourhood i (currency/m²/month, from the rent layer "
        "inside it; the city median where it has none), F the dwelling floor area, t the "
-       "burden threshold (30% of income, US HUD; 50% for severe burden), m_i the "
-       "neighbourhood's median household income (currency/year) and a_i the share of its "
-       "area inside the district. Household incomes are taken as lognormal around m_i "
-       "with log standard deviation σ (Aitchison & Brown 1957, The Lognormal "
-       "Distribution); σ = 0.85 corresponds to a Gini of 0.45 through "
-       "G = 2Φ(σ/√2) - 1 (Lopez & Servén 2006, World Bank WP 3969). So B_i is the share "
-       "of households whose income is below the annual rent divided by t.",
-       ("rent_burden_threshold", "severe_rent_burden_threshold", "dwelling_floor_area",
-        "income_sigma")),
+       "burden threshold (30% of income, US HUD; 50% for severe burden; 40%, Eurostat's "
+       "housing cost overburden rate), m_i the neighbourhood's median household income "
+       "(currency/year), ρ renters' median income as a share of all households' (renters "
+       "earn less than owners, and the burden is theirs) and a_i the share of its area "
+       "inside the district. Renter incomes are taken as lognormal around ρ·m_i with log "
+       "standard deviation σ (Aitchison & Brown 1957, The Lognormal Distribution); "
+       "σ = 0.85 corresponds to a Gini of 0.45 through G = 2Φ(σ/√2) - 1 (Lopez & Servén "
+       "2006, World Bank WP 3969). So B_i is the share of renter households whose income "
+       "is below the annual rent divided by t. Rent here is the asking rent of the rent "
+       "layer, not gross rent with utilities, so the burden is a lower bound.",
+       ("rent_burden_threshold", "severe_rent_burden_threshold", "overburden_threshold",
+        "renter_income_ratio", "dwelling_floor_area", "income_sigma")),
     _M("affordability.households", "Affordability risk", "Households inside",
        "households = Σ h_i · a_i, with h_i the neighbourhood's households column, else its "
        "population ÷ household_size, else unknown.",

@@ -296,7 +296,7 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
             "affordability.rent_burden", {"renter households (area-weighted)":
                                           f.renter_households}, a,
             f"{f.rent_burden_share:.1%} burdened, {f.severe_rent_burden_share:.1%} "
-            "severely"),
+            f"severely; {f.rent_overburden_share_eu:.1%} over the EU's 40% line"),
         "affordability.displacement": explanation(
             "affordability.displacement", {"V": f.vulnerability, "M": f.market_pressure,
                                            "P": f.plan_pressure, "u": f.plan_uplift}, a,

@@ -42,6 +42,7 @@ AFFORDABILITY_PARAMETERS: tuple[str, ...] = (
     "household_size", "designation_uplift", "transit_uplift_residential",
     "transit_uplift_commercial", "market_rent_growth", "income_growth",
     "dwelling_floor_area", "firm_rent_capacity", "firm_rent_capacity_spread", "income_sigma",
+    "renter_income_ratio",
     "uplift_full_pressure",
     "weight_vulnerability", "weight_market", "weight_plan",
 )
@@ -176,8 +177,9 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     t = a.rent_burden_threshold
     with np.errstate(divide="ignore", invalid="ignore"):
         ln_now = np.log(inp.rent * floor12 / t)
-        b_now = ndtr((ln_now - np.log(inp.income)) / sigma)
-        b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income * inp.income))
+        ln_renter = np.log(inp.income * v("renter_income_ratio"))
+        b_now = ndtr((ln_now - ln_renter) / sigma)
+        b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income) - ln_renter)
                       / sigma)
         low = ndtr((inp.low_income_at - np.log(inp.income)) / sigma)
     po = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)

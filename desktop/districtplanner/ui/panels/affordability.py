@@ -158,8 +158,10 @@ class AffordabilityPanel(FigurePanel):
             explanation(shown, "affordability.rent"))
         t["rent_burden_share"].set_value(
             fmt_share(a.rent_burden_share, 0),
-            f"over {bundle.assumptions.rent_burden_threshold:.0%} of income; "
-            f"{fmt_share(a.severe_rent_burden_share, 0)} severe",
+            f"renters over {bundle.assumptions.rent_burden_threshold:.0%} of income (US "
+            f"HUD); {fmt_share(a.severe_rent_burden_share, 0)} severe; "
+            f"{fmt_share(a.rent_overburden_share_eu, 0)} over "
+            f"{bundle.assumptions.overburden_threshold:.0%} (EU)",
             explanation(shown, "affordability.rent_burden"))
         colour = theme.RISK_COLOURS.get(a.displacement_class)
         t["displacement_risk"].set_value(
