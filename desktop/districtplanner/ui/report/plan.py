@@ -292,6 +292,10 @@ class PlanExport:
             details.insert(0, ("Author", self.author))
         if self.organisation:
             details.insert(0, ("Organisation", self.organisation))
+        if not figures.districts and not figures.failures:
+            rows = ("<tr><td colspan='2' class='muted'>This plan has no districts yet: the "
+                    "pages show the whole city only. Draw a district in the app (or import "
+                    "one) to report it.</td></tr>")
         if figures.failures:
             rows += "".join(
                 f"<tr><td><b>{escape(name)}</b></td><td class='mark'>not computed: "
