@@ -120,8 +120,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("transit_uplift_commercial", "Rail-station uplift, commercial", "share", 0.164, 0.0, 0.8,
       "+16.4% commercial values within a quarter mile of a station (Debrezion, Pels & "
       "Rietveld 2007); applied only to stations the plan adds.", "Affordability"),
-    P("market_rent_growth", "Market rent growth", "1/year", 0.03, -0.1, 0.3,
-      "Nominal rent growth without the plan; set from local rent indices.", "Affordability"),
+    P("market_rent_growth", "Market rent growth (real)", "1/year", 0.01, -0.1, 0.3,
+      "Rent growth without the plan above general inflation: every money figure is in "
+      "constant prices of price_year, as the HM Treasury Green Book (2022) requires with "
+      "its real discount rate. 1% is, e.g., 3% nominal less the ECB's 2% inflation "
+      "target; set from local rent indices deflated by the CPI.", "Affordability"),
     P("floor_area_per_job", "Floor area per creative job", "m²/job", 20, 5, 200,
       "Studio and creative-office employment density (HCA Employment Density Guide, 3rd ed. "
       "2015).", "Affordability"),
@@ -155,9 +158,10 @@ PARAMETERS: tuple[Parameter, ...] = (
       "matches a Gini of 0.45 via G = 2·Phi(sigma/sqrt 2) - 1 (Aitchison & Brown 1957; "
       "Lopez & Serven 2006, World Bank WP 3969). Set from local income surveys.",
       "Affordability"),
-    P("income_growth", "Income growth", "1/year", 0.02, -0.1, 0.3,
-      "Nominal growth of household incomes and of what firms can pay; 2% keeps pace with "
-      "the ECB inflation target. Set from local wage data.", "Affordability"),
+    P("income_growth", "Income growth (real)", "1/year", 0.005, -0.1, 0.3,
+      "Growth above inflation of household incomes and of what firms can pay, in constant "
+      "prices like every money figure; 0.5% a year is a cautious judgement. Set from "
+      "local wage data deflated by the CPI.", "Affordability"),
     P("uplift_full_pressure", "Plan uplift counted as full pressure", "share", 0.20, 0.01,
       1.0, "Rent uplift from the plan at which the plan-pressure score of the displacement "
       "index reaches 1; 20% is the top of the cited designation plus rail-station uplifts. "
@@ -241,11 +245,11 @@ UNCERTAINTY: dict[str, Uncertainty] = {
     "transit_uplift_commercial": _U(0.0, 0.328, "triangular",
                                     "0 to twice the meta-analytic mean (Debrezion, Pels & "
                                     "Rietveld 2007)."),
-    "market_rent_growth": _U(0.0, 0.06, "triangular",
-                             "0 to twice the default; judgement, set from local rent "
-                             "indices."),
-    "income_growth": _U(0.0, 0.04, "triangular",
-                        "0 to twice the default (ECB 2% target as the centre)."),
+    "market_rent_growth": _U(-0.01, 0.04, "triangular",
+                             "Real rents falling 1% to rising 4% a year; judgement, set "
+                             "from local rent indices deflated by the CPI."),
+    "income_growth": _U(-0.01, 0.02, "triangular",
+                        "Real incomes falling 1% to rising 2% a year; judgement."),
     "floor_area_per_job": _U(12.0, 30.0, "triangular",
                              "HCA Employment Density Guide (3rd ed. 2015): studio and "
                              "creative-office densities span roughly 12-30 m² per job."),

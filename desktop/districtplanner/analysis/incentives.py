@@ -189,7 +189,10 @@ ATTRACTION_METHOD = (
 
 NPV_METHOD = (
     "NPV = Σ_t public cost_t ÷ (1 + discount_rate)^t over plan years t = 0..horizon − 1; "
-    "nominal total = Σ_t public cost_t. Money is in the price year's currency."
+    "nominal total = Σ_t public cost_t. Constant prices throughout (HM Treasury Green "
+    "Book): every amount is in the price year's money, rents and values grow at their "
+    "real rates, and the discount rate is real; grants and loan principals are taken "
+    "as indexed to inflation."
 )
 
 JOBS_METHOD = (
