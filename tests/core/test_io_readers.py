@@ -554,3 +554,20 @@ def test_satellite_image_is_not_a_rent_surface(tmp_path: Path) -> None:
     with pytest.raises(r.NotRents, match=r"not plausible rents.*EUR/m² a month"):
         r.read_layer(path, role="rents", mapping={"band": "band 4", "rent_unit": "m2_month"},
                      project_crs="EPSG:25833")
+
+
+def test_read_files_a_multi_layer_file_whose_first_layer_is_unusable(tmp_path: Path) -> None:
+    """New plan from files: every layer of a GeoPackage loads; a first layer that cannot
+    be read (only empty geometries) is reported by name and does not stop the others."""
+    gpkg = tmp_path / "office.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"note": ["draft"]}, geometry=[None],
+                                             crs=4326), gpkg, layer="sketch",
+                            geometry_type="Point")
+    pyogrio.write_dataframe(_points(), gpkg, layer="firms", append=True)
+    hoods = gpd.GeoDataFrame({"households": [100]}, geometry=[Polygon(
+        [(13.39, 52.51), (13.45, 52.51), (13.45, 52.54), (13.39, 52.54)])], crs=4326)
+    pyogrio.write_dataframe(hoods, gpkg, layer="neighbourhoods", append=True)
+    layers, errors = r.read_files([gpkg])
+    assert sorted(la.role.value for la in layers) == ["establishments", "neighbourhoods"]
+    (err,) = errors
+    assert "layer 'sketch'" in str(err) and "office.gpkg" in str(err)

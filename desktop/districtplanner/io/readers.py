@@ -1871,11 +1871,24 @@ def read_files(
     "lands far from the others" warning.
     """
     errors: list[DataImportError] = []
+    # Every data layer of a multi-layer file (a GeoPackage of an office's layers): one that
+    # cannot be read is reported and the others still load.
+    jobs: list[tuple[str | Path, str | None, DataImportError | None]] = []
+    for path in paths:
+        try:
+            infos = [i for i in list_layers(path) if i.kind != "tiles" or len(paths) == 1]
+        except DataImportError as exc:
+            jobs.append((path, None, exc))
+            continue
+        names = [i.name for i in infos] if len(infos) > 1 else [None]
+        jobs += [(path, name, None) for name in names]
     if project_crs is None:
         boxes = []
-        for path in paths:
+        for path, name, failed in jobs:
+            if failed is not None:
+                continue
             try:
-                pv = preview(path, n=1)
+                pv = preview(path, name, n=1)
             except DataImportError:
                 continue
             crs = pv.crs or pv.guessed_crs
@@ -1883,10 +1896,15 @@ def read_files(
                 boxes.append((pv.bounds, crs))
         project_crs = choose_project_crs(boxes) if boxes else None
     loaded: list[LoadedLayer] = []
-    for path in paths:
+    for path, name, failed in jobs:
+        if failed is not None:
+            errors.append(failed)
+            continue
         try:
-            layer = read_layer(path, project_crs=project_crs)
+            layer = read_layer(path, name, project_crs=project_crs)
         except DataImportError as exc:
+            if name is not None:
+                exc.problem = f"layer '{name}': {exc.problem}"
             errors.append(exc)
             continue
         project_crs = project_crs or _data_crs(layer)
