@@ -444,3 +444,16 @@ def test_empty_plan_round_trips(tmp_path):
     back = load_project(path)
     assert back.title == "Empty" and back.districts == () and len(back.layers) == 1
     assert len(back.layers[0].data) == 0
+
+
+def test_an_assumption_this_version_does_not_know_is_reported_not_fatal(city_doc, tmp_path):
+    path = tmp_path / "plan.gpkg"
+    save_project(city_doc, path)
+    with sqlite3.connect(path) as con:
+        con.execute("INSERT INTO dp_assumptions VALUES ('retired_parameter', 0.5)")
+        con.execute("UPDATE dp_assumptions SET value = -5 WHERE name = 'discount_rate'")
+    doc, notes = load_project_with_notes(path)
+    assert len(notes) == 2
+    assert any("retired_parameter" in n for n in notes)
+    assert any("discount_rate" in n and "default" in n for n in notes)
+    assert [d.name for d in doc.districts] == [d.name for d in city_doc.districts]

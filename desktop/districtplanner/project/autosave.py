@@ -25,8 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from districtplanner.model.document import Document
-from districtplanner.project.errors import ProjectError, ProjectWriteError
-from districtplanner.project.store import load_project_with_notes, save_project
+from districtplanner.project.store import (
+    load_project_with_notes,
+    save_project,
+    save_project_isolated,
+)
 
 DATA_ENV = "DISTRICT_PLANNER_DATA"
 LOCK_NAME = "lock.json"
@@ -121,7 +124,7 @@ class AutosaveSession:
             self._count += 1
             path = self.folder / f"autosave-{self._count:05d}.gpkg"
             if isolated and hasattr(os, "fork"):
-                _save_in_child(snapshot, path)
+                save_project_isolated(snapshot, path)
             else:
                 save_project(snapshot, path)
             saves = sorted(self.folder.glob("autosave-*.gpkg"))
@@ -141,56 +144,6 @@ class AutosaveSession:
         """A clean close: nothing to recover next time."""
         with self._lock:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-
-CHILD_TIMEOUT_S = 600.0
-
-
-def _save_in_child(snapshot: Document, path: Path) -> None:
-    """save_project in a forked child: it sees the snapshot as it is now (copy-on-write,
-    nothing serialised), touches no Qt, and leaves with os._exit. The calling thread waits
-    without the GIL. A child that hangs (a library lock held by another thread at the fork)
-    is killed after CHILD_TIMEOUT_S and the save is done here instead."""
-    import select
-    import signal
-    import time
-
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into the caller's code
-        code = 0
-        try:
-            os.close(read_end)
-            save_project(snapshot, path)
-        except ProjectError as exc:
-            os.write(write_end, exc.message.encode("utf-8", "replace")[:4000])
-            code = 3
-        except BaseException:
-            code = 4
-        os._exit(code)
-    os.close(write_end)
-    message = b""
-    try:
-        deadline = time.monotonic() + CHILD_TIMEOUT_S
-        while True:
-            ready, _, _ = select.select([read_end], [], [], 1.0)
-            if ready:
-                chunk = os.read(read_end, 4096)
-                if not chunk:
-                    break  # end of file: the child has exited
-                message += chunk
-            elif time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                break
-    finally:
-        os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code == 0:
-        return
-    if code == 3:
-        raise ProjectWriteError(path, message.decode("utf-8", "replace"))
-    save_project(snapshot, path)  # the child failed unexpectedly or hung: write it here
 
 
 @dataclass

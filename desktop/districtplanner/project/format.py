@@ -431,6 +431,22 @@ def _district_geometry(g: Any, multi: bool) -> Any:
     return g
 
 
+def _assumptions(raw: RawProject, problems: list[str]) -> Assumptions:
+    """The saved assumptions; one this version no longer knows, or whose saved value is
+    outside today's range, is reported and left at its default, never a reason to refuse
+    the whole plan."""
+    values: dict[str, float] = {}
+    for name, value in raw.assumptions.items():
+        try:
+            Assumptions({name: value})
+        except (AssumptionError, KeyError, ValueError) as exc:
+            problems.append(f"Assumption '{name}' = {value:g} was not used and is at its "
+                            f"default now: {exc}")
+            continue
+        values[name] = value
+    return Assumptions(values, currency=raw.meta.get("currency", "EUR"))
+
+
 def build_document(raw: RawProject) -> tuple[Document, list[str]]:
     """The Document of a (migrated) raw project, and notes for the planner (missing links)."""
     problems: list[str] = []
@@ -439,10 +455,7 @@ def build_document(raw: RawProject) -> tuple[Document, list[str]]:
     doc = Document(crs=crs, title=meta.get("title", ""))
     if hasattr(doc, "set_metadata"):
         doc.set_metadata({k: meta.get(k, "") for k in ("title", "author", "organisation")})
-    try:
-        doc.set_assumptions(Assumptions(raw.assumptions, currency=meta.get("currency", "EUR")))
-    except AssumptionError as exc:
-        raise _corrupt(raw.path, f"assumptions: {exc}") from None
+    doc.set_assumptions(_assumptions(raw, problems))
     doc.add_layers([_layer(raw, row, crs, problems) for row in raw.layers])
 
     try:

@@ -157,6 +157,62 @@ def save_project(document: Document, path: str | Path) -> None:
                                 "still open and the previous file is unchanged.") from None
 
 
+CHILD_TIMEOUT_S = 600.0
+
+
+def save_project_isolated(snapshot: Document, path: Path) -> None:
+    """save_project in a forked child (POSIX; elsewhere in this thread), so writing a million
+    features never holds this process's GIL: pyogrio keeps it while it writes, and a drag
+    on the GUI thread would stall for seconds. The child sees the document as it is now
+    (copy-on-write, nothing serialised), touches no Qt and leaves with os._exit; the calling
+    thread waits without the GIL. A child that hangs (a library lock held by another thread
+    at the fork) is killed after CHILD_TIMEOUT_S and the save is done here instead."""
+    import select
+    import signal
+    import time
+
+    if not hasattr(os, "fork"):
+        save_project(snapshot, path)
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code
+        code = 0
+        try:
+            os.close(read_end)
+            save_project(snapshot, path)
+        except ProjectError as exc:
+            os.write(write_end, exc.message.encode("utf-8", "replace")[:4000])
+            code = 3
+        except BaseException:
+            code = 4
+        os._exit(code)
+    os.close(write_end)
+    message = b""
+    try:
+        deadline = time.monotonic() + CHILD_TIMEOUT_S
+        while True:
+            ready, _, _ = select.select([read_end], [], [], 1.0)
+            if ready:
+                chunk = os.read(read_end, 4096)
+                if not chunk:
+                    break  # end of file: the child has exited
+                message += chunk
+            elif time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+    finally:
+        os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return
+    if code == 3:
+        raise ProjectWriteError(path, message.decode("utf-8", "replace"))
+    save_project(snapshot, path)  # the child failed unexpectedly or hung: write it here
+
+
+
 def load_project(path: str | Path) -> Document:
     """The plan saved at ``path`` (notes about missing linked files in ``load_notes``)."""
     return load_project_with_notes(path)[0]

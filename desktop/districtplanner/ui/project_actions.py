@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,6 @@ from districtplanner.project import (
     NotAProjectError,
     ProjectError,
     load_project_with_notes,
-    save_project,
 )
 from districtplanner.project.autosave import (
     DATA_ENV,
@@ -35,6 +35,7 @@ from districtplanner.project.autosave import (
     find_recoveries,
     snapshot_document,
 )
+from districtplanner.project.store import save_project_isolated
 
 if TYPE_CHECKING:
     from districtplanner.ui.main_window import MainWindow
@@ -131,6 +132,8 @@ class ProjectActions(QObject):
         self.autosave = AutosaveSession(data_dir(), None, self.document.title)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
         self._pending: Future | None = None
+        self._save_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="save")
+        self._saving = False
         self._build_actions()
         self.session.stack.clean_changed.connect(lambda _clean: self.update_title())
         self.session.stack.changed.connect(self._edited)
@@ -278,18 +281,38 @@ class ProjectActions(QObject):
 
     def save_to(self, path: Path) -> bool:
         """Save atomically; a refusal (read-only folder, full disk) is shown and the plan
-        stays open and unsaved."""
+        stays open and unsaved.
+
+        The plan is snapshotted here and written by a child process while this window keeps
+        drawing (a million-feature plan takes seconds); an edit made meanwhile leaves the
+        plan marked unsaved, since the file holds the state from before it.
+        """
+        if self._saving:
+            self.window.show_notice("A save is still running; wait for it to finish.")
+            return False
+        self._saving = True
         self.window.show_notice(f"Saving {path.name}…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        stack = self.session.stack
+        index, count = stack.index, stack.count
         try:
-            save_project(self.document, path)
+            future = self._save_executor.submit(save_project_isolated,
+                                                snapshot_document(self.document), path)
+            while True:
+                try:
+                    future.result(timeout=0.03)  # waits without the GIL
+                    break
+                except FutureTimeout:
+                    QApplication.processEvents()
         except ProjectError as exc:
-            QApplication.restoreOverrideCursor()
             QMessageBox.warning(self.window, "The plan was not saved", str(exc))
             return False
-        QApplication.restoreOverrideCursor()
+        finally:
+            QApplication.restoreOverrideCursor()
+            self._saving = False
         self.autosave.discard_autosaves()
-        self.set_path(path)
+        unchanged = (stack.index, stack.count) == (index, count) and not stack.in_gesture
+        self.set_path(path, dirty=not unchanged)
         self.window.show_notice(f"Saved {path}")
         return True
 
@@ -382,6 +405,7 @@ class ProjectActions(QObject):
         self.timer.stop()
         self.idle.stop()
         self._executor.shutdown(wait=True)
+        self._save_executor.shutdown(wait=True)
         self.autosave.close()
         _windows[:] = [w for w in _windows if w is not self.window]
 
