@@ -320,6 +320,10 @@ class CityTypologies:
 
     classes: dict[str, np.ndarray]
     status: dict[str, tuple[str, list[str], list[str]]]
+    # Per full method, flagged (1.0), not (0.0) or unclassified (NaN) per neighbourhood,
+    # and the city-wide agreement: district-independent, so computed once.
+    flags: dict[str, np.ndarray] = field(default_factory=dict)
+    kappa_city: float = float("nan")
 
 
 def city_typologies(neighbourhoods: Any, households: np.ndarray) -> CityTypologies:
@@ -356,7 +360,14 @@ def city_typologies(neighbourhoods: Any, households: np.ndarray) -> CityTypologi
             cls = np.asarray(m.classify(cols, cols["households"]), dtype=np.int64)
         classes[m.key] = np.where(known, cls, -1)
         status[m.key] = ("full", used, [])
-    return CityTypologies(classes, status)
+    flags = {}
+    for m in METHODS:
+        if status[m.key][0] == "full":
+            cls = classes[m.key]
+            flagged_ids = [m.classes.index(c) for c in m.flagged]
+            flags[m.key] = np.where(cls >= 0, np.isin(cls, flagged_ids), np.nan)
+    kappa = _kappa(np.vstack(list(flags.values())))[0] if len(flags) >= 2 else float("nan")
+    return CityTypologies(classes, status, flags, kappa)
 
 
 def district_methods(typ: CityTypologies, nbhd_index: np.ndarray, nbhd_fraction: np.ndarray,
@@ -369,34 +380,26 @@ def district_methods(typ: CityTypologies, nbhd_index: np.ndarray, nbhd_fraction:
     i = np.asarray(nbhd_index, dtype=np.intp)
     w = np.asarray(households, dtype=np.float64)[i] * np.asarray(nbhd_fraction)
     results: list[MethodResult] = []
-    flags_city, flags_dist = [], []
+    flags_dist = []
     for m in METHODS:
         st, used, gone = typ.status[m.key]
-        cls = typ.classes[m.key]
         if st != "full":
             results.append(MethodResult(m.key, m.name, m.citation, st, used, gone, None,
                                         None, None))
             continue
-        flagged_ids = np.array([m.classes.index(c) for c in m.flagged])
-        flag = np.where(cls >= 0, np.isin(cls, flagged_ids), False)
-        flags_city.append(np.where(cls >= 0, flag, np.nan))
-        c_in = cls[i]
+        c_in = typ.classes[m.key][i]
         ok = (c_in >= 0) & np.isfinite(w) & (w > 0)
-        total = float(w[ok].sum())
-        if total > 0:
-            shares = {name: float(w[ok & (c_in == k)].sum() / total)
-                      for k, name in enumerate(m.classes)}
-            fshare = float(sum(shares[c] for c in m.flagged))
-        else:
-            shares, fshare = {name: 0.0 for name in m.classes}, 0.0
+        sums = np.bincount(c_in[ok], weights=w[ok], minlength=len(m.classes))
+        total = float(sums.sum())
+        shares = dict(zip(m.classes, (sums / total if total > 0 else sums).tolist(),
+                          strict=True))
+        fshare = float(sum(shares[c] for c in m.flagged))
         results.append(MethodResult(m.key, m.name, m.citation, st, used, gone, shares,
                                     fshare, fshare >= 0.5))
-        flags_dist.append(flags_city[-1][i])
+        flags_dist.append(typ.flags[m.key][i])
     full = [r for r in results if r.status == "full"]
-    kappa_city = kappa_dist = float("nan")
-    compared = 0
-    if len(flags_city) >= 2:
-        kappa_city, _ = _kappa(np.vstack(flags_city))
+    kappa_city, kappa_dist, compared = typ.kappa_city, float("nan"), 0
+    if len(flags_dist) >= 2:
         kappa_dist, compared = _kappa(np.vstack(flags_dist))
     notes = []
     if len(full) < len(METHODS):
