@@ -522,13 +522,7 @@ class SetAnalysedLayer(Command):
         self._analysed: dict[str, bool] = {}
 
     def check(self) -> None:
-        if not self.layer_ids:
-            raise DocumentError(f"Choose at least one {self.role.value} layer to analyse.")
-        for layer_id in self.layer_ids:
-            if self.document.layer(layer_id).role != self.role:
-                raise DocumentError(
-                    f"Layer '{self.document.layer(layer_id).name}' is not a "
-                    f"{self.role.value} layer; set its role first.")
+        self.document.check_analysed_layers(self.role, self.layer_ids)
 
     def do(self) -> None:
         self._analysed = self.document.analysed_state()
@@ -548,8 +542,7 @@ class SetMetadata(Command):
         self.old = {k: v for k, v in document.metadata.items() if k in self.new}
 
     def check(self) -> None:
-        probe = Document()
-        probe.set_metadata(self.new)
+        self.document.check_metadata(self.new)
 
     def do(self) -> None:
         self.document.set_metadata(self.new)
@@ -570,12 +563,7 @@ class SetVotes(Command):
         self.merge_key = ("votes", merge_key) if merge_key else None
 
     def check(self) -> None:
-        ids = {d.id for d in self.document.districts}
-        for key, value in self.new.items():
-            if key not in ids:
-                raise DocumentError(f"Votes for '{key}', which is not a district of this plan.")
-            if isinstance(value, bool) or int(value) != value or value < 0:
-                raise DocumentError(f"Votes must be whole numbers of 0 or more (got {value!r}).")
+        self.document.check_votes(self.new)
 
     def do(self) -> None:
         self.document.set_votes(self.new)

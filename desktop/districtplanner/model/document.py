@@ -157,10 +157,9 @@ class Document:
                 la.analysed = bool(state[la.id])
         self._layers_changed()
 
-    def set_analysed_layers(self, role: LayerRole, layer_ids: Iterable[str]) -> None:
-        """Make exactly ``layer_ids`` the analysed layers of ``role`` (two or more = their
-        data combined for the figures). Refuses an empty choice or a layer of another role."""
-        ids = set(layer_ids)
+    def check_analysed_layers(self, role: LayerRole, layer_ids: Iterable[str]) -> None:
+        """Raise DocumentError for an empty choice or a layer of another role."""
+        ids = list(layer_ids)
         if not ids:
             raise DocumentError(f"Choose at least one {role.value} layer to analyse.")
         for layer_id in ids:
@@ -168,6 +167,12 @@ class Document:
             if layer.role != role:
                 raise DocumentError(
                     f"Layer '{layer.name}' is not a {role.value} layer; set its role first.")
+
+    def set_analysed_layers(self, role: LayerRole, layer_ids: Iterable[str]) -> None:
+        """Make exactly ``layer_ids`` the analysed layers of ``role`` (two or more = their
+        data combined for the figures). Refuses an empty choice or a layer of another role."""
+        ids = set(layer_ids)
+        self.check_analysed_layers(role, ids)
         for la in self.layers_with_role(role):
             la.analysed = la.id in ids
         self._layers_changed()
@@ -233,16 +238,22 @@ class Document:
         """Title, author and organisation (a copy; change it with set_metadata)."""
         return dict(self._metadata)
 
-    def set_metadata(self, metadata: Mapping[str, str]) -> None:
-        """Change some of title, author, organisation; emits once if anything changed."""
+    @staticmethod
+    def check_metadata(metadata: Mapping[str, str]) -> None:
+        """Raise DocumentError unless ``metadata`` holds only known plan details, as text."""
         bad = set(metadata) - set(METADATA_KEYS)
         if bad:
             raise DocumentError(
                 f"Unknown plan detail {', '.join(sorted(bad))}: use {', '.join(METADATA_KEYS)}.")
-        new = dict(self._metadata)
         for key, value in metadata.items():
             if not isinstance(value, str):
                 raise DocumentError(f"The plan's {key} must be text.")
+
+    def set_metadata(self, metadata: Mapping[str, str]) -> None:
+        """Change some of title, author, organisation; emits once if anything changed."""
+        self.check_metadata(metadata)
+        new = dict(self._metadata)
+        for key, value in metadata.items():
             new[key] = value.strip()
         if new != self._metadata:
             self._metadata = new
@@ -285,16 +296,19 @@ class Document:
         ids = {d.id for d in self._districts}
         return {k: v for k, v in self._votes.items() if k in ids}
 
-    def set_votes(self, votes: Mapping[str, int]) -> None:
-        """Replace all votes; refuses unknown districts and negative or fractional counts."""
+    def check_votes(self, votes: Mapping[str, int]) -> None:
+        """Raise DocumentError for votes on unknown districts or not whole numbers >= 0."""
         ids = {d.id for d in self._districts}
-        new: dict[str, int] = {}
         for key, value in votes.items():
             if key not in ids:
                 raise DocumentError(f"Votes for '{key}', which is not a district of this plan.")
             if isinstance(value, bool) or int(value) != value or value < 0:
                 raise DocumentError(f"Votes must be whole numbers of 0 or more (got {value!r}).")
-            new[key] = int(value)
+
+    def set_votes(self, votes: Mapping[str, int]) -> None:
+        """Replace all votes; refuses unknown districts and negative or fractional counts."""
+        self.check_votes(votes)
+        new = {key: int(value) for key, value in votes.items()}
         if new != self.votes:
             self._votes = new
             self.votes_changed.emit(dict(new))
