@@ -192,6 +192,19 @@ def test_clean_state_and_signals():
     assert not stack.is_clean
     stack.clear()
     assert stack.is_clean and stack.count == 0
+    # A drag says "unsaved" from its first move, once; a click without a move never does.
+    cleans.clear()
+    stack.begin_gesture("Click")
+    stack.end_gesture()
+    assert cleans == [] and stack.is_clean
+    stack.begin_gesture("Drag")
+    for i in range(3):
+        stack.push(c.SetDistrictGeometry(doc, _first(doc), box(0, 0, 60 + i, 60)))
+        assert not stack.is_clean
+    stack.end_gesture()
+    assert cleans == [False]
+    stack.undo()
+    assert cleans == [False, True]
 
 
 def test_history_jumps():

@@ -83,6 +83,7 @@ class CommandStack:
         self._clean_index: int | None = 0
         self._gesture: Gesture | None = None
         self._depth = 0
+        self._reported_clean = True  # what clean_changed last said
 
     # ------------------------------------------------------------------ state
     @property
@@ -116,8 +117,10 @@ class CommandStack:
 
     @property
     def is_clean(self) -> bool:
-        """True when the plan equals what was last saved (or opened)."""
-        return self._clean_index == self._index and self._gesture is None
+        """True when the plan equals what was last saved (or opened); a drag under way that
+        already changed something makes it unsaved."""
+        editing = self._gesture is not None and bool(self._gesture.commands)
+        return self._clean_index == self._index and not editing
 
     @property
     def in_gesture(self) -> bool:
@@ -125,24 +128,27 @@ class CommandStack:
 
     def set_clean(self) -> None:
         """Mark the current state as saved."""
-        was = self.is_clean
         self._clean_index = self._index
-        self._announce(was)
+        self._announce()
 
     def clear(self) -> None:
         """Forget the history (a new plan); the current state counts as saved."""
-        was = self.is_clean
         self._commands.clear()
         self._index = 0
         self._clean_index = 0
         self._gesture = None
         self._depth = 0
-        self._announce(was)
+        self._announce()
 
-    def _announce(self, was_clean: bool) -> None:
+    def _announce(self) -> None:
         self.changed.emit()
-        if self.is_clean != was_clean:
-            self.clean_changed.emit(self.is_clean)
+        self._sync_clean()
+
+    def _sync_clean(self) -> None:
+        clean = self.is_clean
+        if clean != self._reported_clean:
+            self._reported_clean = clean
+            self.clean_changed.emit(clean)
 
     # ------------------------------------------------------------------ edits
     def push(self, command: Command) -> str:
@@ -153,12 +159,12 @@ class CommandStack:
             command.do()
         except DocumentError as exc:
             return str(exc)
-        was = self.is_clean
         if self._gesture is not None:
             self._gesture.add(command)
+            self._sync_clean()  # the first move of a drag makes the plan unsaved
             return ""
         self._record(command)
-        self._announce(was)
+        self._announce()
         return ""
 
     def _record(self, command: Command) -> None:
@@ -187,12 +193,9 @@ class CommandStack:
         if self._depth or self._gesture is None:
             return
         gesture, self._gesture = self._gesture, None
-        was = self._clean_index == self._index
         if gesture.commands:
             self._record(gesture)
-        self.changed.emit()
-        if self.is_clean != was:
-            self.clean_changed.emit(self.is_clean)
+        self._announce()
 
     def finish_open_gesture(self) -> None:
         """End a gesture left open (a drag whose release never came), so undo works."""
@@ -203,25 +206,23 @@ class CommandStack:
         """Undo one step; '' or why it could not be undone (the step then stays)."""
         if not self.can_undo:
             return ""
-        was = self.is_clean
         try:
             self._commands[self._index - 1].undo()
         except DocumentError as exc:
             return str(exc)
         self._index -= 1
-        self._announce(was)
+        self._announce()
         return ""
 
     def redo(self) -> str:
         if not self.can_redo:
             return ""
-        was = self.is_clean
         try:
             self._commands[self._index].do()
         except DocumentError as exc:
             return str(exc)
         self._index += 1
-        self._announce(was)
+        self._announce()
         return ""
 
     def set_index(self, index: int) -> None:
