@@ -6,7 +6,7 @@ time of a vertex drag while an autosave of that plan is being written.
 Goals: open within 1.5x of the plain read, save within 2x of the plain write.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_project.py \\
-        [--establishments 1000000] [--runs 3] [--moves 200] [--no-drag]
+        [--establishments 1000000] [--runs 3] [--moves 200] [--no-drag | --drag-only]
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--moves", type=int, default=200)
     ap.add_argument("--no-drag", action="store_true")
+    ap.add_argument("--drag-only", action="store_true", help="skip the save/open timings")
     args = ap.parse_args()
     n = args.establishments
     t0 = time.perf_counter()
@@ -166,6 +167,9 @@ def main() -> None:
     print(f"generated the city in {time.perf_counter() - t0:.1f} s: {len(doc.layers)} layers, "
           f"{rows:,} vector features, {len(doc.districts)} districts")
 
+    if args.drag_only:
+        drag_during_autosave(doc, args.moves)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-project-", dir=os.environ.get("TMPDIR"))\
             as tmp:
         folder = Path(tmp)

@@ -291,3 +291,25 @@ def test_a_layer_can_be_kept_as_a_link_instead_of_a_copy(window, tmp_path):
     assert not again.meta.get("missing")
     assert again.data.geometry.geom_equals_exact(stops.data.geometry, 0).all()
     assert again.mapping == stops.mapping and len(again.data) == len(stops.data)
+
+
+def test_new_plans_empty_and_from_files(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from districtplanner.sample_city import generate_city
+
+    empty = window.project.new_empty()
+    qtbot.addWidget(empty)
+    assert not window.isVisible()
+    assert empty.document.layers == () and empty.document.districts == ()
+    assert empty.windowTitle() == "Untitled plan — District Planner"
+
+    firms = tmp_path / "firms.geojson"
+    generate_city(300).establishments.to_crs("EPSG:4326").to_file(firms, driver="GeoJSON")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(firms)], ""))
+    mine = empty.project.new_from_files()
+    qtbot.addWidget(mine)
+    assert [la.role.value for la in mine.document.layers] == ["establishments"]
+    assert len(mine.document.layers[0].data) == 300
+    assert mine.document.crs.startswith("EPSG:326")  # the local UTM zone of the data
+    assert mine.project.path is None and not mine.project.dirty

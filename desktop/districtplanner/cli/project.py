@@ -127,6 +127,7 @@ def describe(path: Path) -> dict[str, Any]:
             "name": layer.name,
             "role": layer.role.value,
             "features": int(row["feature_count"]),
+            "raster": row["storage"] == "raster",
             "storage": "linked" if row["storage"] == "link" else "copied",
             "state": "missing" if layer.meta.get("missing") else "present",
             "analysed": bool(getattr(layer, "analysed", True)),
@@ -159,7 +160,8 @@ def _info(args: argparse.Namespace) -> int:
     print(f"  layers ({len(info['layers'])}):")
     for la in info["layers"]:
         extra = f" <- {la['file']}" if la.get("file") else ""
-        print(f"    {la['name']}: {la['role']}, {la['features']:,} features, {la['storage']}, "
+        unit = "raster cells" if la["raster"] else "features"
+        print(f"    {la['name']}: {la['role']}, {la['features']:,} {unit}, {la['storage']}, "
               f"{la['state']}{extra}")
     print(f"  districts ({len(info['districts'])}):")
     for d in info["districts"]:
