@@ -181,3 +181,18 @@ def test_methods_md_quotes_the_sensitivity_method_and_ranges():
     assert methods_markdown() in doc
     for cite in ("McKay, M. D.", "Wilson, E. B.", "Green Book"):
         assert cite in doc
+
+
+def test_prefix_sum_firm_counts_equal_the_per_firm_sums():
+    from districtplanner.analysis.affordability import capacity_below
+    from districtplanner.analysis.sensitivity import _prefix_sums, _sum_below
+
+    rng = np.random.default_rng(2)
+    rs = np.sort(rng.uniform(5, 40, 3000))
+    f = rng.uniform(0.8, 1.6, 50)
+    c = rng.uniform(10, 25, 50)
+    for spread in (0.0, 0.1, 0.33, 0.9):
+        w = c * spread
+        want = capacity_below(rs[None, :] * f[:, None], c[:, None], spread).sum(axis=1)
+        got = _sum_below(_prefix_sums(rs), f, c, w)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)

@@ -27,7 +27,6 @@ import numpy as np
 from districtplanner.analysis.affordability import (
     RISK_CLASS_BOUNDS,
     RISK_CLASSES,
-    capacity_below,
     neighbourhood_base,
 )
 from districtplanner.analysis.assumptions import UNCERTAINTY, Assumptions, parameter
@@ -87,6 +86,7 @@ class _AffordabilityInputs:
     low_income_at: np.ndarray  # ln(low_income_fraction · area median income)
     market_rank: np.ndarray
     creative_rents: np.ndarray  # sorted, finite
+    rent_sums: tuple[np.ndarray, np.ndarray, np.ndarray]  # sorted rents, Σr, Σr² prefixes
     designated: bool
     station_share: float
     known: bool  # a rent layer: without one the figures are unknown whatever assumed
@@ -101,8 +101,9 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
     r = np.asarray(sel.creative_rent, dtype=np.float64)
     if base is None:
         empty = np.empty(0)
+        rs = np.sort(r[np.isfinite(r)])
         return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
-                                    np.sort(r[np.isfinite(r)]), False, 0.0,
+                                    rs, _prefix_sums(rs), False, 0.0,
                                     index.city.rent_kind is not None, r.size, False)
     rank = np.vstack([base.rent_rank[i], base.growth_rank[i]])
     ok = np.isfinite(rank)
@@ -116,7 +117,7 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
         fraction=np.asarray(sel.nbhd_fraction, dtype=np.float64),
         renters=base.renter_share[i], rent=base.rent[i], income=base.median_income[i],
         low_income_at=low_at, market_rank=market,
-        creative_rents=np.sort(r[np.isfinite(r)]),
+        creative_rents=(rs := np.sort(r[np.isfinite(r)])), rent_sums=_prefix_sums(rs),
         designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
         known=index.city.rent_kind is not None, creative_firms=r.size,
         has_neighbourhoods=True,
@@ -147,21 +148,18 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     sigma = v("income_sigma")
     nan = np.full(k, np.nan)
     out: dict[str, np.ndarray] = {}
-    # Creative firms: Σ_j P(r_j ≤ C < r_j·market·(1 + u_c) / income), in blocks of draws
-    # so K × firms never needs more than a few MB.
-    c = v("firm_rent_capacity")
-    spread = v("firm_rent_capacity_spread")
-    rs = inp.creative_rents[None, :]
-    factor = market * (1 + up_com) / income
-    firms = np.empty(k)
-    step = max(1, 200_000 // max(rs.size, 1))
-    for s0 in range(0, k, step):
-        sl = slice(s0, s0 + step)
-        g_now = capacity_below(rs, c[sl], spread[sl])
-        g_then = capacity_below(rs * factor[sl], c[sl], spread[sl])
-        firms[sl] = np.maximum(g_then - g_now, 0.0).sum(axis=1)
+    # Creative firms: Σ_j P(r_j ≤ C < r_j·f), f = market·(1 + u_c) / income, is
+    # Σ_j G(f·r_j) - Σ_j G(r_j) when f ≥ 1 (G rises) and 0 otherwise, each sum from
+    # prefix sums of the sorted rents: O(log n) per draw, whatever the number of firms.
+    c = v("firm_rent_capacity")[:, 0]
+    w = v("firm_rent_capacity_spread")[:, 0] * c
+    factor = (market * (1 + up_com) / income)[:, 0]
+    sums = inp.rent_sums
+    firms = np.maximum(_sum_below(sums, factor, c, w) - _sum_below(sums, np.ones(k), c, w),
+                       0.0)
+    firms = np.where(factor >= 1, firms, 0.0)
     # Unknown as affordability() says: creative firms but no rent known for any of them.
-    firms_unknown = inp.creative_firms > 0 and (not inp.known or rs.size == 0)
+    firms_unknown = inp.creative_firms > 0 and (not inp.known or inp.creative_rents.size == 0)
     out["firms_priced_out"] = nan if firms_unknown else firms
     if not inp.has_neighbourhoods or not inp.known:
         out["households_priced_out"] = out["displacement_risk"] = nan
@@ -198,6 +196,43 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
         d = np.where(hsum > 0, (h * r_i).sum(axis=1) / hsum, 0.0)
     d = np.where(np.isfinite(hsum), d, np.nan)
     out["displacement_risk"] = d
+    return out
+
+
+def _prefix_sums(rs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ascending rents and the running sums of r and r² (with a leading 0)."""
+    return rs, np.r_[0.0, np.cumsum(rs)], np.r_[0.0, np.cumsum(rs * rs)]
+
+
+def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
+               c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Σ_j G(f·r_j) per draw, G = :func:`affordability.capacity_below` (triangular on
+    c ± w; the step x > c when w = 0), from the sorted rents' prefix sums."""
+    rs, s1, s2 = sums
+    n = rs.size
+    out = np.zeros(f.size)
+    if n == 0:
+        return out
+    step = w <= 0
+    if step.any():  # one capacity: the firms with f·r > c
+        out[step] = n - np.searchsorted(rs, c[step] / f[step], side="right")
+    t = ~step
+    if t.any():
+        ft, ct, wt = f[t], c[t], w[t]
+        lo, hi = ct - wt, ct + wt
+        i1 = np.searchsorted(rs, lo / ft, side="right")
+        i2 = np.searchsorted(rs, ct / ft, side="right")
+        i3 = np.searchsorted(rs, hi / ft, side="left")
+
+        def part(a: np.ndarray, b: np.ndarray, x0: np.ndarray) -> np.ndarray:
+            """Σ over indices a..b-1 of (f·r - x0)²."""
+            m = b - a
+            return (ft * ft * (s2[b] - s2[a]) - 2 * ft * x0 * (s1[b] - s1[a]) + x0 * x0 * m)
+
+        denom = 2 * wt * wt
+        left = part(i1, i2, lo) / denom
+        right = (i3 - i2) - part(i2, i3, hi) / denom
+        out[t] = left + right + (n - i3)
     return out
 
 
