@@ -214,3 +214,14 @@ def test_not_business_column_of_an_edited_file(tmp_path) -> None:
                  "amenity,atm,non_creative,no,Cash machine\n", "utf-8")
     m = SectorMapping.load("osm", f)
     assert m.not_establishments(["amenity=atm", "amenity=bank"])[0].tolist() == [True, False]
+
+
+def test_cinemas_arts_centres_events_venues_and_studios_are_institution_types() -> None:
+    from districtplanner.analysis.sector_mapping import map_institution_types
+
+    types, unknown = map_institution_types(["amenity=cinema", "amenity=arts_centre",
+                                            "amenity=events_venue", "amenity=studio", "Kino",
+                                            "Tonstudio", "amenity=theatre"])
+    assert types.tolist() == ["cinema", "arts_centre", "events_venue", "studio", "cinema",
+                              "studio", "theatre"]
+    assert unknown == []

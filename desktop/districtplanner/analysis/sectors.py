@@ -58,6 +58,12 @@ INSTITUTION_TYPES: tuple[str, ...] = (
     "library",
     "university",
     "art_school",
+    # Venues real registers and OpenStreetMap list (amenity=cinema, arts_centre,
+    # events_venue, studio); the sample city has none of them.
+    "cinema",
+    "arts_centre",
+    "events_venue",
+    "studio",
 )
 
 # Okabe-Ito colour-blind-safe palette, one colour per creative sector plus grey.
