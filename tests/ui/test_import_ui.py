@@ -187,3 +187,32 @@ def test_dialog_reads_the_chosen_encoding(qtbot, tmp_path):
     assert dialog.table.item(0, 0).text() == "Töpferei Jürgens".encode("mac_roman").decode(
         "cp1252")
     assert dialog.choice().encoding == "cp1252"
+
+
+def test_every_control_a_message_names_exists_and_is_enabled(qtbot, tmp_path):
+    """'Choose the coordinate columns in the Add layer dialog's X and Y lists' and 'choose
+    its coordinate system in the Coordinate system box': both there, both enabled (the
+    CRS box was disabled for GeoJSON, the encoding picker did not exist)."""
+    path = tmp_path / "firms.csv"
+    path.write_text("name,rechts,hoch,sector\nA,391000,5819000,film_tv\n", encoding="utf-8")
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    text = dialog.messages.text()
+    assert "X and Y lists" in text or "Coordinate system box" in text
+    x, y = dialog.field_combos["x"], dialog.field_combos["y"]
+    assert x.isEnabled() and y.isEnabled() and not dialog.mapping_box.isHidden()
+    x.setCurrentIndex(x.findData("rechts"))
+    y.setCurrentIndex(y.findData("hoch"))
+    dialog.crs_edit.setText("EPSG:25833")
+    choice = dialog.choice()
+    assert (choice.mapping["x"], choice.mapping["y"], choice.source_crs) == (
+        "rechts", "hoch", "EPSG:25833")
+    from districtplanner.io.readers import read_layer
+
+    layer = read_layer(choice.path, role=choice.role, mapping=choice.mapping,
+                       source_crs=choice.source_crs, project_crs="EPSG:25833")
+    assert layer.data.geometry.x.iloc[0] == 391000
+    geo = ImportDialog(REAL / "osm_pois_mitte.geojson")
+    qtbot.addWidget(geo)
+    assert geo.crs_edit.isEnabled() and geo.encoding_combo.isEnabled()
+    assert not geo.keep_combo.isHidden() and geo.keep_combo.count() == 3

@@ -21,7 +21,7 @@ CONTROLS: dict[str, dict[str, str]] = {
         "encoding": "in the Add layer dialog's Text encoding list",
         "layer": "in the Add layer dialog's Layer list",
         "columns": "in the Add layer dialog's Columns",
-        "coordinates": "in the Add layer dialog (Columns)",
+        "coordinates": "in the Add layer dialog's X and Y lists",
         "geometry": "in the Add layer dialog's Keep geometry list",
         "band": "in the Add layer dialog's Rent value list",
         "swap": "in the Add layer dialog",

@@ -55,6 +55,7 @@ FIELD_LABELS = {
     "population": "Population", "households": "Households",
     "median_income": "Median household income", "renter_share": "Renter share",
     "rent_growth": "Rent growth", "colour": "Colour", "notes": "Notes",
+    "x": "X / longitude", "y": "Y / latitude",
 }
 
 
@@ -173,14 +174,19 @@ class ImportDialog(QDialog):
         text_like = pv.kind not in ("raster", "tiles")
         for widget in (self.swap_check, self.encoding_combo):
             self._head.setRowVisible(widget, text_like)
-        families = [f for f in GEOMETRY_FAMILIES if pv.geometry_counts.get(f)]
+        # Most common type first; the others stay choosable, since the full read may find
+        # types the first rows do not have (and a message may send the planner here).
+        counts = pv.geometry_counts
+        families = sorted(GEOMETRY_FAMILIES, key=lambda f: -counts.get(f, 0))
         self.keep_combo.blockSignals(True)
         self.keep_combo.clear()
         for fam in families:
-            self.keep_combo.addItem(f"{FAMILY_LABELS[fam]} ({pv.geometry_counts[fam]:,} "
-                                    f"in the first rows)", fam)
+            n = counts.get(fam, 0)
+            self.keep_combo.addItem(f"{FAMILY_LABELS[fam]} ({n:,} in the first rows)"
+                                    if n else f"{FAMILY_LABELS[fam]} (none in the first rows)",
+                                    fam)
         self.keep_combo.blockSignals(False)
-        self._head.setRowVisible(self.keep_combo, len(families) > 1)
+        self._head.setRowVisible(self.keep_combo, "geometry" in pv.columns)
         self.table.setColumnCount(len(pv.columns))
         self.table.setHorizontalHeaderLabels(pv.columns)
         self.table.setRowCount(len(pv.rows))
@@ -262,7 +268,11 @@ class ImportDialog(QDialog):
         pv = self.preview
         role = self.role()
         guessed = pv.mapping if role == pv.role else {}
-        for fld in ROLE_FIELDS.get(role, ()):
+        # A table's coordinate columns can be chosen (messages about them point here).
+        coords = ("x", "y") if self._is_table() else ()
+        if pv.coordinate_columns:
+            guessed = {**guessed, "x": pv.coordinate_columns[0], "y": pv.coordinate_columns[1]}
+        for fld in (*coords, *ROLE_FIELDS.get(role, ())):
             combo = QComboBox()
             combo.addItem(NOT_MAPPED, "")
             options = pv.candidates.get(fld, []) + [c for c in pv.columns
@@ -280,6 +290,11 @@ class ImportDialog(QDialog):
             self.keep_combo.setCurrentIndex(self.keep_combo.findData(fam))
             self.keep_combo.blockSignals(False)
         self._update_notes()
+
+    def _is_table(self) -> bool:
+        """Rows with coordinate columns rather than geometries (CSV, sheets, GTFS)."""
+        pv = self.preview
+        return pv.kind not in ("raster", "tiles") and "geometry" not in pv.columns
 
     def _show_unknown(self, categories: list[str]) -> None:
         while self.unknown_form.rowCount():
@@ -304,7 +319,8 @@ class ImportDialog(QDialog):
         for key, value in self.preview.mapping.items():
             if key not in ROLE_FIELDS.get(self.role(), ()) and key not in mapping:
                 mapping[key] = value
-        if self.keep_combo.count() > 1:
+        if "geometry" in self.preview.columns:
+            # Used by the read only when the layer mixes types.
             mapping[KEEP_GEOMETRY] = self.keep_combo.currentData()
         if self.swap_check.isChecked():
             mapping[SWAP_AXES] = "yes"
