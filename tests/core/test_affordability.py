@@ -411,3 +411,28 @@ def test_no_rent_layer_says_so_instead_of_low_risk_and_zeros():
 
 def test_complete_inputs_report_nothing_missing():
     assert figures(city_index(), Assumptions()).missing == {}
+
+
+def test_package_workspace_adds_firm_places_and_the_set_aside_has_a_cost():
+    from districtplanner.analysis.affordability import MitigationInputs
+
+    # As in the hand-worked case above: 4 creative firms at rent 15, one capacity of 17,
+    # all 4 priced out with the plan, the 50% set-aside (2 places) saves 2.
+    a = Assumptions().replace(firm_rent_capacity=17, affordable_workspace_share=0.5,
+                              designation_uplift=0.07, firm_rent_capacity_spread=0,
+                              market_rent_growth=0.03, income_growth=0.02)
+    index = city_index()
+    sel = index.select(DISTRICT)
+    # The package subsidises 40 m² at 80% of market rent: one more place for a firm of
+    # 40 m² (2 jobs × 20 m²), which saves a third firm.
+    m = MitigationInputs(package_workspace_m2=40, package_rent_cap=0.8,
+                         creative_floor_m2=160, firm_floor_m2=40)
+    f = affordability(index, sel, a, 0.0, m)
+    assert f.creative_firms_priced_out == 4 and f.package_workspace_places == 1
+    assert f.creative_firms_priced_out_mitigated == 1
+    assert affordability(index, sel, a, 0.0).creative_firms_priced_out_mitigated == 2
+    # The set-aside: 50% of 160 m² at the median rent with the plan (15 × 1.07), 20% off,
+    # 12 months, over 10 plan years of 3% real rent growth discounted at 3.5%.
+    t = np.arange(10)
+    want = 0.5 * 160 * 15 * 1.07 * 0.2 * 12 * float((1.03 ** t / 1.035 ** t).sum())
+    assert f.affordable_workspace_cost_npv == pytest.approx(want)

@@ -125,6 +125,18 @@ class NeighbourhoodRisk:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class MitigationInputs:
+    """What the mitigation figures need from elsewhere: the package's subsidised workspace
+    (m²) and its rent cap (share of market rent), the district's creative floor area (m²)
+    and the average floor area of one creative firm there (m²)."""
+
+    package_workspace_m2: float = 0.0
+    package_rent_cap: float = 0.8
+    creative_floor_m2: float = 0.0
+    firm_floor_m2: float = float("nan")
+
+
 @dataclass
 class AffordabilityMetrics:
     """Who a district puts at risk. Rents in currency/m²/month; shares 0..1."""
@@ -164,6 +176,10 @@ class AffordabilityMetrics:
     # Expected creative firms already paying more than they can afford today (counted
     # apart: the plan cannot price out a firm that is already above its capacity).
     creative_firms_above_capacity: float
+    # Firm places the package's workspace subsidy adds to the mitigation, and the present
+    # cost of the affordable-workspace set-aside (currency, constant prices).
+    package_workspace_places: float
+    affordable_workspace_cost_npv: float
     neighbourhoods: list[NeighbourhoodRisk] = field(default_factory=list)
     # Figure key (as in METHODS, e.g. "affordability.rent_burden") -> why it is unknown, in
     # planner words: the missing layer or column and what to add. Its figures are NaN.
@@ -492,7 +508,8 @@ def _ratio(num: float, den: float) -> float:
 
 
 def affordability(
-    index: CityIndex, sel: Selection, assumptions: Assumptions, new_station_share: float = 0.0
+    index: CityIndex, sel: Selection, assumptions: Assumptions, new_station_share: float = 0.0,
+    mitigation: MitigationInputs | None = None,
 ) -> AffordabilityMetrics:
     """Every affordability-risk figure of ``sel``; ``new_station_share`` is the share of the
     district within transit_near_m of a station the plan adds (:func:`new_station_share`).
@@ -596,7 +613,25 @@ def affordability(
     low = np.maximum(r, then_plan * (1 - a.affordable_workspace_discount))
     saveable = float(np.maximum(g_plan - capacity_below(low, c_now, spread), 0).sum())
     slots = a.affordable_workspace_share * n_known
-    firms_mitigated = firms_plan - min(saveable, float(slots))
+    saved = min(saveable, float(slots))
+    m = mitigation or MitigationInputs()
+    package_places = (m.package_workspace_m2 / m.firm_floor_m2
+                      if m.firm_floor_m2 > 0 and math.isfinite(m.firm_floor_m2) else 0.0)
+    if package_places > 0:
+        # The package's subsidised workspace adds places at its own rent cap; the
+        # set-aside's places are taken to be filled first.
+        low_p = np.maximum(r, then_plan * m.package_rent_cap)
+        saveable_p = float(np.maximum(g_plan - capacity_below(low_p, c_now, spread), 0).sum())
+        saved += min(max(saveable_p - saved, 0.0), package_places)
+    firms_mitigated = firms_plan - saved
+    # What the set-aside costs the council: the discount on its share of the district's
+    # creative floor area, at the median rent with the plan, each plan year, discounted.
+    years = np.arange(horizon)
+    lever_npv = float(a.affordable_workspace_share * m.creative_floor_m2 * med * (1 + uplift)
+                      * a.affordable_workspace_discount * 12
+                      * ((1 + a.market_rent_growth) ** years
+                         / (1 + a.discount_rate) ** years).sum()) \
+        if math.isfinite(med) else float("nan")
     firms_above = float(g_now.sum())
     missing = missing_inputs(index, base, sel, hh_in, renters_in, burden, risk, n_creative,
                              n_known)
@@ -645,6 +680,8 @@ def affordability(
         creative_firms_priced_out=firms_plan,
         creative_firms_priced_out_mitigated=firms_mitigated,
         creative_firms_above_capacity=firms_above,
+        package_workspace_places=package_places,
+        affordable_workspace_cost_npv=lever_npv,
         neighbourhoods=rows,
         missing=missing,
         **rent_histogram(index, sel, sorted_rents),

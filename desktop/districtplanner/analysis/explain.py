@@ -177,7 +177,12 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "firm taken to use the district's average floor area, so s·N firm places for N "
        "creative firms with a known rent) at a rent discounted by δ = "
        "affordable_workspace_discount saves the priced-out firms whose discounted rent "
-       "they can pay, up to those places. Without the plan d = c = 0.",
+       "they can pay, up to those places; the incentive package's affordable workspace "
+       "subsidy adds its floor area ÷ the district's floor area per creative firm as "
+       "further places at its own rent cap (filled after the set-aside's). The set-aside "
+       "costs the council its discount: s × creative floor area × median rent with the "
+       "plan × δ × 12 each plan year, discounted at discount_rate (shown as its present "
+       "cost). Without the plan d = c = 0.",
        ("firm_rent_capacity", "firm_rent_capacity_spread", "income_growth",
         "market_rent_growth", "horizon_years", "designation_uplift",
         "transit_uplift_commercial", "transit_near_m",

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from districtplanner.analysis.affordability import (
     _HOUSEHOLDS,
     AffordabilityMetrics,
+    MitigationInputs,
     affordability,
     neighbourhood_base,
     neighbourhood_rates,
@@ -42,6 +43,7 @@ from districtplanner.analysis.incentives import (
     EconomyInputs,
     IncentiveResult,
     Instrument,
+    InstrumentKind,
     evaluate,
 )
 from districtplanner.analysis.index import CityIndex, Selection
@@ -220,13 +222,28 @@ def compute_selection(
     a = assumptions
     conc = concentration(sel, index.totals, a, index.city.has_jobs)
     stations = 0.0 if sel.whole_city else new_station_share(new_stations, sel.area_m2, a)
-    aff = affordability(index, sel, a, stations)
+    aff = affordability(index, sel, a, stations, mitigation_inputs(conc, instruments, a))
     area_km2 = sel.area_m2 / 1e6
     inc = evaluate(economy_inputs(conc, aff.rent_median, area_km2, stations), instruments, a)
     return Metrics(name=name, area_km2=area_km2, concentration=conc, affordability=aff,
                    incentives=inc, assumptions=a, is_baseline=sel.whole_city,
                    displacement_methods=displacement_methods(index, sel, a),
                    _analysis_inputs=(index, sel, tuple(instruments), stations))
+
+
+def mitigation_inputs(conc: ConcentrationMetrics, instruments: Sequence[Instrument],
+                      a: Assumptions) -> MitigationInputs:
+    """The package's workspace subsidy (its floor area and rent cap) and the district's
+    creative floor area, so the subsidy counts as firm places in the firms-priced-out
+    mitigation and the set-aside lever gets a cost."""
+    subs = [i for i in instruments if i.enabled and i.kind is InstrumentKind.WORKSPACE_SUBSIDY]
+    area = float(sum(i.param("floor_area_m2") for i in subs))
+    cap = min((i.param("rent_cap_share") for i in subs), default=0.8)
+    jobs = conc.creative_jobs if conc.jobs_known else conc.creative_establishments
+    floor = jobs * a.floor_area_per_job
+    per_firm = floor / conc.creative_establishments if conc.creative_establishments else float(
+        "nan")
+    return MitigationInputs(area, cap, floor, per_firm)
 
 
 def displacement_methods(index: CityIndex, sel: Selection, a: Assumptions
@@ -317,7 +334,10 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
             f"{f.creative_firms_priced_out_without_plan:,.0f} without the plan, "
             f"{f.creative_firms_priced_out:,.0f} with it, "
             f"{f.creative_firms_priced_out_mitigated:,.0f} with affordable workspace; "
-            f"{f.creative_firms_above_capacity:,.0f} already above capacity"),
+            f"{f.creative_firms_above_capacity:,.0f} already above capacity; the set-aside "
+            f"costs {f.affordable_workspace_cost_npv:,.0f} {a.currency} (present value), "
+            f"the package's workspace subsidy adds {f.package_workspace_places:,.1f} "
+            "firm places"),
     }
 
 
