@@ -132,3 +132,20 @@ def test_encoding_per_layer_is_honoured(city, firms, tmp_path, capsys):
     assert main(["metrics", "--establishments", str(path), "--encoding", "latin-1",
                  "--sector-column", "行业", "--district", str(dpath)]) != 0
     assert "行业" in capsys.readouterr().err
+
+
+def test_a_layer_far_from_the_others_is_said_with_the_cli_fix(city, firms, tmp_path,
+                                                              capsys):
+    est = tmp_path / "firms.gpkg"
+    firms.to_file(est)
+    xy = firms.iloc[:20].to_crs(4326).get_coordinates()
+    stops = tmp_path / "stops.csv"
+    pd.DataFrame({"stop_id": range(20), "stop_name": "s", "stop_lat": xy["x"],
+                  "stop_lon": xy["y"]}).to_csv(stops, index=False)  # written swapped
+    code = main(["metrics", "--json", "--establishments", str(est), "--transit", str(stops)])
+    err = capsys.readouterr().err
+    assert code == 0 and "warning: 'stops.csv' would land around" in err
+    assert "km from the plan" in err and "--swap-axes" in err and "dialog" not in err
+    assert main(["metrics", "--json", "--establishments", str(est), "--transit", str(stops),
+                 "--swap-axes"]) == 0
+    assert "would land" not in capsys.readouterr().err

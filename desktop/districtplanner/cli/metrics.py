@@ -393,11 +393,44 @@ def _user_city(args: argparse.Namespace) -> tuple[list[LoadedLayer], Any, str]:
         path = getattr(args, key)
         if path is None:
             continue
-        layer = _read(path, role, mapping, crs, {**per.get("*", {}), **per.get(key, {})})
+        opts = {**per.get("*", {}), **per.get(key, {})}
+        if loaded:
+            _warn_if_far(path, opts, list(loaded.values()), crs)
+        layer = _read(path, role, mapping, crs, opts)
         loaded[key] = layer
         if crs is None:
             crs = layer.data.crs
     return list(loaded.values()), crs, ", ".join(str(getattr(args, k)) for k in loaded)
+
+
+def _warn_if_far(path: Path, opts: dict[str, Any], others: list[LoadedLayer], crs: Any
+                 ) -> None:
+    """Say on stderr where a layer would land when far from the layers read before it,
+    with the option that brings it home (--swap-axes, --source-crs): a misplaced layer
+    otherwise only shows as figures of zero."""
+    from districtplanner.io.crs import check_placement
+    from districtplanner.io.errors import DataImportError
+    from districtplanner.io.readers import preview
+
+    boxes = [la.bounds() for la in others]
+    plan = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    try:
+        pv = preview(path, opts.get("layer"), n=1, encoding=opts.get("encoding"))
+    except (DataImportError, OSError, ValueError):
+        return  # the read itself reports the problem
+    src = opts.get("source_crs") or pv.crs or pv.guessed_crs
+    if pv.bounds is None or src is None:
+        return
+    b = pv.bounds
+    if opts.get("swap_axes"):
+        b = (b[1], b[0], b[3], b[2])
+    try:
+        placement = check_placement(Path(path).name, b, src, plan, _crs_text(crs))
+    except ValueError:
+        return
+    if placement is not None:
+        print(f"warning: {placement.message}", file=sys.stderr)
 
 
 def _read_districts(path: Path, crs: Any) -> list[dict[str, Any]]:
