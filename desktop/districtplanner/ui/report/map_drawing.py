@@ -302,7 +302,7 @@ class MapDrawer:
             rgba = np.ascontiguousarray(rgba)
             image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],
                            QImage.Format.Format_RGBA8888).copy()
-            label = f"{layer.name}: {lo:.3g} to {hi:.3g} {r.unit} (raster image)"
+            label = f"{layer.name}: {lo:.3g}–{hi:.3g} (image)"
         x0, x1 = c + a * c0, c + a * c1
         y0, y1 = f + e * r1, f + e * r0
         target = QRectF(QPointF(rect.left() + (x0 - ext[0]) * scale,
