@@ -91,7 +91,12 @@ class Metrics:
         lq = location_quotient_interval(
             c.creative_establishments, c.establishments, float(city[:N_CREATIVE].sum()),
             float(city.sum()))
-        return Analysis(index, sel, self.assumptions, econ, instruments, share, lq)
+        r = self.incentives
+        values = None if r is None or not any(i.enabled for i in instruments) else {
+            "creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
+            "npv": r.npv, "cost_per_job_year": r.cost_per_job_year,
+            "within_budget": float(r.within_budget)}
+        return Analysis(index, sel, self.assumptions, econ, instruments, share, lq, values)
 
     def tornado(self) -> Sensitivity | None:
         """Tornados and switching values of every headline figure (milliseconds for the

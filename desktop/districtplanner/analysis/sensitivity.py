@@ -347,14 +347,17 @@ class Analysis:
 
     def __init__(self, index: CityIndex, sel: Selection, assumptions: Assumptions,
                  economy: EconomyInputs, instruments: Sequence[Instrument] = (),
-                 station_share: float = 0.0, lq: Mapping[str, Any] | None = None) -> None:
+                 station_share: float = 0.0, lq: Mapping[str, Any] | None = None,
+                 incentive_values: Mapping[str, float] | None = None) -> None:
         self.a = assumptions
         self.economy = economy
         self.instruments = list(instruments)
         self.aff = _affordability_inputs(index, sel, assumptions, station_share)
         self.has_package = any(i.enabled for i in self.instruments)
         base = self._aff({}, 1)
-        inc = self._inc(assumptions)
+        # The figures as set, when the caller has them already (a vertex drag's Metrics).
+        inc = dict(incentive_values) if incentive_values is not None \
+            else self._inc(assumptions)
         self.values = {k: float(base[k][0]) for k in base} | inc
         self.lq = lq
 
