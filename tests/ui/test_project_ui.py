@@ -187,7 +187,20 @@ def test_autosave_writes_a_snapshot_never_the_users_file(qtbot, sample_document,
     assert path.read_bytes() == before
     lock = json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
     assert lock["plan"] == str(path)
+    # Closed from code with nobody asked: the autosave stays, to be offered next time.
     win.close()
+    assert folder.exists() and any(folder.glob("autosave-*.gpkg"))
+
+
+def test_quit_after_discard_leaves_no_autosave(window, qtbot, monkeypatch):
+    _draw(window)
+    window.project.autosave_now().result(timeout=60)
+    folder = window.project.autosave.folder
+    assert any(folder.glob("autosave-*.gpkg"))
+    seen: list[str] = []
+    _answer(QMessageBox.StandardButton.Discard, seen)
+    _quit_action(window).trigger()
+    assert seen and not window.isVisible()
     assert not folder.exists()
 
 

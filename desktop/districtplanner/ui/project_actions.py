@@ -389,8 +389,11 @@ class ProjectActions(QObject):
             return True
         answer = self.ask_to_save(action)
         if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+            ok = self.save()
+        else:
+            ok = answer == QMessageBox.StandardButton.Discard
+        self._closing_confirmed = ok
+        return ok
 
     def request_close(self) -> bool:
         """File > Quit (Ctrl+Q): ask about unsaved changes, then close. True if closed."""
@@ -401,12 +404,14 @@ class ProjectActions(QObject):
 
     def shutdown(self) -> None:
         """The window closes for good: finish a running autosave, then leave nothing to
-        recover (a crash never gets here, so its autosaves stay)."""
+        recover, unless the plan has unsaved changes nobody settled (a close from code):
+        its autosaves stay and the next start offers them, as after a crash."""
         self.timer.stop()
         self.idle.stop()
         self._executor.shutdown(wait=True)
         self._save_executor.shutdown(wait=True)
-        self.autosave.close()
+        if self._closing_confirmed or not self.dirty:
+            self.autosave.close()
         _windows[:] = [w for w in _windows if w is not self.window]
 
     # ------------------------------------------------------------ replacing plans
@@ -483,6 +488,7 @@ class ProjectActions(QObject):
         try:
             document = open_sample_city()
         except FileNotFoundError as exc:
+            self._closing_confirmed = False
             QMessageBox.warning(self.window, "The sample city is missing", str(exc))
             return None
         return self.replace_with(document)
@@ -500,6 +506,7 @@ class ProjectActions(QObject):
             return None
         document, problems = open_files([Path(n) for n in names])
         if not document.layers and not document.districts:
+            self._closing_confirmed = False
             QMessageBox.warning(self.window, "None of the files could be opened",
                                 "\n\n".join(problems))
             return None
@@ -518,6 +525,7 @@ class ProjectActions(QObject):
         try:
             document, notes = load_project_with_notes(path)
         except NotAProjectError as exc:
+            self._closing_confirmed = False
             answer = QMessageBox.question(
                 self.window, "Not a District Planner project",
                 f"{exc}\n\nAdd its layers to the open plan now?")
@@ -525,6 +533,7 @@ class ProjectActions(QObject):
                 self.window.add_layer_files([path])
             return None
         except ProjectError as exc:
+            self._closing_confirmed = False
             QMessageBox.warning(self.window, "The plan could not be opened", str(exc))
             return None
         return self.replace_with(document, path, notes)
@@ -582,6 +591,7 @@ class ProjectActions(QObject):
         try:
             document, notes = rec.load()
         except ProjectError as exc:
+            self._closing_confirmed = False
             QMessageBox.warning(self.window, "The autosave could not be opened", str(exc))
             return None
         new = self.replace_with(document, rec.plan_path, notes, dirty=True)
