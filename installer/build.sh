@@ -37,28 +37,26 @@ fi
 VERSION="$("$VENV/bin/python" -c 'import sys; sys.path.insert(0, "desktop"); import districtplanner as d; print(d.__version__)')"
 ARCH="$(dpkg --print-architecture 2>/dev/null || uname -m)"
 
-# 2. The one-folder app.
+# 2. The one-folder app, from a snapshot of the code and data (see the spec).
 say "PyInstaller: dist/district-planner/"
-rm -rf build/district-planner dist/district-planner
-"$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
+rm -rf build/district-planner dist/district-planner build/source
+mkdir -p build/source
+cp -a desktop resources build/source/
+find build/source -name __pycache__ -prune -exec rm -rf {} +
+git rev-parse HEAD > build/source/COMMIT 2>/dev/null || true
+DISTRICT_PLANNER_SOURCE="$ROOT/build/source" "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build installer/district-planner.spec
 APP="dist/district-planner"
 test -x "$APP/district-planner"
-# Datum grids (installer/grids/README.md): offline, PROJ silently falls back to a plain
-# shift when a grid is missing. Copied into each library's own PROJ data folder, since each
-# reads only its own. More grids: DISTRICT_PLANNER_GRIDS=DIR when building.
-GRID_FILES=(installer/grids/*.gsb)
-if [ -n "${DISTRICT_PLANNER_GRIDS:-}" ]; then
-  while IFS= read -r -d '' g; do GRID_FILES+=("$g"); done < <(
-    find "$DISTRICT_PLANNER_GRIDS" -maxdepth 1 -type f \( -name '*.tif' -o -name '*.gsb' \) -print0)
-fi
+# Datum grids (installer/grids/README.md): the spec puts them beside each library's own
+# proj.db, since each reads only its own. Check that they arrived.
 for dir in "$APP/_internal/pyproj/proj_dir/share/proj" "$APP/_internal/rasterio/proj_data" \
     "$APP/_internal/pyogrio/proj_data"; do
-  test -f "$dir/proj.db" || { echo "!! no proj.db in $dir" >&2; exit 1; }
-  cp "${GRID_FILES[@]}" "$dir/"
+  test -f "$dir/proj.db" && test -f "$dir/BETA2007.gsb" ||
+    { echo "!! $dir lacks proj.db or the datum grids" >&2; exit 1; }
 done
 cp installer/grids/README.md "$APP/DATUM-GRIDS.md"
-say "datum grids shipped: $(for f in "${GRID_FILES[@]}"; do basename "$f"; done | tr '\n' ' ')"
+say "datum grids shipped: $(cd "$APP/_internal/rasterio/proj_data" && ls *.gsb *.tif 2>/dev/null | tr '\n' ' ')"
 # The menu entry and icon travel inside the folder too (the tarball's user installs them).
 cp installer/linux/district-planner.desktop "$APP/"
 cp resources/icons/district-planner.png resources/icons/district-planner.svg "$APP/"

@@ -65,10 +65,11 @@ grep -E "^(ok|FAIL)  +(data folders|transform)" "$KEEP/selftest-hostile.txt"
 grep -q "ignored at start: PROJ_DATA=" "$KEEP/selftest-hostile.txt" ||
   fail "the runtime hook did not set aside PROJ_DATA"
 
-step "metrics --json: identical to the venv's"
+step "metrics --json: identical to the venv's (on the code the bundle was built from)"
 desk "$APP" metrics --json > "$KEEP/metrics-bundle.json"
-if [ -x .venv/bin/district-planner ]; then
-  .venv/bin/district-planner metrics --json > "$KEEP/metrics-venv.json"
+if [ -x .venv/bin/python ] && [ -d build/source/desktop ]; then
+  env PYTHONPATH="$ROOT/build/source/desktop" DISTRICT_PLANNER_RESOURCES="$ROOT/build/source/resources" \
+    .venv/bin/python -m districtplanner metrics --json > "$KEEP/metrics-venv.json"
   # Only the folder the sample city was read from may differ.
   python3 - "$KEEP/metrics-bundle.json" "$KEEP/metrics-venv.json" <<'PY'
 import json, sys

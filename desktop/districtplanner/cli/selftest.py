@@ -102,7 +102,7 @@ def check_data_folders(_: Path) -> str:
     # The bundle's runtime hook removes these so each library reads its own data.
     ignored = os.environ.get("DISTRICT_PLANNER_IGNORED_ENV", "")
     proj_dir = Path(pyproj.datadir.get_data_dir())
-    grids = sorted(p.name for p in proj_dir.glob("*.tif"))
+    grids = sorted(p.name for p in proj_dir.iterdir() if p.suffix in (".tif", ".gsb", ".gtx"))
     lines = [
         f"environment: {env or 'no GDAL_DATA/PROJ_DATA/PROJ_LIB set'}"
         + (f" (ignored at start: {ignored})" if ignored else ""),
