@@ -124,7 +124,8 @@ class AutosaveSession:
             self._count += 1
             path = self.folder / f"autosave-{self._count:05d}.gpkg"
             if isolated and hasattr(os, "fork"):
-                save_project_isolated(snapshot, path)
+                # Lowest sensible priority: on a busy machine the window gets the CPU first.
+                save_project_isolated(snapshot, path, nice=10)
             else:
                 save_project(snapshot, path)
             saves = sorted(self.folder.glob("autosave-*.gpkg"))

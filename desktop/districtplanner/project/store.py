@@ -160,13 +160,14 @@ def save_project(document: Document, path: str | Path) -> None:
 CHILD_TIMEOUT_S = 600.0
 
 
-def save_project_isolated(snapshot: Document, path: Path) -> None:
+def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None:
     """save_project in a forked child (POSIX; elsewhere in this thread), so writing a million
     features never holds this process's GIL: pyogrio keeps it while it writes, and a drag
     on the GUI thread would stall for seconds. The child sees the document as it is now
     (copy-on-write, nothing serialised), touches no Qt and leaves with os._exit; the calling
     thread waits without the GIL. A child that hangs (a library lock held by another thread
-    at the fork) is killed after CHILD_TIMEOUT_S and the save is done here instead."""
+    at the fork) is killed after CHILD_TIMEOUT_S and the save is done here instead.
+    ``nice`` lowers the child's CPU priority (background autosaves yield to the window)."""
     import select
     import signal
     import time
@@ -180,6 +181,8 @@ def save_project_isolated(snapshot: Document, path: Path) -> None:
         code = 0
         try:
             os.close(read_end)
+            if nice:
+                os.nice(nice)
             save_project(snapshot, path)
         except ProjectError as exc:
             os.write(write_end, exc.message.encode("utf-8", "replace")[:4000])
