@@ -326,3 +326,15 @@ def test_new_plans_empty_and_from_files(window, qtbot, tmp_path, monkeypatch):
     assert len(mine.document.layers[0].data) == 300
     assert mine.document.crs.startswith("EPSG:326")  # the local UTM zone of the data
     assert mine.project.path is None and not mine.project.dirty
+
+
+def test_a_plan_pdf_opens_as_an_unsaved_plan(window, qtbot, tmp_path):
+    from districtplanner.ui.report import export_plan
+
+    pdf = tmp_path / "plan.pdf"
+    export_plan(window.document, pdf)
+    new = window.project.open(pdf)
+    qtbot.addWidget(new)
+    assert [d.name for d in new.document.districts] == [d.name for d in window.document.districts]
+    assert new.project.path is None and new.project.dirty
+    assert new.windowTitle().endswith("* — District Planner")

@@ -536,6 +536,9 @@ class ProjectActions(QObject):
             self._closing_confirmed = False
             QMessageBox.warning(self.window, "The plan could not be opened", str(exc))
             return None
+        if path.suffix.lower() == ".pdf":
+            # A plan read out of a PDF has no project file yet: Save asks where to put one.
+            return self.replace_with(document, None, notes, dirty=True)
         return self.replace_with(document, path, notes)
 
     def revert(self) -> MainWindow | None:
