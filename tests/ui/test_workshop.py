@@ -37,7 +37,7 @@ def clipped(label):
     """True when the label's text needs more room than it has."""
     r = label.contentsRect()
     if label.wordWrap():
-        return label.heightForWidth(r.width()) > r.height() + 1
+        return label.heightForWidth(label.width()) > label.height() + 1
     hint = label.fontMetrics().boundingRect(
         r, int(label.alignment()) | int(Qt.TextFlag.TextExpandTabs), label.text())
     return hint.width() > r.width() + 1 or hint.height() > r.height() + 1

@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.document = document
         self.undo_stack = self.session.stack
         self.setObjectName("MainWindow")
-        self._layout_restored = screen_fit.place(self)
+        self._placed = screen_fit.place(self)
         self.setDockNestingEnabled(True)
         # The figure panels on the right run the full height; the incentives strip sits
         # under the layer list and the map.
@@ -656,10 +656,12 @@ class MainWindow(QMainWindow):
         )
 
     def fit_docks(self) -> None:
-        """Size the docks for the window, once, when it is first shown: on a wide screen
-        the incentives run as a strip under the map; on a projector-sized window (under
-        1400 px) they share the right column with Affordability as tabs, so the map keeps
-        room to draw on."""
+        """Size the docks for the window, once, when it is first shown (a remembered
+        layout replaces this). The map keeps the largest part at every size; docks fold
+        into tabs before a panel would scroll: under 1200 px wide every dock is a tab of
+        one right column; below a 4K-class height the figure panels are tabs of the right
+        column at full height; only a tall screen has room for the incentives strip under
+        the map."""
         w, h = self.width(), self.height()
         left = max(180, min(280, int(w * 0.17)))
         right = max(340, min(560, int(w * 0.34)))
@@ -681,11 +683,10 @@ class MainWindow(QMainWindow):
             for dock in (self.affordability_dock, self.sensitivity_dock):
                 self.tabifyDockWidget(self.concentration_dock, dock)
             self.concentration_dock.raise_()
-        if w < 1400:
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.incentives_dock)
+        if w < 1400 or h < 1200:
             self.tabifyDockWidget(self.affordability_dock, self.incentives_dock)
             self.concentration_dock.raise_()
-            right = max(340, min(440, int(w * 0.36)))
+            right = max(340, min(560, int(w * 0.38)))
         else:
             # Tall enough for the package table and its Add/Edit/Remove buttons.
             inner = self.incentives.findChild(QScrollArea).widget()
@@ -699,10 +700,13 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._docks_fitted:
-            if self._layout_restored and screen_fit.restore_docks(self):
+            if self._placed is None and screen_fit.restore_docks(self):
                 self._docks_fitted = True
             else:
                 self.fit_docks()
+            if self._placed is not None:
+                placed = self._placed
+                QTimer.singleShot(0, lambda: screen_fit.fit_frame(self, placed))
         super().showEvent(event)
         QTimer.singleShot(0, self.canvas.zoom_to_all)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QMainWindow
 
@@ -47,52 +47,38 @@ def window_screen(window: QMainWindow) -> QScreen:
     return window.screen() or QGuiApplication.primaryScreen()
 
 
-def place(window: QMainWindow) -> bool:
-    """Restore the saved size and place, else fit the screen; True when restored."""
+def place(window: QMainWindow) -> QRect | None:
+    """Restore the saved size and place, else fit the screen; returns where the window
+    was put (for :func:`fit_frame` once shown), or None when a saved layout was restored."""
     store = settings()
     if store is not None and store.value("layout/version", 0, int) == LAYOUT_VERSION:
         saved = store.value("window/geometry")
         if isinstance(saved, QByteArray) and window.restoreGeometry(saved):
             available = window_screen(window).availableGeometry()
             if available.intersects(window.frameGeometry()):
-                return True
+                return None
     rect = initial_geometry(window_screen(window).availableGeometry())
     window.setGeometry(rect)
-    window.installEventFilter(_FrameFit(window, rect))
-    return False
+    return rect
 
 
-class _FrameFit(QObject):
+def fit_frame(window: QMainWindow, placed: QRect) -> None:
     """Once the window is shown and its frame (title bar, borders) is known, shrink it so
     the frame fits the screen too, unless something else resized it in the meantime."""
-
-    def __init__(self, window: QMainWindow, placed: QRect) -> None:
-        super().__init__(window)
-        self.window = window
-        self.placed = QRect(placed)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Show:
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self._fit)
-        return False
-
-    def _fit(self) -> None:
-        w = self.window
-        if w.geometry().size() != self.placed.size() or w.isMaximized() or w.isFullScreen():
-            return
-        available = window_screen(w).availableGeometry()
-        frame = w.frameGeometry()
-        if available.contains(frame):
-            return
-        extra_w = frame.width() - w.width()
-        extra_h = frame.height() - w.height()
-        size = self.placed.size().boundedTo(
-            QSize(available.width() - extra_w, available.height() - extra_h))
-        w.resize(size)
-        top_left = w.frameGeometry()
-        top_left.moveCenter(available.center())
-        w.move(max(available.left(), top_left.left()), max(available.top(), top_left.top()))
+    if window.geometry().size() != placed.size() or window.isMaximized() or \
+            window.isFullScreen():
+        return
+    available = window_screen(window).availableGeometry()
+    frame = window.frameGeometry()
+    if available.contains(frame):
+        return
+    extra_w = frame.width() - window.width()
+    extra_h = frame.height() - window.height()
+    window.resize(placed.size().boundedTo(
+        QSize(available.width() - extra_w, available.height() - extra_h)))
+    outer = window.frameGeometry()
+    outer.moveCenter(available.center())
+    window.move(max(available.left(), outer.left()), max(available.top(), outer.top()))
 
 
 def restore_docks(window: QMainWindow) -> bool:

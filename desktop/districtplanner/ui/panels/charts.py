@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QWidget
 
 from districtplanner.ui import theme
@@ -63,7 +63,7 @@ class SectorBarChart(ChartWidget):
     category_clicked = Signal(str)
 
     def __init__(self, left: str = "share of creative jobs (%)", parent: QWidget | None = None):
-        super().__init__(left, "creative sector", height=190, parent=parent)
+        super().__init__(left, "creative sector", height=165, parent=parent)
         self.keys: list[str] = []
         self.highlighted: set[str] = set()
         plot = self.getPlotItem()
@@ -75,6 +75,8 @@ class SectorBarChart(ChartWidget):
         plot.addItem(self.city_bars)
         self.labels: list[pg.TextItem] = []
         self._ticks: list[str] = []
+        self._staggered = False
+        self._ticks_shown = False
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def _label(self, i: int) -> pg.TextItem:
@@ -112,9 +114,35 @@ class SectorBarChart(ChartWidget):
             label.setVisible(True)
         if list(labels) != self._ticks:
             self._ticks = list(labels)
-            plot.getAxis("bottom").setTicks([[(i, lab) for i, lab in enumerate(labels)]])
+            self._ticks_shown = False
+            self._set_ticks()
             plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
-        plot.setYRange(0, top * 1.18 if top > 0 else 1, padding=0)
+        # Head-room for the annotation over the tallest bar.
+        plot.setYRange(0, top * 1.25 if top > 0 else 1, padding=0)
+
+    def _set_ticks(self) -> None:
+        """Category names under the bars; when they would run into each other (a narrow
+        dock), every other name drops to a second line, so all of them stay readable."""
+        axis = self.getPlotItem().getAxis("bottom")
+        labels = self._ticks
+        font = axis.style.get("tickFont") or self.font()
+        widest = max((QFontMetrics(font).horizontalAdvance(t) for t in labels), default=0)
+        slot = self.getPlotItem().vb.width() / max(1, len(labels))
+        stagger = widest + 6 > slot
+        if stagger != self._staggered or not self._ticks_shown:
+            self._staggered = stagger
+            self._ticks_shown = True
+            shown = [("\n" + t if stagger and i % 2 else t) for i, t in enumerate(labels)]
+            axis.setTicks([[(i, t) for i, t in enumerate(shown)]])
+            # Room for the tick rows and the axis title under them.
+            fm = QFontMetrics(font)
+            rows = 2 if stagger else 1
+            axis.setHeight(rows * fm.height() + QFontMetrics(self.font()).height() + 10)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_ticks", None):  # pyqtgraph resizes once before __init__ ends
+            self._set_ticks()
 
     def _clicked(self, event) -> None:
         pos = self.getPlotItem().vb.mapSceneToView(event.scenePos())
@@ -244,7 +272,7 @@ class LinesChart(ChartWidget):
     """A few named series over a shared x (e.g. jobs over plan years, two paths)."""
 
     def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
-        super().__init__(left, bottom, height=170, parent=parent)
+        super().__init__(left, bottom, height=145, parent=parent)
         self.add_legend()
         self.curves: dict[str, pg.PlotDataItem] = {}
 
@@ -271,7 +299,7 @@ class StackedBarChart(ChartWidget):
     """Annual values stacked by component, with an optional horizontal cap line."""
 
     def __init__(self, left: str, bottom: str, parent: QWidget | None = None) -> None:
-        super().__init__(left, bottom, height=190, parent=parent)
+        super().__init__(left, bottom, height=160, parent=parent)
         self._items: list[pg.GraphicsObject] = []
         self.cap_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(theme.WARNING, width=2,
                                                               style=Qt.PenStyle.DashLine))

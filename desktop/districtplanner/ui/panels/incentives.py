@@ -126,6 +126,7 @@ class IncentivesPanel(FigurePanel):
         narrow = event.size().width() < NARROW_PX
         self.strip.setDirection(QBoxLayout.Direction.TopToBottom if narrow
                                 else QBoxLayout.Direction.LeftToRight)
+        self.table.setMaximumHeight(150 if narrow else 200)
         super().resizeEvent(event)
 
     # ----------------------------------------------------------------- package edits
