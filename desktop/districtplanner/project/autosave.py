@@ -157,10 +157,16 @@ class Recovery:
     title: str
     saved_at: datetime
 
+    @property
+    def name(self) -> str:
+        return self.plan_path.name if self.plan_path else (self.title or "an unsaved plan")
+
+    @property
+    def when(self) -> str:
+        return self.saved_at.astimezone().strftime("%d %b %Y at %H:%M")
+
     def describe(self) -> str:
-        name = self.plan_path.name if self.plan_path else (self.title or "an unsaved plan")
-        when = self.saved_at.astimezone().strftime("%d %b %Y %H:%M")
-        return f"{name}, autosaved {when}"
+        return f"{self.name}, autosaved {self.when}"
 
     def load(self) -> tuple[Document, list[str]]:
         return load_project_with_notes(self.file)

@@ -572,7 +572,8 @@ class ProjectActions(QObject):
             return None
         rec = recoveries[0]
         box = QMessageBox(QMessageBox.Icon.Question, "Recover your plan?",
-                          f"District Planner closed unexpectedly while {rec.describe()}.",
+                          f"District Planner closed unexpectedly while {rec.name} was "
+                          f"open. It was last autosaved on {rec.when}.",
                           QMessageBox.StandardButton.NoButton, self.window)
         box.setObjectName("recover-plan")
         box.setInformativeText("Recover it to go on where you were (it opens unsaved; your "
