@@ -457,3 +457,15 @@ def test_an_assumption_this_version_does_not_know_is_reported_not_fatal(city_doc
     assert any("retired_parameter" in n for n in notes)
     assert any("discount_rate" in n and "default" in n for n in notes)
     assert [d.name for d in doc.districts] == [d.name for d in city_doc.districts]
+
+
+def test_a_link_whose_file_is_gone_before_saving_is_copied_not_lost(tmp_path):
+    doc, data = _linked_doc(tmp_path)
+    for f in data.iterdir():
+        f.unlink()
+    path = tmp_path / "plan.gpkg"
+    save_project(doc, path)
+    back, notes = load_project_with_notes(path)
+    assert notes == []
+    assert [len(la.data) for la in back.layers] == [len(la.data) for la in doc.layers]
+    assert {row["storage"] for row in read_raw(path).layers} == {"copy"}

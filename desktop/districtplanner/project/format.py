@@ -53,7 +53,7 @@ from districtplanner.project.errors import (
     ProjectError,
     ProjectNotFoundError,
 )
-from districtplanner.project.links import LinkInfo, link_info, read_linked
+from districtplanner.project.links import LinkInfo, link_info, read_linked, split_source
 
 FORMAT_VERSION = 1
 
@@ -163,7 +163,7 @@ def write_project(document: Document, path: Path, project_dir: Path | None = Non
         if missing and link:
             storage = STORAGE_LINK  # never drop a missing layer: keep its link as it was
             meta["missing"] = missing
-        elif storage == STORAGE_LINK and layer.source:
+        elif storage == STORAGE_LINK and split_source(layer.source)[0].is_file():
             link = link_info(layer, project_dir).to_dict()
         elif isinstance(layer.data, Raster):
             storage = "raster"
@@ -178,6 +178,8 @@ def write_project(document: Document, path: Path, project_dir: Path | None = Non
             ))
             data_crs = r.crs
         else:
+            # Also a layer meant as a link whose file has gone since it was read: the data
+            # in memory is all there is, so it is copied rather than lost.
             storage = "copy"
             link = None
             table = f"layer{pos + 1}_{_slug(layer.name)}"
