@@ -338,3 +338,19 @@ def test_a_plan_pdf_opens_as_an_unsaved_plan(window, qtbot, tmp_path):
     assert [d.name for d in new.document.districts] == [d.name for d in window.document.districts]
     assert new.project.path is None and new.project.dirty
     assert new.windowTitle().endswith("* — District Planner")
+
+
+def test_revert_drops_the_changes_since_the_last_save(window, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "plan.gpkg"
+    window.project.save_to(path)
+    assert not window.project.revert_action.isEnabled()
+    _draw(window, "To be dropped")
+    assert window.project.revert_action.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    new = window.project.revert()
+    qtbot.addWidget(new)
+    assert not window.isVisible()
+    assert "To be dropped" not in [d.name for d in new.document.districts]
+    assert new.project.path == path and not new.project.dirty
+    assert new.windowTitle() == "plan — District Planner"
