@@ -112,6 +112,9 @@ def test_maps_are_vector_beyond_density_and_raster_images(exported):
     assert all(n <= 1 + len(result.density_layers) for n in per_page.values())
     # The close-up district maps draw their establishments as vector dots.
     assert any(per_page.get(p, 0) <= 1 for p in map_pages)
+    # A density image says so in its legend, on the page that holds it.
+    for layer in result.density_layers:
+        assert any(f"{layer}: density of" in _flat(text_pages[p - 1]) for p in per_page)
 
 
 def _pgm(path: Path) -> np.ndarray:
