@@ -76,7 +76,8 @@ def test_figures_match_the_engine_and_alerts_are_words(workshop):
     room = enter(workshop, (1024, 768))
     doc = workshop.document
     first = doc.districts[0]
-    m = compute(workshop.figures._index(), first.geometry, doc.assumptions, first.instruments)
+    index = workshop.window.session.figures.index
+    m = compute(index, first.geometry, doc.assumptions, first.instruments)
     column = room.columns[0]
     jobs = column.cards[0]
     assert jobs.value.text() == f"{m.concentration.creative_jobs:,.0f}"
@@ -110,7 +111,7 @@ def test_slider_updates_every_column_and_reset(workshop, qtbot):
                        {**i.params, "grant_per_job": 20000.0}
                        if i.kind is InstrumentKind.JOB_GRANT else i.params, i.start_year)
                for i in first.instruments]
-    m = compute(workshop.figures._index(), first.geometry, doc.assumptions, package)
+    m = compute(workshop.window.session.figures.index, first.geometry, doc.assumptions, package)
     assert room.columns[0].cards[4].value.text() == f"{m.incentives.npv / 1e6:.2f} m"
     # Designation uplift moves households priced out in every column.
     households = [c.cards[3].raw for c in room.columns]

@@ -186,14 +186,14 @@ class CardWidget(QFrame):
         self.layout().setContentsMargins(m, max(1, round(2 * s)), m, max(2, round(3 * s)))
 
     def show_metrics(self, m: Metrics, reference: Metrics | None, reference_name: str,
-                     city: Metrics) -> None:
+                     city: Metrics | None) -> None:
         """``reference`` None: compare with the whole ``city``; the same object as ``m``:
         this column is the reference."""
         card = self.card
         self.raw = float(card.value(m))
         self.value.setText(compact(self.raw, card.digits))
         if reference is None:
-            self.change.setText(card.vs_city(m, city))
+            self.change.setText(card.vs_city(m, city) if city is not None else "")
         elif reference is m:
             self.change.setText("the reference")
         else:

@@ -304,17 +304,18 @@ class Workshop(QObject):
         t0 = time.perf_counter()
         by_id = {d.id: d for d in self.document.districts}
         districts = [by_id[i] for i in self.scenario_ids if i in by_id]
+        ref = self.scenario_ids[0] if self.reference == "first" and self.scenario_ids else None
         try:
-            city, figures = self.figures.compute(districts, self.document.assumptions,
-                                                 self.overrides)
+            result = self.figures.compute(districts, self.document.assumptions,
+                                          self.overrides, city=ref is None)
         except Exception as exc:  # a figure failing must not end the workshop
             log.exception("workshop figures failed")
             self.room.status.setText(f"Could not compute the figures: {exc}")
             return
-        if city is None:
+        if result is None:
             self.room.status.setText("Indexing the city…")
             return
-        ref = self.scenario_ids[0] if self.reference == "first" and self.scenario_ids else None
+        city, figures = result
         self.room.show_figures(city, figures, ref)
         self.room.status.setText(self.status_text())
         self.refreshed.emit(time.perf_counter() - t0)

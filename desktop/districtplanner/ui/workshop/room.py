@@ -164,7 +164,7 @@ class ScenarioColumn(QFrame):
             c.set_scale(s)
 
     def show_metrics(self, m: Metrics, reference: Metrics | None, reference_name: str,
-                     city: Metrics, maxima: Sequence[float]) -> None:
+                     city: Metrics | None, maxima: Sequence[float]) -> None:
         for card, top in zip(self.cards, maxima, strict=True):
             card.show_metrics(m, reference, reference_name, city)
             card.bar.set_fraction(card.raw / top if top > 0 and math.isfinite(card.raw) else 0)
@@ -317,9 +317,10 @@ class RoomView(QWidget):
         # (a column needs about 170 px at 1024x768 for its card titles on one line).
         self.middle.setStretch(1, {0: 10, 1: 10, 2: 10, 3: 15}.get(len(self.columns), 20))
 
-    def show_figures(self, city: Metrics, figures: dict[str, Metrics],
+    def show_figures(self, city: Metrics | None, figures: dict[str, Metrics],
                      reference_id: str | None) -> None:
-        """Fill every column; ``reference_id`` None compares with the whole city."""
+        """Fill every column; ``reference_id`` None compares with the whole ``city``
+        (which may be None otherwise)."""
         shown = [figures[c.district_id] for c in self.columns if c.district_id in figures]
         maxima = []
         for card in CARDS:

@@ -118,15 +118,18 @@ class ScenarioFigures:
         return sel
 
     def compute(self, districts: Sequence[District], assumptions: Assumptions,
-                overrides: Mapping[str, float]) -> tuple[Metrics | None, dict[str, Metrics]]:
-        """(whole-city baseline, district id -> Metrics) under ``overrides``; (None, {})
-        while the index is not ready."""
+                overrides: Mapping[str, float], city: bool = True
+                ) -> tuple[Metrics | None, dict[str, Metrics]] | None:
+        """(whole-city baseline, district id -> Metrics) under ``overrides``, or None while
+        the index is not ready. ``city`` False skips the whole city (None in its place):
+        it costs more than all the columns together and only the "against the whole city"
+        comparison reads it."""
         index = self._index()
         if index is None:
-            return None, {}
+            return None
         a, _ = applied(assumptions, [], overrides)
         key = (id(index), a)
-        if self._baseline is None or self._baseline[0] != key:
+        if city and (self._baseline is None or self._baseline[0] != key):
             sel = index.whole_city(a.institution_buffer_m)
             self._baseline = (key, compute_selection(index, sel, a, (), "Whole city"))
         out: dict[str, Metrics] = {}
@@ -136,4 +139,4 @@ class ScenarioFigures:
             out[d.id] = compute_selection(index, sel, a_d, package, d.name)
         for gone in set(self._selections) - {d.id for d in districts}:
             del self._selections[gone]
-        return self._baseline[1], out
+        return (self._baseline[1] if city and self._baseline is not None else None), out
