@@ -425,10 +425,12 @@ class MapDrawer:
                 p.drawLine(QPointF(box.left(), box.center().y()),
                            QPointF(box.right(), box.center().y()))
             elif e.kind == "point":
+                # Bigger than on the map: a swatch must show its colour at reading distance.
+                dot = max(e.width_pt + 1.5, 3.5)
                 if e.fill:
-                    p.setPen(self.canvas.pen(e.fill, e.width_pt + 1.4))
+                    p.setPen(self.canvas.pen(e.fill, dot + 1.0))
                     p.drawPoint(box.center())
-                p.setPen(self.canvas.pen(e.colour, e.width_pt + 0.6))
+                p.setPen(self.canvas.pen(e.colour, dot))
                 p.drawPoint(box.center())
             else:  # image: a small ramp swatch
                 for k in range(5):
