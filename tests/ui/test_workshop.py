@@ -165,6 +165,19 @@ def test_votes_by_key_and_click_undo_through_the_stack(workshop, qtbot):
     assert doc.votes[a] == 2 and room.columns[0].tally.count == 2
     qtbot.keyClick(room, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert doc.votes.get(doc.districts[2].id, 0) == 0
+    # Undo in the room stops at the plan as it came in (here: votes from an earlier
+    # meeting, recorded before this workshop).
+    workshop.leave()
+    from districtplanner.model.commands import SetVotes
+
+    assert not workshop.stack.push(SetVotes(doc, {a: 5}, "Votes from the last meeting"))
+    room = enter(workshop, (1024, 768))
+    qtbot.keyClick(room, Qt.Key.Key_2)
+    assert doc.votes == {a: 5, b: 1}
+    for _ in range(4):
+        qtbot.keyClick(room, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.votes == {a: 5}
+    assert "Nothing from this workshop to undo" in room.status.text()
     # A vote can never go below zero.
     for _ in range(5):
         workshop.vote(1, -1)

@@ -62,6 +62,7 @@ class Workshop(QObject):
         self._own_stack: CommandStack | None = None
         self._previous_tool = "pan"
         self._listed: list[tuple[str, str]] = []
+        self._entry_index = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -113,6 +114,9 @@ class Workshop(QObject):
         if self.room is None:
             self._build_windows()
         assert self.room is not None and self.console is not None
+        # Undo in the room stops at the edits made in the room: the plan as it came in
+        # is locked.
+        self._entry_index = self.stack.index
         self._previous_tool = getattr(self.canvas.tool, "name", "pan") or "pan"
         self.canvas.set_tool("pan")
         self.room.title.setText(self.document.title or "Untitled plan")
@@ -185,7 +189,7 @@ class Workshop(QObject):
         key("K", self.next_colour)
         key("Backspace", self.remove_last_sketch)
         key("F6", self.toggle_console)
-        key(QKeySequence.StandardKey.Undo, self.stack.undo)
+        key(QKeySequence.StandardKey.Undo, self.undo)
         key("Ctrl+Shift+Z", self.stack.redo)
 
     # ----------------------------------------------------------------- screens
@@ -386,6 +390,15 @@ class Workshop(QObject):
         name = self.document.district(did).name
         verb = "Vote for" if delta > 0 else "Take back a vote for"
         return self.stack.push(SetVotes(self.document, votes, f"{verb} {name}"))
+
+    def undo(self) -> str:
+        """Undo the room's last step (a vote, a sketch, a district edit); the steps from
+        before the workshop are out of reach here."""
+        if self.stack.index <= self._entry_index:
+            if self.room is not None:
+                self.room.status.setText("Nothing from this workshop to undo.")
+            return ""
+        return self.stack.undo()
 
     def add_sketch(self, sketch: Sketch) -> str:
         problem = self.stack.push(AddSketch(self.document, sketch))
