@@ -155,7 +155,8 @@ class PlanExport:
 
     @property
     def total_steps(self) -> int:
-        """How many times :meth:`steps` yields: for a progress bar."""
+        """How many times :meth:`steps` yields, for a progress bar: figures, title page,
+        overview, four pages per district, comparison, appendix, attaching."""
         return 6 + 4 * len(self.districts)
 
     def run(self, progress: Callable[[int, int, str], None] | None = None) -> PlanResult:
@@ -214,6 +215,7 @@ class PlanExport:
             self._comparison(canvas, figures)
             yield "Appendix"
             self._appendix(canvas, figures)
+            yield "Attaching the plan and closing the file"
             project = saving.result() if saving is not None else None
             if project is None and attaching:
                 raise ReportError("The plan could not be saved into the PDF: "
