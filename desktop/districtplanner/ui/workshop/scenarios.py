@@ -127,6 +127,8 @@ class ScenarioFigures:
         index = self._index()
         if index is None:
             return None
+        # One Assumptions object for every column: the analysis caches per-neighbourhood
+        # rates on it, so a fresh (equal) copy per district would recompute them each time.
         a, _ = applied(assumptions, [], overrides)
         key = (id(index), a)
         if city and (self._baseline is None or self._baseline[0] != key):
@@ -134,9 +136,9 @@ class ScenarioFigures:
             self._baseline = (key, compute_selection(index, sel, a, (), "Whole city"))
         out: dict[str, Metrics] = {}
         for d in districts:
-            a_d, package = applied(assumptions, d.instruments, overrides)
-            sel = self._selection(index, d, a_d.institution_buffer_m)
-            out[d.id] = compute_selection(index, sel, a_d, package, d.name)
+            _, package = applied(a, d.instruments, overrides)
+            sel = self._selection(index, d, a.institution_buffer_m)
+            out[d.id] = compute_selection(index, sel, a, package, d.name)
         for gone in set(self._selections) - {d.id for d in districts}:
             del self._selections[gone]
         return (self._baseline[1] if city and self._baseline is not None else None), out
