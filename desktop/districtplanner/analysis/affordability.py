@@ -89,7 +89,7 @@ def share_below(income: np.ndarray | float, median_income: np.ndarray | float,
     median_income = np.asarray(median_income, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (np.log(income) - np.log(median_income)) / sigma
-    from scipy.special import ndtr  # deferred: scipy.special costs ~0.2 s at start-up
+    from scipy.special import ndtr  # here, not at the top: scipy.special costs ~0.2 s to import
 
     return ndtr(z)
 

@@ -515,7 +515,9 @@ def establishment_attributes(
     """Per establishment: distance to the nearest transit stop (m; inf without stops) and
     the local rent (the nearest rent point, the raster cell it falls in, or the rent
     polygon that contains it; NaN where unknown)."""
-    from scipy.spatial import cKDTree  # deferred: ~0.1 s the first paint does not need
+    # Imported here, not at the top: scipy.spatial drags in scipy.sparse and linalg (~0.2 s),
+    # which only an index build needs, never `import districtplanner`.
+    from scipy.spatial import cKDTree
 
     n = city.n_establishments
     if len(city.stops_xy) and n:
