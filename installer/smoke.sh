@@ -8,7 +8,8 @@
 # with no network (unshare --net, when allowed): selftest, metrics --json (must equal the
 # venv's), screenshot, project create/info, report, the GUI under Xvfb with the xcb
 # platform, the start time; then ldd over every shared library in the bundle, the tarball
-# and the .deb (dpkg-deb --info/--contents, and the unpacked package runs).
+# and the .deb (dpkg-deb --info/--contents, and the unpacked package runs). As root with
+# SMOKE_INSTALL_DEB=1 it also installs the .deb with apt, runs it from the PATH, removes it.
 # Not part of .ci/run: building and checking take minutes (times in the README).
 set -euo pipefail
 
@@ -151,6 +152,17 @@ if a != b:
     raise SystemExit("the unpacked .deb computes different figures")
 PY
 echo "the unpacked .deb runs and computes the same figures"
+
+if [ "${SMOKE_INSTALL_DEB:-0}" = "1" ] && [ "$(id -u)" = "0" ]; then
+  step ".deb: apt install, run from the PATH, apt remove (SMOKE_INSTALL_DEB=1)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$ROOT/$DEB" > "$KEEP/apt-install.txt" 2>&1 ||
+    { cat "$KEEP/apt-install.txt"; fail "apt could not install the .deb"; }
+  desk /usr/bin/district-planner metrics --json > "$KEEP/metrics-installed.json"
+  test -f /usr/share/applications/district-planner.desktop || fail "no menu entry after install"
+  DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq district-planner >> "$KEEP/apt-install.txt" 2>&1
+  [ ! -e /opt/district-planner ] || fail "apt remove left /opt/district-planner behind"
+  echo "installed with apt, ran from /usr/bin, removed cleanly"
+fi
 
 END=$(date +%s)
 printf '\n== smoke test passed in %d s; outputs in %s\n' "$((END - START))" "$KEEP"
