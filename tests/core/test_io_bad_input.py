@@ -503,6 +503,10 @@ MAC_TEXT = ("Firma,Branche,lon,lat\nAtelier Müller,Kunsthandwerk,13.41,52.52\n"
 @pytest.mark.parametrize(("text", "enc", "name", "first"), [
     (GBK_TEXT, "gbk", "Chinese GBK/GB18030", "北京798艺术区画廊"),
     (MAC_TEXT, "mac_roman", "Mac OS Roman", "Atelier Müller"),
+    ("name,lon,lat\nГалерея Гельмана,37.61,55.75\nМосковский художественный театр,37.61,"
+     "55.76\n", "cp1251", "Windows Cyrillic (cp1251)", "Галерея Гельмана"),
+    ("name,lon,lat\nΕθνικό Θέατρο,23.72,37.98\nΜουσείο Μπενάκη,23.74,37.98\n", "cp1253",
+     "Windows Greek (cp1253)", "Εθνικό Θέατρο"),
 ])
 def test_gbk_and_mac_roman_tables_are_read_as_written(tmp_path: Path, text: str, enc: str,
                                                       name: str, first: str) -> None:

@@ -536,7 +536,7 @@ ENCODING_NAMES: dict[str, str] = {
     "cp1251": "Windows Cyrillic (cp1251)", "cp850": "DOS Western (cp850)",
     "gb18030": "Chinese GBK/GB18030", "big5": "Chinese Big5", "shift_jis": "Japanese Shift-JIS",
     "euc_kr": "Korean EUC-KR", "cp1253": "Windows Greek (cp1253)",
-    "cp1254": "Windows Turkish (cp1254)", "utf-16": "UTF-16",
+    "cp1254": "Windows Turkish (cp1254)", "koi8_r": "Cyrillic KOI8-R", "utf-16": "UTF-16",
 }
 # charset-normalizer names a sibling whose letters coincide for the text it saw; the
 # planner knows the common one.
@@ -597,6 +597,28 @@ def _cjk_plausible(sample: bytes, enc: str) -> bool:
     return total > 0 and inside <= 0.2 * total
 
 
+_OTHER_SCRIPTS = {"cp1251": "CYRILLIC", "koi8_r": "CYRILLIC", "cp1253": "GREEK"}
+
+
+def _script_plausible(sample: bytes, enc: str) -> bool:
+    """True when ``enc`` reads the non-ASCII text as words of its script: nearly all of it
+    letters of that script, and few of them next to a Latin letter."""
+    import unicodedata
+
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        return False
+    script = _OTHER_SCRIPTS[enc]
+    high = [i for i, ch in enumerate(text) if ord(ch) > 127]
+    if not high:
+        return False
+    ours = sum(unicodedata.name(text[i], "").startswith(script) for i in high)
+    touching = sum(any(0 <= j < len(text) and text[j].isascii() and text[j].isalpha()
+                       for j in (i - 1, i + 1)) for i in high)
+    return ours >= 0.9 * len(high) and touching <= 0.1 * len(high)
+
+
 def _encoding_candidates(data: bytes) -> list[str]:
     """Likely encodings of text that is not UTF-8, best first.
 
@@ -621,6 +643,13 @@ def _encoding_candidates(data: bytes) -> list[str]:
         enc = _ENCODING_PREFERRED.get(m.encoding, m.encoding)
         if _cjk_plausible(sample, enc):
             out.append(enc)
+    # Cyrillic and Greek tables: their letters touch each other, never Latin letters
+    # (German read as cp1251 gives 'Mьller'); Latin-letter scoring would take them for
+    # Western text ('Ìîñêîâñêèé').
+    chaos = {m.encoding: m.chaos for m in found}
+    scripts = [e for e in _OTHER_SCRIPTS if _script_plausible(sample, e)]
+    # Several Cyrillic/Greek code pages read as letters: the detector's order decides.
+    out += sorted(scripts, key=lambda e: chaos.get(e, math.inf))[:1]
     ranked = sorted(((_latin_score(sample, e), -i, e) for i, e in enumerate(_WESTERN)),
                     reverse=True)
     out += [e for score, _i, e in ranked if score >= 0.8 and e not in out]
