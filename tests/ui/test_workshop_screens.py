@@ -67,3 +67,27 @@ def test_room_view_on_the_projector_console_on_the_laptop(tmp_path):
     # Figures scale with the projector: at least 28 px at 1024x768, so more at 1080p.
     assert r["value_px"] >= 28 * 1080 / 768 - 1
     assert r["after_leave"] == [True, True, False]
+
+
+CLI = [sys.executable, "-c", "import sys; from districtplanner.cli import main; "
+       "sys.exit(main())"]
+
+
+def test_screenshot_workshop_from_the_command_line(tmp_path):
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "room.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISTRICT_PLANNER_SETTINGS="")
+    run = subprocess.run([*CLI, "screenshot",
+                          "--workshop", "--size", "1024x768", "--out", str(out)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    # A plan file that is not there: one line saying so, and no image.
+    bad = subprocess.run([*CLI, "screenshot",
+                          "--workshop", "--project", str(tmp_path / "nope.gpkg"),
+                          "--out", str(tmp_path / "nope.png")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "nope.gpkg" in bad.stderr
+    assert not (tmp_path / "nope.png").exists()
