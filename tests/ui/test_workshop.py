@@ -84,6 +84,10 @@ def test_figures_match_the_engine_and_alerts_are_words(workshop):
     risk = column.cards[2]
     if m.affordability.displacement_class in ("high", "very high"):
         assert "RISK" in risk.alert.text() and risk.alert.isVisibleTo(room)
+    dm = m.displacement_methods
+    if dm is not None and dm.of:
+        # The published methods' verdict is part of the risk card (its tooltip).
+        assert f"flagged by {dm.flagged_by} of {dm.of} published methods" in risk.toolTip()
     # Against the first scenario: the other columns say their difference in words.
     assert column.cards[0].change.text() == "the reference"
     assert room.columns[1].cards[0].change.text().endswith("vs 1")

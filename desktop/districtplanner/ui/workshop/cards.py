@@ -55,6 +55,15 @@ def _risk_alert(m: Metrics) -> str:
     return f"{cls.upper()} RISK" if cls in ("high", "very high") else ""
 
 
+def _methods(m: Metrics) -> str:
+    """How many of the published displacement methods flag the district, when known."""
+    dm = getattr(m, "displacement_methods", None)
+    if dm is None or not getattr(dm, "of", 0):
+        return ""
+    names = ", ".join(r.name for r in dm.methods)
+    return f"; flagged by {dm.flagged_by} of {dm.of} published methods ({names})"
+
+
 def _budget_alert(m: Metrics) -> str:
     inc = m.incentives
     if inc is None or not inc.over_budget_years:
@@ -93,7 +102,7 @@ CARDS: tuple[Card, ...] = (
          lambda m, c: f"city: {c.concentration.location_quotient:.2f}"),
     Card("displacement_risk", "Displacement risk",
          lambda m: m.affordability.displacement_risk, 2,
-         lambda m: f"index 0-1, class {m.affordability.displacement_class}",
+         lambda m: f"index 0-1, class {m.affordability.displacement_class}{_methods(m)}",
          lambda m, c: f"city: {c.affordability.displacement_risk:.2f}", _risk_alert),
     Card("households_at_risk", "Households at risk",
          lambda m: m.affordability.households_priced_out_mitigated, 0,
