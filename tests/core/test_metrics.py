@@ -202,3 +202,11 @@ def test_json_has_the_published_displacement_methods_side_by_side(sample):
         assert sum(method["shares"].values()) == pytest.approx(1.0)
     assert dm["of"] == 3 and 0 <= dm["flagged_by"] <= 3
     assert -1 <= dm["agreement"]["fleiss_kappa_city"] <= 1
+
+
+def test_explain_texts_list_the_ranges_the_sensitivity_uses(sample):
+    c, index = sample
+    m = compute(index, c.example_districts.geometry.iloc[0], Assumptions())
+    text = m.explanations["affordability.firms_priced_out"]
+    assert "Ranges used in the sensitivity analysis: " in text
+    assert "firm_rent_capacity 12 to 24 (triangular)" in text

@@ -235,9 +235,20 @@ def explanation(key: str, inputs: Mapping[str, object], assumptions: Assumptions
         parts.append("Inputs: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in inputs.items()))
     if m.assumptions:
         parts.append("Assumptions: " + assumptions_text(m.assumptions, assumptions))
+        ranges = ranges_text(m.assumptions)
+        if ranges:
+            parts.append("Ranges used in the sensitivity analysis: " + ranges)
     if result:
         parts.append(f"Result: {result}")
     return "\n".join(parts)
+
+
+def ranges_text(names: tuple[str, ...]) -> str:
+    """'name low to high (distribution)' for each uncertain parameter among ``names``."""
+    from districtplanner.analysis.assumptions import UNCERTAINTY
+
+    return "; ".join(f"{n} {UNCERTAINTY[n].low:g} to {UNCERTAINTY[n].high:g} "
+                     f"({UNCERTAINTY[n].distribution})" for n in names if n in UNCERTAINTY)
 
 
 def _fmt(v: object) -> str:
