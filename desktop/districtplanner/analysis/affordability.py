@@ -408,13 +408,13 @@ def missing_inputs(index: CityIndex, base: NeighbourhoodBase | None, sel: Select
     input it needs is absent altogether (so no 0 stands in for 'no data')."""
     out: dict[str, str] = {}
     no_rent = index.city.rent_kind is None
-    rent_msg = "no rent layer (add one: File > Add layer…)"
+    rent_msg = "no rent layer (add one: File > Add layer… in the app, --rents FILE)"
     if no_rent:
         for key in ("affordability.rent", "affordability.projected_rent"):
             out[key] = rent_msg
     if base is None:
-        msg = ("no neighbourhood layer: add one with households (or population), median "
-               "income and renter share columns")
+        msg = ("no neighbourhood layer: add one (--neighbourhoods FILE on the command "
+               "line) with households or population, median income and renter share")
         for key in ("affordability.households", "affordability.rent_burden",
                     "affordability.displacement", "affordability.households_priced_out"):
             out[key] = msg

@@ -502,7 +502,7 @@ def format_table(doc: dict[str, Any]) -> str:
     add("Rent city percentile", lambda e: e["affordability"]["rent_city_percentile"], ",.0f")
     add("Rent burden share", lambda e: e["affordability"]["rent_burden_share"], ".1%")
     add("Displacement risk (0..1)", lambda e: e["affordability"]["displacement_risk"])
-    rows.append(("Displacement class", [e["affordability"]["displacement_class"]
+    rows.append(("Displacement class", [e["affordability"]["displacement_class"] or "–"
                                         for e in entries]))
     add("Projected rent with plan", lambda e: e["affordability"]["projected_rent"])
     add("Households priced out", lambda e: e["affordability"]["households_priced_out"],
@@ -527,4 +527,14 @@ def format_table(doc: dict[str, Any]) -> str:
     for label, vals in rows:
         lines.append(label.ljust(label_w) + "  " + "  ".join(
             v.rjust(w) for v, w in zip(vals, widths, strict=True)))
+    # Why a figure is '–': the missing input, once per reason (analysis AffordabilityMetrics).
+    reasons: dict[str, list[str]] = {}
+    for e in entries:
+        for k, r in (e["affordability"].get("missing") or {}).items():
+            name = k.split(".")[-1].replace("_", " ")
+            if name not in reasons.setdefault(r, []):
+                reasons[r].append(name)
+    if reasons:
+        lines += ["", "Not computed (–):"]
+        lines += [f"  {', '.join(ks)}: {r}" for r, ks in reasons.items()]
     return "\n".join(lines)
