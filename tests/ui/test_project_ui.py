@@ -354,3 +354,14 @@ def test_revert_drops_the_changes_since_the_last_save(window, qtbot, tmp_path, m
     assert "To be dropped" not in [d.name for d in new.document.districts]
     assert new.project.path == path and not new.project.dirty
     assert new.windowTitle() == "plan — District Planner"
+
+
+def test_a_damaged_plan_is_refused_with_its_message_and_the_window_stays(window, tmp_path,
+                                                                        monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda p, t, text: shown.append(text))
+    bad = tmp_path / "cut.gpkg"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 500)
+    assert window.project.open(bad) is None
+    assert "cut.gpkg" in shown[0] and window.isVisible()
+    assert QApplication.overrideCursor() is None

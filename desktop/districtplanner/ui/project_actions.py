@@ -180,6 +180,10 @@ class ProjectActions(QObject):
         self.links_action.setStatusTip("Choose which layers the project keeps as a link to "
                                        "your file instead of a copy inside it")
         self.links_action.triggered.connect(self.choose_links)
+        self.find_missing_action = QAction("&Find missing files…", w)
+        self.find_missing_action.setStatusTip("Point layers whose linked file has moved at "
+                                              "its new place")
+        self.find_missing_action.triggered.connect(self.find_missing_files)
         self.revert_action = QAction("Re&vert to saved", w)
         self.revert_action.setStatusTip("Drop the changes since the last save")
         self.revert_action.triggered.connect(self.revert)
@@ -188,7 +192,7 @@ class ProjectActions(QObject):
         file_menu.insertMenu(first, self.recent_menu)
         file_menu.insertSeparator(first)
         for act in (self.save_action, self.save_as_action, self.links_action,
-                    self.revert_action):
+                    self.find_missing_action, self.revert_action):
             file_menu.insertAction(first, act)
         file_menu.insertSeparator(first)
         self.revert_action.setEnabled(False)
@@ -219,6 +223,8 @@ class ProjectActions(QObject):
         mark = "*" if self.dirty else ""
         self.window.setWindowTitle(f"{self.display_name()}{mark} — District Planner")
         self.revert_action.setEnabled(self.path is not None and self.dirty)
+        self.find_missing_action.setEnabled(
+            any(la.meta.get("missing") for la in self.document.layers))
 
     def set_path(self, path: Path | None, dirty: bool = False) -> None:
         """The file this window's plan lives in (None: never saved)."""
@@ -522,19 +528,26 @@ class ProjectActions(QObject):
             path = Path(name)
         if not self.confirm_close("opening another plan"):
             return None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             document, notes = load_project_with_notes(path)
-        except NotAProjectError as exc:
+        except ProjectError as exc:
+            error: ProjectError | None = exc
+        else:
+            error = None
+        finally:
+            QApplication.restoreOverrideCursor()
+        if isinstance(error, NotAProjectError):
             self._closing_confirmed = False
             answer = QMessageBox.question(
                 self.window, "Not a District Planner project",
-                f"{exc}\n\nAdd its layers to the open plan now?")
+                f"{error}\n\nAdd its layers to the open plan now?")
             if answer == QMessageBox.StandardButton.Yes:
                 self.window.add_layer_files([path])
             return None
-        except ProjectError as exc:
+        if error is not None:
             self._closing_confirmed = False
-            QMessageBox.warning(self.window, "The plan could not be opened", str(exc))
+            QMessageBox.warning(self.window, "The plan could not be opened", str(error))
             return None
         if path.suffix.lower() == ".pdf":
             # A plan read out of a PDF has no project file yet: Save asks where to put one.
