@@ -38,6 +38,12 @@ out = {
     "columns": len(room.columns),
     "value_px": min(c.cards[0].value.fontMetrics().height() for c in room.columns),
 }
+# The projector is unplugged and plugged back in mid-session: the windows are re-placed.
+app.screenRemoved.emit(projector)
+app.screenAdded.emit(projector)
+for _ in range(5):
+    app.processEvents()
+out["after_replug"] = [room.isVisible(), room.isFullScreen(), room.screen().name()]
 ws.leave()
 app.processEvents()
 out["after_leave"] = [win.isVisible(), win.centralWidget() is win.canvas, room.isVisible()]
@@ -66,6 +72,7 @@ def test_room_view_on_the_projector_console_on_the_laptop(tmp_path):
     assert r["columns"] == 3
     # Figures scale with the projector: at least 28 px at 1024x768, so more at 1080p.
     assert r["value_px"] >= 28 * 1080 / 768 - 1
+    assert r["after_replug"] == [True, True, "projector"]
     assert r["after_leave"] == [True, True, False]
 
 
