@@ -77,6 +77,24 @@ def test_strict_proj_fails_on_gdal_and_python_warnings() -> None:
         warnings.warn("old API", DeprecationWarning, stacklevel=1)
 
 
+def test_strict_proj_hears_loggers_someone_silenced() -> None:
+    """Another library's logging set-up (a level, `disabled`, logging.disable) must not
+    hide a PROJ warning from the check, and is restored afterwards."""
+    child = logging.getLogger("rasterio._env")
+    child.setLevel(logging.ERROR)
+    child.disabled = True
+    logging.disable(logging.WARNING)
+    try:
+        with pytest.raises(selftest.CheckError, match="grid"), selftest.strict_proj():
+            child.warning("PROJ: grid not found")
+        assert child.level == logging.ERROR and child.disabled
+        assert logging.root.manager.disable == logging.WARNING
+    finally:
+        child.setLevel(logging.NOTSET)
+        child.disabled = False
+        logging.disable(logging.NOTSET)
+
+
 def test_a_failed_check_exits_non_zero_with_the_reason(monkeypatch, tmp_path, capsys) -> None:
     def broken(_: Path) -> str:
         raise selftest.CheckError("no GTiff driver in this installation")

@@ -62,7 +62,19 @@ def strict_proj() -> Iterator[list[str]]:
             messages.append(f"{record.name}: {record.getMessage()}")
 
     handler = _Collect(level=logging.WARNING)
-    loggers = [logging.getLogger(n) for n in ("rasterio", "pyogrio", "pyproj", "fiona")]
+    prefixes = ("rasterio", "pyogrio", "pyproj", "fiona")
+    loggers = [logging.getLogger(n) for n in prefixes]
+    # A library or an earlier logging set-up may have silenced these loggers (a level above
+    # WARNING, `disabled`, logging.disable); for the check they must speak, then as before.
+    children = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+                if name.startswith(tuple(p + "." for p in prefixes))]
+    saved = [(lg, lg.level, lg.disabled) for lg in loggers + children]
+    global_disable = logging.root.manager.disable
+    logging.disable(logging.NOTSET)
+    for lg, level, _ in saved:
+        lg.disabled = False
+        if level > logging.WARNING:
+            lg.setLevel(logging.WARNING)
     for lg in loggers:
         lg.addHandler(handler)
     try:
@@ -76,6 +88,10 @@ def strict_proj() -> Iterator[list[str]]:
     finally:
         for lg in loggers:
             lg.removeHandler(handler)
+        for lg, level, disabled in saved:
+            lg.setLevel(level)
+            lg.disabled = disabled
+        logging.disable(global_disable)
     if messages:
         raise CheckError("PROJ/GDAL warned: " + " | ".join(messages))
 
