@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
@@ -141,3 +142,9 @@ class TileGrid(QWidget):
 
     def __getitem__(self, key: str) -> FigureTile:
         return self.tiles[key]
+
+    # With only __getitem__, Python treats the grid as an old-style sequence: `x in grid` or
+    # iteration (as Qt's event filters and shiboken may do) asks grid[0] and a KeyError
+    # escapes into Qt. Iterating yields the tiles.
+    def __iter__(self) -> Iterator[FigureTile]:
+        return iter(self.tiles.values())
