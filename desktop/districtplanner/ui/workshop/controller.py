@@ -33,6 +33,9 @@ from districtplanner.ui.workshop.scenarios import (
 
 log = logging.getLogger(__name__)
 
+#: Pen width and note text height (pixels) on the planner's map; the room view scales them.
+SKETCH_SIZES = (5.0, 18.0)
+
 
 class Workshop(QObject):
     """Workshop mode of ``window`` (a MainWindow: its document, canvas and recompute)."""
@@ -122,6 +125,7 @@ class Workshop(QObject):
         self.room.title.setText(self.document.title or "Untitled plan")
         taken = self.window.takeCentralWidget()
         self.room.set_map(taken)
+        self._scale_sketches(self.room.scale)
         self._rebuild_columns()
         self.refresh()
         if size is not None:
@@ -143,6 +147,7 @@ class Workshop(QObject):
         self.overrides.clear()
         self.room.set_map(None)
         self.window.setCentralWidget(self.canvas)
+        self.sketch_layer.set_sizes(*SKETCH_SIZES)
         self.canvas.set_tool(self._previous_tool)
         self.room.hide()
         self.console.hide()
@@ -165,6 +170,7 @@ class Workshop(QObject):
         console.sketch_colour.connect(self.pen.set_colour)
         console.remove_last_sketch.connect(self.remove_last_sketch)
         console.leave.connect(self.leave)
+        room.scaled.connect(self._scale_sketches)
         for w in (room, console):
             self._shortcuts(w)
 
@@ -235,6 +241,12 @@ class Workshop(QObject):
         # Qt has moved any orphaned window.
         if self.active and self.room is not None and self.room.isFullScreen():
             QTimer.singleShot(0, self._place)
+
+    def _scale_sketches(self, s: float) -> None:
+        """Strokes and notes as thick and large as the room view's text."""
+        if self.active:
+            pen, note = SKETCH_SIZES
+            self.sketch_layer.set_sizes(pen * s, note * s)
 
     def toggle_console(self) -> None:
         if self.console is not None:

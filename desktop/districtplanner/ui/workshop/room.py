@@ -259,6 +259,8 @@ class WhatIfStrip(QFrame):
 class RoomView(QWidget):
     """The projector's window: title bar, map and columns side by side, what-if strip."""
 
+    scaled = Signal(float)  # the new scale, after the window changed size
+
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("RoomView")
@@ -359,3 +361,4 @@ class RoomView(QWidget):
         for c in self.columns:
             c.set_scale(s)
         self.strip.set_scale(s)
+        self.scaled.emit(s)
