@@ -102,10 +102,11 @@ step "the GUI under Xvfb with the xcb platform (stops once the map is drawn)"
 # Xvfb runs outside the namespace; the app reaches it through its socket file.
 xvfb-run -a -s "-screen 0 1600x1000x24" /bin/sh -c '
   exec env -i HOME="$1" PATH="$2" LANG=C.UTF-8 DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY" \
-    QT_QPA_PLATFORM=xcb DISTRICT_PLANNER_QUIT_AFTER_DRAW=1 "$3"' \
-  sh "$WORK/home" "$WORK/bin" "$APP" > "$KEEP/gui-xcb.txt" 2>&1 ||
+    QT_QPA_PLATFORM=xcb DISTRICT_PLANNER_QUIT_AFTER_DRAW=1 DISTRICT_PLANNER_SCREEN_GRAB="$4" "$3"' \
+  sh "$WORK/home" "$WORK/bin" "$APP" "$KEEP/gui-xcb.png" > "$KEEP/gui-xcb.txt" 2>&1 ||
   { cat "$KEEP/gui-xcb.txt"; fail "the GUI did not start under Xvfb"; }
 grep "drawn after" "$KEEP/gui-xcb.txt" || { cat "$KEEP/gui-xcb.txt"; fail "the GUI never drew"; }
+grep -q "screen grabbed to .*: True" "$KEEP/gui-xcb.txt" || fail "no grab of the X screen"
 
 step "start time from the bundle (command to drawn sample city, offscreen, clean env)"
 python3 benchmarks/bench_startup.py --exe "$APP" --runs 7 | tee "$KEEP/startup.txt"
