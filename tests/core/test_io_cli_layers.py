@@ -14,16 +14,6 @@ import pytest
 import shapely
 
 from districtplanner.cli import main
-from districtplanner.paths import resources_dir
-from districtplanner.sample_city import generate_city, write_city
-
-
-@pytest.fixture(scope="module")
-def city_dir(tmp_path_factory) -> Path:
-    res = tmp_path_factory.mktemp("resources")
-    write_city(generate_city(3000), res / "sample_city")
-    (res / "mappings").symlink_to(resources_dir() / "mappings", target_is_directory=True)
-    return res
 
 
 @pytest.fixture()

@@ -24,20 +24,10 @@ from districtplanner.model.document import DocumentError, buffer_district_geomet
 from districtplanner.model.figures import Figures
 from districtplanner.model.layer import Layer
 from districtplanner.model.session import Session
-from districtplanner.paths import resources_dir
-from districtplanner.sample_city import generate_city, write_city
 
 # A ring that loops back over itself: make_valid's default "linework" method gives 80 m²
 # (the overlap cut out as a hole), the "structure" rule 96 m² (everything drawn around).
 LOOP = [(0, 0), (12, 0), (12, 8), (4, 8), (4, -4), (8, -4), (8, 4), (0, 4)]
-
-
-@pytest.fixture(scope="module")
-def city_dir(tmp_path_factory) -> Path:
-    res = tmp_path_factory.mktemp("resources")
-    write_city(generate_city(3000), res / "sample_city")
-    (res / "mappings").symlink_to(resources_dir() / "mappings", target_is_directory=True)
-    return res
 
 
 @pytest.fixture()
