@@ -444,10 +444,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print one line per check; exit 1 if any failed."""
     keep: Path | None = args.keep
-    tmp = Path(tempfile.mkdtemp(prefix="district-planner-selftest-"))
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         tmp = keep
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="district-planner-selftest-"))
     from districtplanner import __version__
 
     frozen = "bundle " + sys.executable if getattr(sys, "frozen", False) else sys.prefix
