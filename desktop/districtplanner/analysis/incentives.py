@@ -1096,3 +1096,242 @@ def parameters_markdown() -> str:
             rows.append(f"| {KIND_LABELS[kind]} (`{kind.value}`) | `{p.name}` | {p.label}: "
                         f"{p.doc} | {p.unit} | {format_value(p.default)} | {limits} |")
     return "\n".join(rows)
+
+
+# ---- many assumption vectors at once (sensitivity tornados and Monte Carlo) --------------
+
+BATCH_FIGURES = ("creative_jobs_projected", "npv", "cost_per_job_year", "within_budget")
+
+
+def evaluate_batch(inputs: EconomyInputs, instruments: Sequence[Instrument],
+                   assumptions: Assumptions,
+                   varied: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The headline figures of ``evaluate`` for K assumption vectors at once.
+
+    ``varied`` maps assumption names to arrays of K values; the others come from
+    ``assumptions``. Returns arrays of K values per name in ``BATCH_FIGURES``
+    (``within_budget`` 1.0 or 0.0), NaN where ``evaluate`` would refuse the package under
+    that vector. The district is the same for every vector, so a tornado (two dozen
+    vectors) or a Monte Carlo (a thousand) is one fixed point of (K, ...) arrays instead
+    of K of them: per-call overhead, not arithmetic, is what a scalar run costs. Same
+    formulas as the scalar path, element by element (a test compares them to 1e-9).
+    """
+    a = assumptions
+    names = list(varied)
+    if "horizon_years" in varied:
+        raise ValueError("evaluate_batch: horizon_years must be the same for every vector.")
+    k = len(varied[names[0]]) if names else 1
+
+    def v(name: str) -> np.ndarray:
+        if name in varied:
+            return np.asarray(varied[name], dtype=np.float64).reshape(k)
+        return np.full(k, float(a[name]))
+
+    # Everything that does not depend on the assumptions varied: from the scalar package
+    # (which also validates the instruments, whose messages do not depend on them).
+    h = int(a.horizon_years)
+    enabled = [i for i in instruments if i.enabled]
+    for inst in enabled:
+        inst.validate()
+    named = list(zip(_unique_names(enabled), enabled, strict=True))
+    paying = [(n, i) for n, i in named if i.kind is not InstrumentKind.PPP]
+    eps, opc, spread_years = v("incentive_elasticity"), v("operating_cost_per_job"), \
+        v("grant_spread_years")
+    grants = sum(g for _, g in _job_grants(paying))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = eps * grants / (opc * spread_years)
+    ok = ratio < MAX_FEEDBACK_RATIO
+    out = {f: np.full(k, np.nan) for f in BATCH_FIGURES}
+    if not ok.any():
+        return out
+    idx = np.flatnonzero(ok)
+    sub = {n: v(n)[idx] for n in set(names) | {
+        "incentive_elasticity", "operating_cost_per_job", "grant_spread_years"}}
+    figures = _batch_figures(inputs, paying, named, a, h, sub, idx.size)
+    for f in BATCH_FIGURES:
+        out[f][idx] = figures[f]
+    return out
+
+
+def _batch_figures(inputs: EconomyInputs, paying: list[tuple[str, Instrument]],
+                   named: list[tuple[str, Instrument]], a: Assumptions, h: int,
+                   varied: Mapping[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
+    """``evaluate_batch`` for the vectors whose package can settle."""
+    def v(name: str) -> np.ndarray:
+        return varied[name] if name in varied else np.full(k, float(a[name]))
+
+    col = (slice(None), None)  # a (K,) array as a column against per-year arrays
+    t = np.arange(h)
+    t1 = np.arange(h + 1, dtype=float)
+    # Baseline factors (projection.baseline_factors, per vector).
+    rho = 1.0 if not math.isfinite(inputs.density_ratio) else float(inputs.density_ratio)
+    if rho < 0:
+        raise ValueError(f"density_ratio must be ≥ 0; got {inputs.density_ratio!r}.")
+    rho = min(rho, 50.0)
+    agg = v("agglomeration_coefficient") * np.log((1.0 + rho) / 2.0)
+    factor_f = (1.0 + (v("baseline_growth_firms") + agg))[col] ** t1
+    factor_j = (1.0 + (v("baseline_growth_jobs") + agg))[col] ** t1
+    n_sectors = len(CREATIVE_SECTORS)
+    base = np.empty((k, n_sectors, 2, h + 1))
+    np.multiply(inputs.creative_jobs_by_sector[None, :, None], factor_j[:, None, :],
+                out=base[:, :, 0])
+    np.multiply(inputs.creative_firms_by_sector[None, :, None], factor_f[:, None, :],
+                out=base[:, :, 1])
+    base_jobs, base_firms = base[:, :, 0], base[:, :, 1]
+
+    rent = float(inputs.rent_median)
+    rent0 = np.full(k, rent) if math.isfinite(rent) and rent > 0 else v("firm_rent_capacity")
+    assessed = v("assessed_value_per_m2")
+    with np.errstate(divide="ignore"):
+        value0 = np.where(assessed > 0, assessed, rent0 * 12.0 / v("capitalisation_yield"))
+    near = inputs.near_transit_share if math.isfinite(inputs.near_transit_share) else 0.0
+    uplift_c = v("designation_uplift") + v("transit_uplift_commercial") * near
+    rent_growth = (1.0 + v("market_rent_growth"))[col] ** t
+    growth = (1.0 + uplift_c)[col] * rent_growth
+
+    n = len(paying)
+    masks = np.array([[s in set(i.eligible_sectors) for s in CREATIVE_SECTORS]
+                      for _, i in paying], dtype=float).reshape(n, n_sectors)
+    constant = np.zeros((k, n, h + 1))
+    abatement = np.zeros((k, n, h + 1))
+    job_grant = np.zeros((n, h + 1))
+    one_off = np.zeros(n, dtype=bool)
+    loans: list[tuple[int, np.ndarray]] = []
+    lag = t[:, None] - t[None, :]
+    ptr, fapj = v("property_tax_rate"), v("floor_area_per_job")
+    workspace_area = []
+    for r, (_, inst) in enumerate(paying):
+        on = inst.active_years(h)
+        kind = inst.kind
+        one_off[r] = kind in ONE_OFF_KINDS
+        if kind is InstrumentKind.TAX_ABATEMENT:
+            abatement[:, r, :h] = on * (inst.param("share") * value0[col] * growth
+                                        * ptr[col] * fapj[col])
+        elif kind is InstrumentKind.JOB_GRANT:
+            job_grant[r, :h] = on * inst.param("grant_per_job")
+        elif kind is InstrumentKind.STARTUP_GRANT:
+            constant[:, r, :h] = on * inst.param("grant") * inst.param("startups_per_year")
+        elif kind is InstrumentKind.WORKSPACE_SUBSIDY:
+            gap = np.maximum(0.0, rent0[col] * growth - inst.param("rent_cap_share")
+                             * rent0[col])
+            constant[:, r, :h] = on * gap * inst.param("floor_area_m2") * 12.0
+            if on.any():
+                workspace_area.append(r)
+        else:
+            term = int(inst.param("term_years"))
+            per_loan = inst.param("principal") * (
+                inst.param("market_rate") - inst.param("concessional_rate"))
+            outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
+            loans.append((r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+    spread_n = v("grant_spread_years").astype(int)
+    since = lag.T[None]
+    spread = np.where((since >= 0) & (since < spread_n[:, None, None]),
+                      1.0 / spread_n[:, None, None], 0.0)  # [K, τ, t]
+    private_rate = np.zeros(h)
+    ppp = [i for _, i in named if i.kind is InstrumentKind.PPP]
+    if ppp:
+        keep = np.ones(h)
+        for inst in ppp:
+            keep *= 1.0 - inst.param("private_share") * inst.active_years(h)
+        private_rate = 1.0 - keep
+    public_rate = 1.0 - private_rate
+    r_disc = v("discount_rate")
+    discount = (1.0 + r_disc)[col] ** -t.astype(float)
+    eligible_cost = v("operating_cost_per_job")[:, None, None] * (masks @ base_jobs[:, :, 1:])
+    has_cost = eligible_cost > 0
+    eps = v("incentive_elasticity")
+
+    rows, shares, good = _solve_batch(masks, base, constant, abatement, job_grant, loans,
+                                      spread, one_off, eligible_cost, has_cost, eps, h)
+    annual = np.add.reduce(rows * public_rate, axis=1)  # (K, h)
+    npv = np.einsum("kt,kt->k", annual, discount)
+    share_j, share_f = (_weighted_batch(shares, w) for w in (base_jobs[:, :, 1:],
+                                                               base_firms[:, :, 1:]))
+    del share_f  # the firms' path moves no headline figure
+    uplift = np.ones((k, h + 1))
+    uplift[:, 1:] = 1.0 + eps[col] * np.minimum(np.maximum(share_j, 0.0), 1.0)
+    jobs_base = inputs.jobs * factor_j
+    jobs_with = jobs_base * uplift
+    extra = jobs_with - jobs_base
+    end_discount = discount * (1.0 / (1.0 + r_disc))[col]
+    job_years = np.einsum("kt,kt->k", np.maximum(extra[:, 1:], 0.0), end_discount)
+    cap = float(a.budget_cap)
+    within = (~(annual > cap * (1 + 1e-12)).any(axis=1)).astype(float) if cap > 0 \
+        else np.ones(k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_job_year = np.where(job_years > 0, npv / job_years, np.nan)
+    nan = ~good
+    out = {"creative_jobs_projected": jobs_with[:, -1], "npv": npv,
+           "cost_per_job_year": per_job_year, "within_budget": within}
+    for f in out.values():
+        f[nan] = np.nan
+    return out
+
+
+def _weighted_batch(shares: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``_weighted`` per vector: shares (K, sectors, h) weighted by w (K, sectors, h)."""
+    tot = np.add.reduce(w, axis=1)
+    num = np.add.reduce(shares * w, axis=1)
+    return np.divide(num, tot, out=np.zeros_like(num), where=tot > 0)
+
+
+def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
+                 abatement: np.ndarray, job_grant: np.ndarray,
+                 loans: list[tuple[int, np.ndarray]], spread: np.ndarray,
+                 one_off: np.ndarray, eligible_cost: np.ndarray, has_cost: np.ndarray,
+                 eps: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_solve`` for K vectors: costs (K, rows, h), sector shares (K, sectors, h) and
+    which vectors settled. Each vector keeps the costs of the round at which it meets the
+    scalar stopping rule, so its numbers are the scalar path's rounds, not more or fewer;
+    the rounds go on while any vector has not settled."""
+    k, n_sectors = base.shape[0], base.shape[1]
+    n = masks.shape[0]
+    if n == 0:
+        return np.zeros((k, 0, h)), np.zeros((k, n_sectors, h)), np.ones(k, dtype=bool)
+    recurring = ~one_off[None, :, None]
+    any_one_off = bool(one_off.any())
+    masks_t = masks.T
+
+    def cost(path: np.ndarray) -> np.ndarray:
+        eligible = masks @ path[:, :, 0]  # (K, rows, h + 1)
+        out = abatement * eligible + constant
+        net = np.maximum(0.0, eligible[:, :, 1:] - eligible[:, :, :-1]) * job_grant[:, :h]
+        out[:, :, :h] += net
+        if loans:
+            firms_start = path[:, :, 1, :h]
+            for r, matrix in loans:
+                firms = masks[r] @ firms_start  # (K, h)
+                out[:, r, :h] += firms @ matrix.T
+        return out[:, :, :h]
+
+    def sector_shares(costs: np.ndarray) -> np.ndarray:
+        value = costs
+        if any_one_off:
+            value = np.where(recurring, costs, costs @ spread)
+        share = np.divide(value, eligible_cost, out=np.zeros_like(value), where=has_cost)
+        np.minimum(share, 1.0, out=share)
+        s = masks_t @ share  # (K, sectors, h)
+        return np.minimum(np.maximum(s, 0.0), 1.0)
+
+    path = base.copy()
+    final = np.zeros((k, n, h))
+    settled = np.zeros(k, dtype=bool)
+    failed = np.zeros(k, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        last = cost(path)
+        for _ in range(MAX_ITERATIONS):
+            shares = sector_shares(last)
+            path[:, :, :, 1:] = base[:, :, :, 1:] * (1.0 + eps[:, None, None] * shares)[
+                :, :, None, :]
+            new = cost(path)
+            scale = np.abs(new).max(axis=(1, 2))
+            change = np.abs(new - last).max(axis=(1, 2))
+            bad = ~np.isfinite(scale) & ~settled & ~failed
+            failed |= bad
+            done = (change <= _TOLERANCE * np.maximum(scale, 1.0)) & ~settled & ~failed
+            final[done] = new[done]
+            settled |= done
+            if (settled | failed).all():
+                break
+            last = new
+    return final, sector_shares(final), settled
