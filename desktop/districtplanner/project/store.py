@@ -237,9 +237,6 @@ def load_project_with_notes(path: str | Path) -> tuple[Document, list[str]]:
 
 
 def _load_pdf(path: Path) -> tuple[Document, list[str]]:
-    try:
-        from districtplanner.project import pdf  # H5's embedded-project reader
-    except ImportError:
-        raise ProjectError(path, "opening a plan from a PDF is not available in this "
-                           "version; open the .gpkg project file instead.") from None
-    return pdf.load_pdf_project(path)  # type: ignore[attr-defined]
+    from districtplanner.project.pdf import load_pdf_project  # pypdf only when a PDF opens
+
+    return load_pdf_project(path)
