@@ -299,3 +299,88 @@ def test_votes_and_sketches_survive_save_and_reopen(workshop, tmp_path):
     assert [(s.kind, s.colour, s.text) for s in again.sketches] == \
         [(s.kind, s.colour, s.text) for s in doc.sketches]
     assert again.sketches[0].geometry.equals(doc.sketches[0].geometry)
+
+
+def test_cards_show_their_90_percent_interval_after_the_slider_settles(workshop, qtbot,
+                                                                      monkeypatch):
+    """Each card's p5-p95 comes from the Monte Carlo in the window's one worker pool, after
+    a slider drag ends: "…" until then, never run on the GUI thread or per slider frame."""
+    import threading
+
+    from districtplanner.ui.workshop.cards import PENDING, interval_of, interval_words
+
+    recompute = workshop.window.recompute
+    real_submit = recompute.submit
+    threads = []
+
+    def submit(fn):
+        # The Sensitivity dock's own runs (the hidden main window's) are not counted.
+        owner = getattr(fn, "__self__", None)
+        if not any(owner is m for m in workshop._shown.values()):
+            return real_submit(fn)
+
+        def run():
+            threads.append(threading.current_thread())
+            return fn()
+        return real_submit(run)
+
+    monkeypatch.setattr(recompute, "submit", submit)
+    room = enter(workshop, (1024, 768))
+    doc = workshop.document
+    keyed = [i for i, card in enumerate(CARDS) if card.interval_key]
+    assert {CARDS[i].key for i in keyed} >= {"displacement_risk", "households_at_risk", "npv"}
+    # Pending while the first run waits for the sliders to settle.
+    for column in room.columns:
+        for i in keyed:
+            card = column.cards[i]
+            if card.interval.isVisibleTo(room):
+                assert card.interval.text() == PENDING
+    # A drag: frames 40 ms apart repaint the figures and start no Monte Carlo.
+    slider = room.strip.sliders["grant_per_job"]
+    frames = []
+    workshop.refreshed.connect(frames.append)
+    for pos in range(500, 1001, 100):
+        slider.setValue(pos)
+        qtbot.wait(40)
+    assert len(frames) == 6 and not threads
+    assert all(c.cards[4].interval.text() == PENDING for c in room.columns)
+    # The drag ends: every column's intervals arrive from the worker.
+    ids = {c.district_id for c in room.columns}
+    arrived = set()
+    workshop.intervals_shown.connect(arrived.add)
+    qtbot.waitUntil(lambda: arrived == ids, timeout=60_000)
+    assert len(threads) == len(ids)
+    assert all(t is not threading.main_thread() for t in threads)
+    # They are Metrics.sensitivity()'s p5 and p95 of the same district under the same
+    # what-if (20,000 € per job), computed here independently of the room.
+    index = workshop.window.session.figures.index
+    for column, d in zip(room.columns, doc.districts, strict=False):
+        package = [type(i)(i.kind, i.name, i.enabled, i.eligible_sectors,
+                           {**i.params, "grant_per_job": 20000.0}
+                           if i.kind is InstrumentKind.JOB_GRANT else i.params, i.start_year)
+                   for i in d.instruments]
+        m = compute(index, d.geometry, doc.assumptions, package)
+        sens = m.sensitivity()
+        risk = sens.figures["displacement_risk"].interval
+        npv = sens.figures["npv"].interval
+        households = sens.figures["households_priced_out"].interval
+        keep = 1 - doc.assumptions.clt_share
+        assert column.cards[2].interval.text() == \
+            f"90%: {risk['p5']:.2f} – {risk['p95']:.2f}"
+        assert column.cards[4].interval.text() == \
+            interval_words(CARDS[4], (npv["p5"], npv["p95"]))
+        assert column.cards[3].interval.text() == \
+            interval_words(CARDS[3], (households["p5"] * keep, households["p95"] * keep))
+        assert interval_of(CARDS[4], m, sens) == (npv["p5"], npv["p95"])
+        # Cards with no interval of their own figure show no line (cost per job is not
+        # the model's cost per discounted job-year).
+        assert interval_of(CARDS[5], m, sens) is None
+        assert not column.cards[5].interval.isVisibleTo(room)
+    room.grab()
+    for label in visible_labels(room):
+        assert not clipped(label), label.text()
+    # The next slider frame makes them pending again until it settles.
+    threads.clear()
+    slider.setValue(600)
+    assert all(c.cards[4].interval.text() == PENDING for c in room.columns)
+    assert not threads

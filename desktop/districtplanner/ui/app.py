@@ -119,6 +119,7 @@ def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bo
     app.processEvents()
     if workshop:
         window.workshop.enter(size=size)
+        window.workshop.wait_for_intervals()  # the cards' 90% intervals, not "…"
         app.processEvents()
         image = window.workshop.room.grab()
         window.workshop.leave()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 #: Pen width and note text height (pixels) on the planner's map; the room view scales them.
 SKETCH_SIZES = (5.0, 18.0)
+#: Milliseconds without a new slider frame before the cards' intervals are computed (the
+#: Sensitivity dock's pause: a drag has ended).
+INTERVAL_SETTLE_MS = 350
 
 
 class Workshop(QObject):
@@ -43,6 +47,8 @@ class Workshop(QObject):
     entered = Signal()
     left = Signal()
     refreshed = Signal(float)  # seconds the last figures + repaint request took
+    intervals_shown = Signal(str)  # district id whose cards got their intervals
+    _interval_done = Signal(object, str, object)  # (future, district id, Metrics), queued
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
@@ -70,6 +76,15 @@ class Workshop(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
+        # The cards' intervals: a Monte Carlo per column in the window's one worker pool,
+        # started once the sliders settle, so a slider frame never waits for one.
+        self._shown: dict[str, object] = {}
+        self._interval_futures: dict[str, Future] = {}
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(INTERVAL_SETTLE_MS)
+        self._settle.timeout.connect(self._start_intervals)
+        self._interval_done.connect(self._interval_arrived, Qt.ConnectionType.QueuedConnection)
         # Sketches are part of the plan: they show on the main map too.
         self.sketch_layer = SketchLayer(self.canvas, self.document)
         self.pen = SketchPen(self.canvas, self.sketch_layer, self.add_sketch, self._ask_note)
@@ -143,6 +158,8 @@ class Workshop(QObject):
         if not self.active or self.room is None or self.console is None:
             return
         self.active = False
+        self._settle.stop()
+        self._shown, self._interval_futures = {}, {}
         self.pen.set_mode("")
         self.overrides.clear()
         self.room.set_map(None)
@@ -334,7 +351,47 @@ class Workshop(QObject):
         city, figures = result
         self.room.show_figures(city, figures, ref)
         self.room.status.setText(self.status_text())
+        # The cards now say "…"; their intervals follow once no frame comes for a while.
+        self._shown = dict(figures)
+        self._interval_futures = {}
+        self._settle.start()
         self.refreshed.emit(time.perf_counter() - t0)
+
+    # -------------------------------------------------------------- intervals
+    def _start_intervals(self) -> None:
+        """One Monte Carlo per shown column, queued in the window's worker pool."""
+        if not self.active:
+            return
+        submit = self.window.recompute.submit  # type: ignore[attr-defined]
+        for did, m in self._shown.items():
+            try:
+                fut = submit(m.sensitivity)  # type: ignore[attr-defined]
+            except RuntimeError:  # the window is closing: its pool is shut down
+                return
+            self._interval_futures[did] = fut
+            fut.add_done_callback(lambda f, d=did, m=m: self._interval_done.emit(f, d, m))
+
+    def _interval_arrived(self, fut: Future, district_id: str, m: object) -> None:
+        if self.room is None or self._interval_futures.get(district_id) is not fut \
+                or self._shown.get(district_id) is not m:
+            return  # a newer slider frame superseded it: its own run is coming
+        del self._interval_futures[district_id]
+        try:
+            result = fut.result()
+        except Exception:  # a failed Monte Carlo leaves "no interval", never the workshop
+            log.exception("workshop interval failed")
+            result = None
+        self.room.show_intervals(district_id, m, result)  # type: ignore[arg-type]
+        self.intervals_shown.emit(district_id)
+
+    def wait_for_intervals(self, timeout: float = 60.0) -> None:
+        """Start any pending intervals now and deliver them (tests, screenshots)."""
+        if self._settle.isActive():
+            self._settle.stop()
+            self._start_intervals()
+        for did, fut in list(self._interval_futures.items()):
+            fut.result(timeout=timeout)
+            self._interval_arrived(fut, did, self._shown.get(did))
 
     def status_text(self) -> str:
         """What the room is looking at: the plan, or which levers are moved."""

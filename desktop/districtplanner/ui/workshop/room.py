@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from districtplanner.analysis.metrics import Metrics
 from districtplanner.ui import theme
-from districtplanner.ui.workshop.cards import CARDS, CardWidget
+from districtplanner.ui.workshop.cards import CARDS, CardWidget, interval_of
 from districtplanner.ui.workshop.scenarios import WHATIFS, WhatIf
 
 SLIDER_STEPS = 1000
@@ -168,6 +168,11 @@ class ScenarioColumn(QFrame):
         for card, top in zip(self.cards, maxima, strict=True):
             card.show_metrics(m, reference, reference_name, city)
             card.bar.set_fraction(card.raw / top if top > 0 and math.isfinite(card.raw) else 0)
+
+    def show_intervals(self, m: Metrics, sensitivity: object | None) -> None:
+        """Each card's 90% interval from ``sensitivity`` (the Monte Carlo of ``m``)."""
+        for card in self.cards:
+            card.show_interval(interval_of(card.card, m, sensitivity))
 
 
 class WhatIfStrip(QFrame):
@@ -338,6 +343,12 @@ class RoomView(QWidget):
             m = figures.get(c.district_id)
             if m is not None:
                 c.show_metrics(m, ref, f"{ref_name}", city, maxima)
+
+    def show_intervals(self, district_id: str, m: Metrics, sensitivity: object | None) -> None:
+        """The intervals of one column, when its Monte Carlo has arrived."""
+        for c in self.columns:
+            if c.district_id == district_id:
+                c.show_intervals(m, sensitivity)
 
     def set_votes(self, votes: dict[str, int]) -> None:
         for c in self.columns:
