@@ -436,3 +436,26 @@ def test_package_workspace_adds_firm_places_and_the_set_aside_has_a_cost():
     t = np.arange(10)
     want = 0.5 * 160 * 15 * 1.07 * 0.2 * 12 * float((1.03 ** t / 1.035 ** t).sum())
     assert f.affordable_workspace_cost_npv == pytest.approx(want)
+
+
+def test_clt_cost_by_hand():
+    """The CLT lever's cost: the land under clt_share of renter homes, bought today."""
+    a = Assumptions().replace(clt_share=0.2, clt_land_share=0.5, capitalisation_yield=0.06,
+                              dwelling_floor_area=70, designation_uplift=0.07)
+    f = figures(city_index(), a)
+    # 250 renter households inside (1000 households x half inside x 0.5 renters); the CLT
+    # takes 20% of them: 50 homes of 70 m². Median rent 15 /m²/month today, 180 a year,
+    # capitalised at 6%: 3,000 /m²; land is half of it: 1,500 /m² x 70 m² x 50 homes.
+    assert f.clt_homes == pytest.approx(50)
+    assert f.clt_cost_npv == pytest.approx(50 * 70 * 15 * 12 / 0.06 * 0.5)  # 5,250,000
+    assert f.clt_cost_npv == pytest.approx(5_250_000)
+    # Bought before the plan: the designation uplift does not change it.
+    assert figures(city_index(), a.replace(designation_uplift=0.0)).clt_cost_npv == \
+        pytest.approx(5_250_000)
+    # No CLT, no cost; and the figure reaches the JSON under affordability.
+    assert figures(city_index(), a.replace(clt_share=0.0)).clt_cost_npv == 0.0
+    d = f.to_dict()
+    assert d["clt_cost_npv"] == pytest.approx(5_250_000) and d["clt_homes"] == pytest.approx(50)
+    # Without rents the cost is unknown (None in JSON), never a made-up number.
+    no_rent = figures(city_index(rent_value=float("nan")), a)
+    assert not math.isfinite(no_rent.clt_cost_npv)

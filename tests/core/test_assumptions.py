@@ -13,6 +13,7 @@ from districtplanner.analysis.assumptions import (
     Assumptions,
     markdown_table,
     parameter,
+    property_tax_defaults,
 )
 
 
@@ -112,3 +113,39 @@ def test_methods_md_holds_the_current_assumptions_table():
     """docs/methods.md quotes markdown_table(); regenerate that section when this fails."""
     doc = Path(__file__).resolve().parents[2] / "docs" / "methods.md"
     assert markdown_table() in doc.read_text(encoding="utf-8")
+
+
+def test_property_tax_default_follows_the_currency_by_hand():
+    """Each row of the currency table worked by hand from its published inputs."""
+    # England: business rates = 55.5p multiplier (2025/26) x rateable value (an annual
+    # rent); at a 6% yield a unit of value has 0.06 of rent: 0.555 x 0.06 = 0.0333.
+    assert Assumptions(currency="GBP").property_tax_rate == pytest.approx(0.555 * 0.06)
+    # Germany: Steuermesszahl 0.34 per mille x average Hebesatz 391% = 0.0013294.
+    assert Assumptions(currency="EUR").property_tax_rate == pytest.approx(
+        0.00034 * 3.91, rel=0.01)
+    # US: 1.497% average effective rate in the largest cities (Lincoln Institute, 2016).
+    assert Assumptions(currency="USD").property_tax_rate == pytest.approx(0.01497, abs=5e-4)
+    # Every row is in range and cites a source and a year.
+    for row in property_tax_defaults().values():
+        assert 0 < row.rate <= parameter("property_tax_rate").maximum
+        assert row.source and row.year.isdigit() and row.basis
+    # A currency without a row keeps the parameter's own default, and says so.
+    jpy = Assumptions(currency="jpy")
+    assert jpy.property_tax_rate == parameter("property_tax_rate").default
+    assert "No default for jpy" in jpy.source_note("property_tax_rate")
+    assert "55.5p" in Assumptions(currency="GBP").source_note("property_tax_rate")
+
+
+def test_changing_currency_moves_the_default_but_keeps_a_set_rate():
+    eur = Assumptions()
+    gbp = eur.replace(currency="GBP")
+    assert gbp.property_tax_rate == pytest.approx(0.0333)
+    assert gbp.changed_from_default() == {}  # still the default, of its own currency
+    set_rate = eur.replace(property_tax_rate=0.02).replace(currency="GBP")
+    assert set_rate.property_tax_rate == 0.02
+    assert set_rate.changed_from_default() == {"property_tax_rate": 0.02}
+    # Set in the same call as the currency: the planner's value wins.
+    assert eur.replace(currency="USD", property_tax_rate=0.03).property_tax_rate == 0.03
+    # A saved plan's rate is kept on load, whatever its currency's default.
+    assert Assumptions.from_dict({"currency": "GBP", "values": {"property_tax_rate": 0.01}}
+                                 ).property_tax_rate == 0.01

@@ -180,6 +180,10 @@ class AffordabilityMetrics:
     # cost of the affordable-workspace set-aside (currency, constant prices).
     package_workspace_places: float
     affordable_workspace_cost_npv: float
+    # Renter homes the community land trust share takes in (clt_share × renter households)
+    # and the present cost of buying the land under them today (currency, constant prices).
+    clt_homes: float
+    clt_cost_npv: float
     neighbourhoods: list[NeighbourhoodRisk] = field(default_factory=list)
     # Figure key (as in METHODS, e.g. "affordability.rent_burden") -> why it is unknown, in
     # planner words: the missing layer or column and what to add. Its figures are NaN.
@@ -638,6 +642,15 @@ def affordability(
                       * ((1 + a.market_rent_growth) ** years
                          / (1 + a.discount_rate) ** years).sum()) \
         if math.isfinite(med) else float("nan")
+    # What the CLT lever costs: its mitigation protects clt_share of renter households
+    # (priced out × (1 - clt_share) assumes they are not picked by who is at risk), so it
+    # needs that share of renter homes. The trust buys the land under them now, before
+    # the plan's uplift: dwelling area × capital value per m² (today's median rent × 12 ÷
+    # capitalisation_yield) × the land's share of that value. A one-off at year 0, so
+    # its present value is its cost.
+    clt_homes = a.clt_share * renters_in
+    clt_npv = (clt_homes * a.dwelling_floor_area * med * 12 / a.capitalisation_yield
+               * a.clt_land_share) if a.clt_share > 0 else 0.0
     firms_above = float(g_now.sum())
     missing = missing_inputs(index, base, sel, hh_in, renters_in, burden, risk, n_creative,
                              n_known)
@@ -688,6 +701,8 @@ def affordability(
         creative_firms_above_capacity=firms_above,
         package_workspace_places=package_places,
         affordable_workspace_cost_npv=lever_npv,
+        clt_homes=clt_homes,
+        clt_cost_npv=clt_npv,
         neighbourhoods=rows,
         missing=missing,
         **rent_histogram(index, sel, sorted_rents),

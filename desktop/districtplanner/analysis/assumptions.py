@@ -7,11 +7,15 @@ silently change a council paper.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from districtplanner.paths import mappings_dir
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,13 @@ PARAMETERS: tuple[Parameter, ...] = (
       "discount is a common benchmark.", "Mitigation"),
     P("clt_share", "Community land trust share", "share of households", 0.0, 0.0, 1.0,
       "Policy lever: share of households in permanently affordable CLT homes.", "Mitigation"),
+    P("clt_land_share", "Land share of home value (CLT cost)", "share of property value",
+      0.5, 0.05, 0.95,
+      "A community land trust buys the land under its homes and holds it, so what it pays "
+      "is the land's share of their value. Land was about half of residential property "
+      "value in large US metropolitan areas in 2004 (Davis & Palumbo 2008, 'The price of "
+      "residential land in large US cities', J. Urban Econ. 63(1)), more in dear cities "
+      "and less in cheap ones. Set from local land and house prices.", "Mitigation"),
     # --- Incentives ---------------------------------------------------------------------
     P("discount_rate", "Discount rate (real)", "1/year", 0.035, 0.0, 0.2,
       "3.5% real social time preference rate (HM Treasury Green Book); US OMB Circular A-4 "
@@ -187,9 +198,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("price_year", "Price year", "year", 2026, 1990, 2100,
       "Year whose prices all money figures are expressed in.", "Incentives", integer=True),
     P("property_tax_rate", "Property tax rate", "share of assessed value per year", 0.01,
-      0.0, 0.1, "Effective annual property tax on commercial property; ≈1% of value is typical "
-      "of US cities (Lincoln Institute, 50-State Property Tax Comparison Study). Set locally.",
-      "Incentives"),
+      0.0, 0.1, "Effective annual property tax on commercial property value. The default "
+      "follows the plan's currency (resources/mappings/property_tax_defaults.csv: USD 1.5%, "
+      "Lincoln Institute 50-State Property Tax Comparison Study; GBP 3.33%, England's "
+      "business-rates multiplier × the capitalisation yield; EUR 0.133%, Germany's "
+      "Grundsteuer); 1% only for a currency not in that table, a round figure inside its "
+      "spread. Set locally.", "Incentives"),
     P("assessed_value_per_m2", "Assessed value of workspace", "currency/m²", 0.0, 0.0, 1e6,
       "Taxable value per m² of creative workspace; 0 means derive it from the district's "
       "median rent ÷ capitalisation yield. Set locally from the assessment roll.",
@@ -285,9 +299,9 @@ UNCERTAINTY: dict[str, Uncertainty] = {
     "capitalisation_yield": _U(0.05, 0.08, "uniform",
                                "Secondary commercial yields of about 5-8% (see the "
                                "parameter's source)."),
-    "property_tax_rate": _U(0.005, 0.02, "uniform",
-                            "Half to twice the default; judgement, set from the local "
-                            "rate."),
+    "property_tax_rate": _U(0.001, 0.035, "triangular",
+                            "The spread of the currency table (Germany's 0.133% to "
+                            "England's 3.33% of value); set the local rate."),
     "grant_spread_years": _U(5.0, 15.0, "uniform",
                              "Judgement: the life of what a grant pays for."),
 }
@@ -301,6 +315,69 @@ def uncertainty(name: str) -> Uncertainty | None:
 
 # Settings that are words, not numbers.
 DEFAULT_CURRENCY = "EUR"
+
+
+@dataclass(frozen=True)
+class CurrencyDefault:
+    """A default that depends on the plan's currency: ``rate`` for ``country``, how it was
+    derived (``basis``) and where it comes from (``source``, ``year``)."""
+
+    currency: str
+    country: str
+    rate: float
+    basis: str
+    source: str
+    year: str
+
+
+@lru_cache(maxsize=1)
+def property_tax_defaults() -> dict[str, CurrencyDefault]:
+    """The sourced table of default property tax rates by currency (a bundled CSV, so a
+    council can add its own country without touching code)."""
+    path = mappings_dir() / "property_tax_defaults.csv"
+    if not path.is_file():  # a relocated install without it: source_note says so
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        table = {}
+        for row in rows:
+            rate = float(row["rate"])
+            _checked("property_tax_rate", rate)  # a bad table row fails loudly, here
+            cur = row["currency"].strip().upper()
+            table[cur] = CurrencyDefault(cur, row["country"], rate, row["basis"],
+                                         row["source"], row["year"])
+    return table
+
+
+def property_tax_default(currency: str) -> CurrencyDefault | None:
+    """The table's property tax default for ``currency``; None when it has no row."""
+    return property_tax_defaults().get(str(currency).strip().upper())
+
+
+def default_value(name: str, currency: str = DEFAULT_CURRENCY) -> float:
+    """The default of assumption ``name`` for a plan in ``currency``: the parameter's own
+    default, except where a currency table gives a local one (property_tax_rate)."""
+    p = parameter(name)
+    if name == "property_tax_rate":
+        row = property_tax_default(currency)
+        if row is not None:
+            return row.rate
+    return float(p.default)
+
+
+def source_note(name: str, currency: str = DEFAULT_CURRENCY) -> str:
+    """The source of assumption ``name`` as a plan in ``currency`` sees it: the parameter's
+    source, plus which currency default applies and why."""
+    p = parameter(name)
+    if name != "property_tax_rate":
+        return p.source
+    row = property_tax_default(currency)
+    if row is None:
+        return (f"No default for {currency} in resources/mappings/property_tax_defaults.csv: "
+                f"{p.default:g} is a round figure, not a local rate. Set the local "
+                "effective rate on commercial property value.")
+    return (f"Default for {row.currency}: {row.rate:.4g} of value a year ({row.country}). "
+            f"{row.basis} Source: {row.source} ({row.year}). Set the local rate if it differs.")
 
 
 def parameter(name: str) -> Parameter:
@@ -320,7 +397,7 @@ class Assumptions(Mapping[str, float]):
     __slots__ = ("_values", "currency")
 
     def __init__(self, values: Mapping[str, float] | None = None, currency: str = DEFAULT_CURRENCY):
-        merged = {p.name: float(p.default) for p in PARAMETERS}
+        merged = {p.name: default_value(p.name, currency) for p in PARAMETERS}
         for name, value in (values or {}).items():
             merged[name] = _checked(name, value)
         object.__setattr__(self, "_values", merged)
@@ -356,18 +433,30 @@ class Assumptions(Mapping[str, float]):
         return hash((tuple(sorted(self._values.items())), self.currency))
 
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self._values.items() if v != _BY_NAME[k].default}
-        return f"Assumptions({changed!r}, currency={self.currency!r})"
+        return f"Assumptions({self.changed_from_default()!r}, currency={self.currency!r})"
 
     def replace(self, currency: str | None = None, **changes: float) -> Assumptions:
-        """A copy with ``changes`` applied; raises AssumptionError on a bad value."""
+        """A copy with ``changes`` applied; raises AssumptionError on a bad value.
+
+        A new ``currency`` brings its own defaults for the values still at the old
+        currency's default; a value the planner set is kept."""
         values = dict(self._values)
+        if currency is not None and currency != self.currency:
+            for name in ("property_tax_rate",):
+                if name not in changes and values[name] == default_value(name, self.currency):
+                    values[name] = default_value(name, currency)
         for name, value in changes.items():
             values[name] = _checked(name, value)
         return Assumptions(values, currency=self.currency if currency is None else currency)
 
     def changed_from_default(self) -> dict[str, float]:
-        return {k: v for k, v in self._values.items() if v != _BY_NAME[k].default}
+        """Values that differ from the defaults of this plan's currency."""
+        return {k: v for k, v in self._values.items()
+                if v != default_value(k, self.currency)}
+
+    def source_note(self, name: str) -> str:
+        """The source of ``name`` for this plan's currency (see :func:`source_note`)."""
+        return source_note(name, self.currency)
 
     def to_dict(self) -> dict[str, Any]:
         return {"currency": self.currency, "values": dict(self._values)}

@@ -153,13 +153,24 @@ METHODS: dict[str, Method] = {m.key: m for m in (
     _M("affordability.households_priced_out", "Affordability risk",
        "Households priced out",
        "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)); "
-       "without the plan u = 0; mitigated = priced out x (1 - clt_share).",
+       "without the plan u = 0; mitigated = priced out x (1 - clt_share); CLT homes = "
+       "clt_share x renter households; CLT cost = CLT homes x dwelling_floor_area x R_0 x 12 "
+       "÷ capitalisation_yield x clt_land_share.",
        "Renter households (weights w_i as in the rent burden) who can afford their rent "
        "today but would pay more than the burden threshold at the projected rent, with "
        "incomes growing at y. Households in community land trust homes keep their rent, so "
-       "the CLT share of households is protected.",
+       "the CLT share of households is protected. That protection is not free: the CLT "
+       "share does not pick the households at risk, so it needs that share of all renter "
+       "homes, and the trust buys the land under them today, before the plan's uplift. "
+       "Their value is today's district median rent R_0 capitalised at the "
+       "capitalisation yield (the one that turns rent into assessed value for the "
+       "incentive package), and the land is clt_land_share of it (about half in large US "
+       "metropolitan areas: Davis & Palumbo 2008, J. Urban Econ. 63(1)). The cost is paid "
+       "at the start, so its present value is the cost; it sits beside the incentive "
+       "package's cost and the affordable-workspace set-aside's.",
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
-        "rent_burden_threshold")),
+        "rent_burden_threshold", "dwelling_floor_area", "capitalisation_yield",
+        "clt_land_share")),
     _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
        "priced out = Σ_j P(r_j ≤ C_j < R_j / (1+y)^H), R_j = r_j·(1+g)^H·(1 + d + c·n); "
        "already above capacity = Σ_j P(C_j < r_j); mitigated = priced out - min(saveable, "

@@ -973,6 +973,8 @@ def _assumption_list(a: Assumptions, names: Sequence[str]) -> str:
     for n in names:
         unit = parameter(n).unit.replace("currency", a.currency)
         parts.append(f"{n} = {a[n]:g}" + ("" if unit == "-" else f" {unit}"))
+    if "property_tax_rate" in names:  # its default follows the currency: say which and why
+        parts.append("property_tax_rate: " + a.source_note("property_tax_rate"))
     return "; ".join(parts)
 
 

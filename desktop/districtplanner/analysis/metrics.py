@@ -332,7 +332,9 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
                                                     f.renter_households}, a,
             f"{f.households_priced_out_without_plan:,.0f} without the plan, "
             f"{f.households_priced_out:,.0f} with it, "
-            f"{f.households_priced_out_mitigated:,.0f} with the CLT share"),
+            f"{f.households_priced_out_mitigated:,.0f} with the CLT share; the CLT's "
+            f"{f.clt_homes:,.0f} homes cost {f.clt_cost_npv:,.0f} {a.currency} "
+            "(land bought today, present value)"),
         "affordability.firms_priced_out": explanation(
             "affordability.firms_priced_out", {"creative firms with a known rent":
                                                f.creative_firms_rent_known}, a,
