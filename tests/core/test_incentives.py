@@ -655,3 +655,98 @@ def test_cost_per_discounted_job_year_but_for_share_and_revenue_offset_by_hand()
         r.job_years / float(r.projection.jobs_with_incentives[1:] @ d))
     assert "Bartik" in r.explanations["cost_per_job_year"]
     assert "net" in r.explanations["net_npv"]
+
+
+def _batch_vectors(rng: np.random.Generator, k: int) -> dict[str, np.ndarray]:
+    """K random vectors of the assumptions the sensitivity varies, across their ranges
+    (wider than the cited ones for the elasticity and operating cost, so some vectors
+    are refused)."""
+    from districtplanner.analysis.assumptions import UNCERTAINTY
+    from districtplanner.analysis.sensitivity import INCENTIVE_PARAMETERS
+
+    out = {}
+    for name in INCENTIVE_PARAMETERS:
+        u = UNCERTAINTY[name]
+        x = rng.uniform(u.low, u.high, k)
+        out[name] = np.round(x) if name == "grant_spread_years" else x
+    out["incentive_elasticity"] = rng.uniform(0, 40, k)
+    out["operating_cost_per_job"] = rng.uniform(20000, 120000, k)
+    return out
+
+
+def _scalar_figures(inp: EconomyInputs, pkg, a: Assumptions) -> dict[str, float]:
+    try:
+        r = evaluate(inp, pkg, a)
+    except IncentiveError:
+        return dict.fromkeys(inc.BATCH_FIGURES, math.nan)
+    return {"creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
+            "npv": r.npv, "cost_per_job_year": r.cost_per_job_year,
+            "within_budget": float(r.within_budget)}
+
+
+def _assert_batch_equals_scalar(inp, pkg, a, vectors) -> int:
+    """Every vector's batch figures against ``evaluate`` under it; the refused count."""
+    batch = inc.evaluate_batch(inp, pkg, a, vectors)
+    k = len(next(iter(vectors.values())))
+    refused = 0
+    for i in range(k):
+        want = _scalar_figures(inp, pkg, a.replace(**{n: float(x[i])
+                                                      for n, x in vectors.items()}))
+        refused += math.isnan(want["npv"])
+        for key in inc.BATCH_FIGURES:
+            got = batch[key][i]
+            if math.isnan(want[key]):
+                assert math.isnan(got), (key, i)
+            else:
+                assert got == pytest.approx(want[key], rel=1e-9, abs=1e-9), (key, i)
+    return refused
+
+
+@settings(max_examples=40, deadline=None)
+@given(pkg=packages(), seed=st.integers(0, 2**32 - 1), horizon=st.sampled_from([1, 2, 10, 30]),
+       assessed=st.sampled_from([0.0, 2500.0]), cap=st.sampled_from([0.0, 2e5, 2e6]))
+def test_batch_equals_evaluate_on_random_vectors(pkg, seed, horizon, assessed, cap):
+    rng = np.random.default_rng(seed)
+    a = Assumptions().replace(horizon_years=horizon, assessed_value_per_m2=assessed,
+                              budget_cap=cap)
+    jobs = np.floor(rng.random(9) * rng.choice([0, 5, 300, 3000], 9))
+    inp = EconomyInputs(np.floor(jobs / 7), jobs, 1.0, float(rng.choice([np.nan, 0.3, 4.0])),
+                        float(rng.choice([np.nan, 12.5])), float(rng.random()))
+    try:
+        for i in pkg:
+            if i.enabled:
+                i.validate()
+    except InstrumentError:
+        return
+    _assert_batch_equals_scalar(inp, pkg, a, _batch_vectors(rng, 12))
+
+
+def test_batch_equals_evaluate_on_the_sample_districts():
+    """The sample city's districts, the default package, 60 vectors each: some refused
+    (elasticity up to 40, operating cost from 20,000), the rest equal to the scalar path to 1e-9."""
+    from districtplanner.analysis.citydata import CityData
+    from districtplanner.analysis.index import CityIndex
+    from districtplanner.analysis.metrics import compute, economy_inputs
+    from districtplanner.sample_city import generate_city
+
+    c = generate_city(3000, n_rent_points=600)
+    index = CityIndex.build(CityData.from_frames(
+        c.establishments, rents=c.rent_points, stops=c.transit_stops,
+        institutions=c.institutions, neighbourhoods=c.neighbourhoods))
+    a = Assumptions()
+    rng = np.random.default_rng(5)
+    refused = 0
+    for geom in c.example_districts.geometry:
+        m = compute(index, geom, a, default_instruments())
+        econ = economy_inputs(m.concentration, m.affordability.rent_median, m.area_km2, 0.0)
+        refused += _assert_batch_equals_scalar(econ, default_instruments(), a,
+                                               _batch_vectors(rng, 60))
+    assert 0 < refused < 60 * len(c.example_districts)  # both kinds of vector were met
+
+
+def test_batch_of_no_vector_varied_is_the_scalar_figures():
+    inp = inputs(jobs=(800, 300, 100), firms=(60, 40, 20))
+    a = Assumptions()
+    got = inc.evaluate_batch(inp, default_instruments(), a, {})
+    want = _scalar_figures(inp, default_instruments(), a)
+    assert {k: float(v[0]) for k, v in got.items()} == pytest.approx(want, rel=1e-12)

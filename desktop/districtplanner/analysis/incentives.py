@@ -1293,47 +1293,61 @@ def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
     recurring = ~one_off[None, :, None]
     any_one_off = bool(one_off.any())
     masks_t = masks.T
+    grant = job_grant[:, :h]
 
-    def cost(path: np.ndarray) -> np.ndarray:
+    def cost(path: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
         eligible = masks @ path[:, :, 0]  # (K, rows, h + 1)
-        out = abatement * eligible + constant
-        net = np.maximum(0.0, eligible[:, :, 1:] - eligible[:, :, :-1]) * job_grant[:, :h]
+        out = c["abatement"] * eligible + c["constant"]
+        net = np.maximum(0.0, eligible[:, :, 1:] - eligible[:, :, :-1]) * grant
         out[:, :, :h] += net
         if loans:
             firms_start = path[:, :, 1, :h]
             for r, matrix in loans:
-                firms = masks[r] @ firms_start  # (K, h)
-                out[:, r, :h] += firms @ matrix.T
+                out[:, r, :h] += (masks[r] @ firms_start) @ matrix.T
         return out[:, :, :h]
 
-    def sector_shares(costs: np.ndarray) -> np.ndarray:
+    def sector_shares(costs: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
         value = costs
         if any_one_off:
-            value = np.where(recurring, costs, costs @ spread)
-        share = np.divide(value, eligible_cost, out=np.zeros_like(value), where=has_cost)
+            value = np.where(recurring, costs, costs @ c["spread"])
+        share = np.divide(value, c["eligible_cost"], out=np.zeros_like(value),
+                          where=c["has_cost"])
         np.minimum(share, 1.0, out=share)
-        s = masks_t @ share  # (K, sectors, h)
-        return np.minimum(np.maximum(s, 0.0), 1.0)
+        out = masks_t @ share  # (K, sectors, h)
+        return np.minimum(np.maximum(out, 0.0, out=out), 1.0, out=out)
 
+    full = {"base": base, "constant": constant, "abatement": abatement, "spread": spread,
+            "eligible_cost": eligible_cost, "has_cost": has_cost, "eps": eps}
+    cur = full
+    ids = np.arange(k)  # the vectors still iterating, as rows of ``cur``
+    going = np.ones(k, dtype=bool)  # per row of ``cur``: not yet settled or failed
     path = base.copy()
     final = np.zeros((k, n, h))
     settled = np.zeros(k, dtype=bool)
-    failed = np.zeros(k, dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
-        last = cost(path)
+        last = cost(path, cur)
         for _ in range(MAX_ITERATIONS):
-            shares = sector_shares(last)
-            path[:, :, :, 1:] = base[:, :, :, 1:] * (1.0 + eps[:, None, None] * shares)[
-                :, :, None, :]
-            new = cost(path)
+            shares = sector_shares(last, cur)
+            path[:, :, :, 1:] = cur["base"][:, :, :, 1:] * (
+                1.0 + cur["eps"][:, None, None] * shares)[:, :, None, :]
+            new = cost(path, cur)
             scale = np.abs(new).max(axis=(1, 2))
             change = np.abs(new - last).max(axis=(1, 2))
-            bad = ~np.isfinite(scale) & ~settled & ~failed
-            failed |= bad
-            done = (change <= _TOLERANCE * np.maximum(scale, 1.0)) & ~settled & ~failed
-            final[done] = new[done]
-            settled |= done
-            if (settled | failed).all():
-                break
+            finite = np.isfinite(scale)
+            # Settled: the scalar stopping rule; failed: costs overflowed (never settles).
+            done = (change <= _TOLERANCE * np.maximum(scale, 1.0)) & finite & going
+            stop = done | (~finite & going)
+            if stop.any():
+                final[ids[done]] = new[done]
+                settled[ids[done]] = True
+                going &= ~stop
+                if not going.any():
+                    break
+                # A few vectors (a feedback ratio near its limit) need many more rounds
+                # than the rest: carry on with those alone once half have stopped.
+                if 2 * int(going.sum()) <= going.size:
+                    ids, path, new = ids[going], path[going], new[going]
+                    cur = {key: arr[ids] for key, arr in full.items()}
+                    going = np.ones(ids.size, dtype=bool)
             last = new
-    return final, sector_shares(final), settled
+    return final, sector_shares(final, full), settled

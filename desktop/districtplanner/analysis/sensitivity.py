@@ -10,8 +10,9 @@ a fixed seed, so bands never flicker between recomputes.
 
 The district's selection is shared by every draw: only the assumptions change. The
 affordability figures are evaluated for many assumption vectors at once with numpy
-(:func:`affordability_batch`, checked against :func:`affordability.affordability`); the
-incentive model, a fixed point per package, is re-run per vector. Methods:
+(:func:`affordability_batch`, checked against :func:`affordability.affordability`), and so
+is the incentive model (:func:`incentives.evaluate_batch`, one fixed point over (K, ...)
+arrays, checked against :func:`incentives.evaluate`). Methods:
 docs/methods.md ("## Sensitivity").
 """
 
@@ -30,7 +31,12 @@ from districtplanner.analysis.affordability import (
     neighbourhood_base,
 )
 from districtplanner.analysis.assumptions import UNCERTAINTY, Assumptions, parameter
-from districtplanner.analysis.incentives import EconomyInputs, Instrument, evaluate
+from districtplanner.analysis.incentives import (
+    EconomyInputs,
+    Instrument,
+    evaluate,
+    evaluate_batch,
+)
 from districtplanner.analysis.index import CityIndex, Selection
 
 SEED = 20261126
@@ -242,7 +248,7 @@ def _class_index(d: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(d), idx, -1)
 
 
-# ---- the incentive figures, one assumption vector at a time -----------------------------
+# ---- the incentive figures ---------------------------------------------------------------
 
 
 def incentive_figures(inputs: EconomyInputs, instruments: Sequence[Instrument],
@@ -257,6 +263,22 @@ def incentive_figures(inputs: EconomyInputs, instruments: Sequence[Instrument],
     return {"creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
             "npv": r.npv, "cost_per_job_year": r.cost_per_job_year,
             "within_budget": float(r.within_budget)}
+
+
+def incentive_figures_batch(inputs: EconomyInputs, instruments: Sequence[Instrument],
+                            a: Assumptions, p: Mapping[str, np.ndarray]
+                            ) -> dict[str, np.ndarray]:
+    """:func:`incentive_figures` for K assumption vectors (``p``: name -> K values, integer
+    assumptions rounded as :meth:`Analysis._with` rounds them), NaN where the package
+    cannot be costed."""
+    p = {n: np.round(x) if parameter(n).integer else np.asarray(x, dtype=np.float64)
+         for n, x in p.items()}
+    try:
+        return evaluate_batch(inputs, instruments, a, p)
+    except ValueError:
+        k = len(next(iter(p.values()))) if p else 1
+        return {key: np.full(k, np.nan) for key in
+                ("creative_jobs_projected", "npv", "cost_per_job_year", "within_budget")}
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -373,6 +395,24 @@ class Analysis:
                     "cost_per_job_year": float("nan"), "within_budget": float("nan")}
         return incentive_figures(self.economy, self.instruments, a)
 
+    def _inc_batch(self, p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return incentive_figures_batch(self.economy, self.instruments, self.a, p)
+
+    def _inc_ends(self, names: list[str], ends: dict[str, tuple[float, float]]
+                  ) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+        """The incentive figures with each of ``names`` alone at its low and high end:
+        one batch of 2 × len(names) vectors."""
+        if not names:
+            return {}
+        k = 2 * len(names)
+        p = {n: np.full(k, self.a[n]) for n in names}
+        for j, n in enumerate(names):
+            p[n][2 * j], p[n][2 * j + 1] = ends[n]
+        res = self._inc_batch(p)
+        return {n: tuple({key: float(res[key][2 * j + e]) for key in res}
+                         for e in (0, 1))  # type: ignore[misc]
+                for j, n in enumerate(names)}
+
     def _with(self, name: str, value: float) -> Assumptions:
         if parameter(name).integer:
             value = round(value)
@@ -394,8 +434,7 @@ class Analysis:
         aff = affordability_batch(self.aff, p, a)
         inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
             if self.has_package and include_incentives else []
-        inc = {n: (self._inc(self._with(n, ends[n][0])), self._inc(self._with(n, ends[n][1])))
-               for n in inc_names}
+        inc = self._inc_ends(inc_names, ends)
         figures: dict[str, FigureSensitivity] = {}
         for key, (label, model) in HEADLINE.items():
             rows = []
@@ -464,26 +503,32 @@ class Analysis:
     def _budget_switches(self, names: list[str], ends: dict[str, tuple[float, float]],
                          inc: dict[str, tuple[dict[str, float], dict[str, float]]]
                          ) -> list[SwitchingValue]:
-        """Where the package starts (or stops) breaching the budget cap, by bisection."""
-        now = self._inc(self.a)["within_budget"]
+        """Where the package starts (or stops) breaching the budget cap, by bisection:
+        12 halvings, every assumption's bracket halved in the same batch."""
+        now = self.values.get("within_budget", float("nan"))
         if not math.isfinite(now):
             return []
         word = {1.0: "within budget", 0.0: "over budget"}
-        out = []
+        found: list[tuple[str, float, float]] = []  # (name, end, within_budget there)
         for n in names:
             for end, res in zip(ends[n], inc[n], strict=True):
                 if res["within_budget"] != now and math.isfinite(res["within_budget"]):
-                    x0, x1 = self.a[n], end
-                    for _ in range(12):
-                        mid = (x0 + x1) / 2
-                        if self._inc(self._with(n, mid))["within_budget"] == now:
-                            x0 = mid
-                        else:
-                            x1 = mid
-                    out.append(SwitchingValue(n, (x0 + x1) / 2, "budget cap", word[now],
-                                              word[res["within_budget"]]))
+                    found.append((n, end, res["within_budget"]))
                     break
-        return out
+        if not found:
+            return []
+        m = len(found)
+        x0 = np.array([self.a[n] for n, _, _ in found])
+        x1 = np.array([end for _, end, _ in found])
+        for _ in range(12):
+            mid = (x0 + x1) / 2
+            p = {n: np.full(m, self.a[n]) for n, _, _ in found}
+            for j, (n, _, _) in enumerate(found):
+                p[n][j] = mid[j]
+            same = self._inc_batch(p)["within_budget"] == now
+            x0, x1 = np.where(same, mid, x0), np.where(same, x1, mid)
+        return [SwitchingValue(n, float((x0[j] + x1[j]) / 2), "budget cap", word[now],
+                               word[after]) for j, (n, _, after) in enumerate(found)]
 
     # -- Monte Carlo
     def draws(self, n: int = DRAWS, seed: int = SEED) -> dict[str, np.ndarray]:
@@ -516,10 +561,7 @@ class Analysis:
         aff = affordability_batch(self.aff, {k: p[k] for k in AFFORDABILITY_PARAMETERS}, self.a)
         inc: dict[str, np.ndarray] = {}
         if self.has_package:
-            rows = [self._inc(self.a.replace(**{k: float(p[k][i])
-                                                for k in INCENTIVE_PARAMETERS}))
-                    for i in range(n)]
-            inc = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+            inc = self._inc_batch({k: p[k] for k in INCENTIVE_PARAMETERS})
         for key, (_, model) in HEADLINE.items():
             vals = aff.get(key) if model == "affordability" else inc.get(key)
             fig = result.figures[key]
