@@ -1324,20 +1324,24 @@ def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
     path = base.copy()
     final = np.zeros((k, n, h))
     settled = np.zeros(k, dtype=bool)
+    base_tail, eps_col = base[:, :, :, 1:], eps[:, None, None]
     with np.errstate(over="ignore", invalid="ignore"):
         last = cost(path, cur)
-        for _ in range(MAX_ITERATIONS):
+        for iteration in range(MAX_ITERATIONS):
             shares = sector_shares(last, cur)
-            path[:, :, :, 1:] = cur["base"][:, :, :, 1:] * (
-                1.0 + cur["eps"][:, None, None] * shares)[:, :, None, :]
+            shares *= eps_col
+            shares += 1.0
+            np.multiply(base_tail, shares[:, :, None, :], out=path[:, :, :, 1:])
             new = cost(path, cur)
             scale = np.abs(new).max(axis=(1, 2))
             change = np.abs(new - last).max(axis=(1, 2))
-            finite = np.isfinite(scale)
-            # Settled: the scalar stopping rule; failed: costs overflowed (never settles).
-            done = (change <= _TOLERANCE * np.maximum(scale, 1.0)) & finite & going
-            stop = done | (~finite & going)
-            if stop.any():
+            done = change <= _TOLERANCE * np.maximum(scale, 1.0)
+            # Costs that overflowed never settle (rare: the feedback ratio is below 0.9);
+            # looked for now and then rather than every round.
+            finite = np.isfinite(scale) if done.any() or iteration % 64 == 63 else None
+            if finite is not None:
+                done &= finite & going
+                stop = done | (~finite & going)
                 final[ids[done]] = new[done]
                 settled[ids[done]] = True
                 going &= ~stop
@@ -1348,6 +1352,7 @@ def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
                 if 2 * int(going.sum()) <= going.size:
                     ids, path, new = ids[going], path[going], new[going]
                     cur = {key: arr[ids] for key, arr in full.items()}
+                    base_tail, eps_col = cur["base"][:, :, :, 1:], cur["eps"][:, None, None]
                     going = np.ones(ids.size, dtype=bool)
             last = new
     return final, sector_shares(final, full), settled

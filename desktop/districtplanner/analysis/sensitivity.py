@@ -51,6 +51,11 @@ AFFORDABILITY_PARAMETERS: tuple[str, ...] = (
     "uplift_full_pressure",
     "weight_vulnerability", "weight_market", "weight_plan",
 )
+# The ones the displacement composite reads (the others leave its class where it is).
+DISPLACEMENT_PARAMETERS: tuple[str, ...] = (
+    "household_size", "designation_uplift", "transit_uplift_residential", "income_sigma",
+    "uplift_full_pressure", "weight_vulnerability", "weight_market", "weight_plan",
+)
 INCENTIVE_PARAMETERS: tuple[str, ...] = (
     "baseline_growth_firms", "baseline_growth_jobs", "incentive_elasticity",
     "operating_cost_per_job", "agglomeration_coefficient", "designation_uplift",
@@ -131,10 +136,13 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
 
 
 def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
-                        a: Assumptions) -> dict[str, np.ndarray]:
+                        a: Assumptions, only_displacement: bool = False
+                        ) -> dict[str, np.ndarray]:
     """Households priced out, creative firms priced out and the displacement composite
     for K assumption vectors: ``p`` maps parameter names to arrays of K values (others
-    come from ``a``). Element-wise the formulas of :func:`affordability.affordability`."""
+    come from ``a``). Element-wise the formulas of :func:`affordability.affordability`.
+    With ``only_displacement`` just the composite (the switching-value grids need no
+    more, and the burden curves are most of the work)."""
     from scipy.special import ndtr  # deferred: scipy.special costs ~0.2 s at start-up
 
     k = len(next(iter(p.values())))
@@ -161,12 +169,13 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     w = v("firm_rent_capacity_spread")[:, 0] * c
     factor = (market * (1 + up_com) / income)[:, 0]
     sums = inp.rent_sums
-    firms = np.maximum(_sum_below(sums, factor, c, w) - _sum_below(sums, np.ones(k), c, w),
-                       0.0)
-    firms = np.where(factor >= 1, firms, 0.0)
     # Unknown as affordability() says: creative firms but no rent known for any of them.
     firms_unknown = inp.creative_firms > 0 and (not inp.known or inp.creative_rents.size == 0)
-    out["firms_priced_out"] = nan if firms_unknown else firms
+    if not only_displacement:
+        firms = np.maximum(_sum_below(sums, factor, c, w)
+                           - _sum_below(sums, np.ones(k), c, w), 0.0)
+        firms = np.where(factor >= 1, firms, 0.0)
+        out["firms_priced_out"] = nan if firms_unknown else firms
     if not inp.has_neighbourhoods or not inp.known:
         out["households_priced_out"] = out["displacement_risk"] = nan
         return out
@@ -180,14 +189,14 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     floor12 = v("dwelling_floor_area") * 12
     t = a.rent_burden_threshold
     with np.errstate(divide="ignore", invalid="ignore"):
-        ln_now = np.log(inp.rent * floor12 / t)
-        ln_renter = np.log(inp.income * v("renter_income_ratio"))
-        b_now = ndtr((ln_now - ln_renter) / sigma)
-        b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income) - ln_renter)
-                      / sigma)
+        if not only_displacement:
+            ln_now = np.log(inp.rent * floor12 / t)
+            ln_renter = np.log(inp.income * v("renter_income_ratio"))
+            b_now = ndtr((ln_now - ln_renter) / sigma)
+            b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income)
+                           - ln_renter) / sigma)
+            out["households_priced_out"] = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)
         low = ndtr((inp.low_income_at - np.log(inp.income)) / sigma)
-    po = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)
-    out["households_priced_out"] = po
     vm = np.stack([low, np.broadcast_to(inp.renters, low.shape)])
     ok = np.isfinite(vm)
     cnt = ok.sum(axis=0)
@@ -476,13 +485,15 @@ class Analysis:
         if now < 0:
             return []
         out = []
+        names = [n for n in names if n in DISPLACEMENT_PARAMETERS]
         # Every assumption's grid in one batch: row block j varies names[j] alone.
         g = 65
         grids = {n: np.linspace(*ends[n], g) for n in names}
         p = {n: np.full(g * len(names), a[n]) for n in names}
         for j, n in enumerate(names):
             p[n][j * g:(j + 1) * g] = grids[n]
-        all_d = affordability_batch(self.aff, p, a)["displacement_risk"]
+        all_d = affordability_batch(self.aff, p, a, only_displacement=True)[
+            "displacement_risk"]
         for j, n in enumerate(names):
             grid = grids[n]
             d = all_d[j * g:(j + 1) * g]
