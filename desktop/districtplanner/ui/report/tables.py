@@ -15,7 +15,12 @@ from html import escape
 from typing import Any
 
 from districtplanner.analysis import incentives as inc_mod
-from districtplanner.analysis.assumptions import PARAMETERS, Assumptions, format_value
+from districtplanner.analysis.assumptions import (
+    PARAMETERS,
+    Assumptions,
+    default_value,
+    format_value,
+)
 from districtplanner.analysis.explain import FAMILIES, FAMILY_INTROS, METHODS
 from districtplanner.analysis.incentives import (
     COST_METHODS,
@@ -241,12 +246,12 @@ def assumptions_html(a: Assumptions) -> str:
         value = format_value(a[p.name])
         if p.name in changed:
             value = (f"<span class='mark'>* {value}</span><br/><span class='muted small'>"
-                     f"default {format_value(p.default)}</span>")
+                     f"default {format_value(default_value(p.name, a.currency))}</span>")
         out.append(
             f"<tr><td>{escape(p.label)}<br/><span class='muted small'>{p.name}</span></td>"
             f"<td class='n'>{value}</td><td>{escape(p.unit)}</td>"
             f"<td>{format_value(p.minimum)}&nbsp;to&nbsp;{format_value(p.maximum)}</td>"
-            f"<td class='small'>{escape(p.source)}</td></tr>")
+            f"<td class='small'>{escape(a.source_note(p.name))}</td></tr>")
     out.append("</table>")
     return "".join(out)
 
