@@ -325,6 +325,9 @@ def test_cards_show_their_90_percent_interval_after_the_slider_settles(workshop,
         return real_submit(run)
 
     monkeypatch.setattr(recompute, "submit", submit)
+    # A longer pause than the room's 350 ms, so a loaded test machine's slow frames do
+    # not count as the drag having ended.
+    workshop._settle.setInterval(3000)
     room = enter(workshop, (1024, 768))
     doc = workshop.document
     keyed = [i for i, card in enumerate(CARDS) if card.interval_key]
@@ -343,6 +346,7 @@ def test_cards_show_their_90_percent_interval_after_the_slider_settles(workshop,
         slider.setValue(pos)
         qtbot.wait(40)
     assert len(frames) == 6 and not threads
+    assert workshop._settle.isActive()  # each frame restarted the pause
     assert all(c.cards[4].interval.text() == PENDING for c in room.columns)
     # The drag ends: every column's intervals arrive from the worker.
     ids = {c.district_id for c in room.columns}
