@@ -144,6 +144,10 @@ def test_mitigation_slider_updates_everything_and_undoes(window):
     window.recompute.run_now()
     after = _number(_tile(window.affordability, "households_priced_out"))
     assert after < before
+    # The CLT is not free: its land cost shows beside the sliders, as in the figures.
+    assert window.affordability.bundle.shown.affordability.clt_cost_npv > 0
+    assert "community land trust" in window.affordability.mitigation_cost.text()
+    assert "community land trust 0 " not in window.affordability.mitigation_cost.text()
     window.undo_stack.undo()
     assert doc.assumptions.clt_share == 0.0
     assert window.affordability.sliders["clt_share"].value() == 0

@@ -13,7 +13,7 @@ from districtplanner.model.selection import ValueRange
 from districtplanner.ui import theme
 from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import HistogramChart
-from districtplanner.ui.panels.tiles import fmt_number, fmt_share
+from districtplanner.ui.panels.tiles import fmt_money, fmt_number, fmt_share
 from districtplanner.ui.recompute import MetricsBundle
 
 MITIGATIONS = (
@@ -55,6 +55,11 @@ class AffordabilityPanel(FigurePanel):
             grid.addWidget(value, row, 2)
             self.sliders[name] = slider
             self.slider_labels[name] = value
+        # What the levers cost, beside them: a lever that looks free is a trap in a council
+        # paper (the CLT buys land, the set-aside forgoes rent).
+        self.mitigation_cost = QLabel("")
+        self.mitigation_cost.setWordWrap(True)
+        self.mitigation_cost.setStyleSheet(f"color: {theme.MUTED};")
         self.risk_toggle = QCheckBox("Show displacement-risk classes on the map")
         self.neighbourhood_label = QLabel("")
         self.neighbourhood_label.setWordWrap(True)
@@ -70,6 +75,7 @@ class AffordabilityPanel(FigurePanel):
         self.body.addWidget(self.neighbourhood_label)
         self.body.addWidget(self._section("Mitigations"))
         self.body.addLayout(grid)
+        self.body.addWidget(self.mitigation_cost)
         self.body.addWidget(self.risk_toggle)
         self.body.addStretch(1)
         document.assumptions_changed.connect(self._sync_sliders)
@@ -181,6 +187,10 @@ class AffordabilityPanel(FigurePanel):
             f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
             f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
             explanation(shown, "affordability.firms_priced_out"))
+        self.mitigation_cost.setText(
+            f"Cost (present value): set-aside {fmt_money(a.affordable_workspace_cost_npv, cur)}"
+            f"; community land trust {fmt_money(a.clt_cost_npv, cur)} (land under "
+            f"{fmt_number(a.clt_homes)} renter homes, bought now)")
         # A figure whose inputs are missing shows "—" and what is missing, never a 0 or
         # "low" that reads as a finding.
         for tile, key in (("rent_median", "affordability.rent"),
