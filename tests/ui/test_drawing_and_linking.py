@@ -163,6 +163,21 @@ def test_assumptions_panel_edit_recomputes_npv(window):
     assert window.document.assumptions.discount_rate == 0.035
 
 
+def test_property_tax_default_of_the_plans_currency_in_the_panel(window):
+    """The sample city is in EUR: the panel shows Germany's 0.133%, not a rounded 0.001,
+    as the default (no reset offered), with its source; reset returns to it."""
+    spin = window.assumptions.spins["property_tax_rate"]
+    assert window.document.assumptions.currency == "EUR"
+    assert spin.value() == pytest.approx(0.00133)
+    assert not window.assumptions.resets["property_tax_rate"].isEnabled()
+    assert "Germany" in spin.toolTip() and "Grundsteuer" in spin.toolTip()
+    spin.setValue(0.01)
+    assert window.document.assumptions.property_tax_rate == 0.01
+    assert window.assumptions.resets["property_tax_rate"].isEnabled()
+    window.assumptions.resets["property_tax_rate"].click()
+    assert window.document.assumptions.property_tax_rate == pytest.approx(0.00133)
+
+
 def test_compare_view_lists_every_district_and_the_city(window):
     text = window.compare.as_tsv()
     header = text.splitlines()[0].split("\t")

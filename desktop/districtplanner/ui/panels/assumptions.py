@@ -16,7 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from districtplanner.analysis.assumptions import PARAMETERS, AssumptionError, Assumptions, Parameter
+from districtplanner.analysis.assumptions import (
+    PARAMETERS,
+    AssumptionError,
+    Assumptions,
+    Parameter,
+    default_value,
+)
 from districtplanner.model.commands import CommandStack, SetAssumptions
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
@@ -26,6 +32,8 @@ def _decimals(p: Parameter) -> int:
     if p.integer:
         return 0
     span = p.maximum - p.minimum
+    if p.maximum <= 0.1:  # a property tax of 0.13% must not show as 0.001
+        return 5
     if p.maximum <= 1.0 or span <= 2:
         return 3
     return 2 if span <= 1000 else 0
@@ -87,7 +95,9 @@ class AssumptionsPanel(QWidget):
         reset = QToolButton()
         reset.setText("↺")
         reset.setToolTip(f"Reset to the default, {p.default:g} {p.unit}")
-        reset.clicked.connect(lambda _=False, name=p.name, d=p.default: self._edited(name, d))
+        # The default of the plan's currency at the time of the click (property tax).
+        reset.clicked.connect(lambda _=False, name=p.name: self._edited(
+            name, default_value(name, self.document.assumptions.currency)))
         self.spins[p.name] = spin
         self.resets[p.name] = reset
         row = QWidget()
@@ -120,6 +130,10 @@ class AssumptionsPanel(QWidget):
             with QSignalBlocker(spin):
                 spin.setValue(assumptions[name])
             p = next(p for p in PARAMETERS if p.name == name)
-            changed = assumptions[name] != p.default
+            default = default_value(name, assumptions.currency)
+            changed = assumptions[name] != default
             self.resets[name].setEnabled(changed)
+            self.resets[name].setToolTip(f"Reset to the default, {default:g} {p.unit}")
+            # The source as this plan's currency sees it (which country's rate, and why).
+            spin.setToolTip(assumptions.source_note(name))
             spin.setStyleSheet("font-weight: 600;" if changed else "")
