@@ -79,7 +79,8 @@ class AssumptionsPanel(QWidget):
         label = QLabel(f"{p.label} ({p.unit})" if p.unit not in ("-", "") else p.label)
         label.setWordWrap(True)
         label.setToolTip(
-            f"<b>{p.label}</b> <code>{p.name}</code><br>Default {p.default:g} {p.unit}; "
+            f"<b>{p.label}</b> <code>{p.name}</code><br>Default "
+            f"{default_value(p.name, self.document.assumptions.currency):g} {p.unit}; "
             f"valid {p.minimum:g} to {p.maximum:g}.<br><i>{p.source}</i>"
         )
         return label
