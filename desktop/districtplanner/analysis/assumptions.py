@@ -365,6 +365,13 @@ def default_value(name: str, currency: str = DEFAULT_CURRENCY) -> float:
     return float(p.default)
 
 
+@lru_cache(maxsize=16)
+def _defaults(currency: str) -> dict[str, float]:
+    """Every default for ``currency``, built once: Assumptions are made on every edit and
+    every sensitivity swing, so each must cost a dict copy, not a table look-up per name."""
+    return {p.name: default_value(p.name, currency) for p in PARAMETERS}
+
+
 def source_note(name: str, currency: str = DEFAULT_CURRENCY) -> str:
     """The source of assumption ``name`` as a plan in ``currency`` sees it: the parameter's
     source, plus which currency default applies and why."""
@@ -397,7 +404,7 @@ class Assumptions(Mapping[str, float]):
     __slots__ = ("_values", "currency")
 
     def __init__(self, values: Mapping[str, float] | None = None, currency: str = DEFAULT_CURRENCY):
-        merged = {p.name: default_value(p.name, currency) for p in PARAMETERS}
+        merged = dict(_defaults(str(currency)))
         for name, value in (values or {}).items():
             merged[name] = _checked(name, value)
         object.__setattr__(self, "_values", merged)
@@ -451,8 +458,8 @@ class Assumptions(Mapping[str, float]):
 
     def changed_from_default(self) -> dict[str, float]:
         """Values that differ from the defaults of this plan's currency."""
-        return {k: v for k, v in self._values.items()
-                if v != default_value(k, self.currency)}
+        defaults = _defaults(self.currency)
+        return {k: v for k, v in self._values.items() if v != defaults[k]}
 
     def source_note(self, name: str) -> str:
         """The source of ``name`` for this plan's currency (see :func:`source_note`)."""
