@@ -385,12 +385,23 @@ class Analysis:
         self.instruments = list(instruments)
         self.aff = _affordability_inputs(index, sel, assumptions, station_share)
         self.has_package = any(i.enabled for i in self.instruments)
-        base = self._aff({}, 1)
         # The figures as set, when the caller has them already (a vertex drag's Metrics).
-        inc = dict(incentive_values) if incentive_values is not None \
-            else self._inc(assumptions)
-        self.values = {k: float(base[k][0]) for k in base} | inc
+        self._inc_values = dict(incentive_values) if incentive_values is not None else None
+        self._values: dict[str, float] | None = None  # see ``values``
         self.lq = lq
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Every headline figure under the assumptions as set. The tornado fills it from
+        its own batch (one vector more), sparing a vertex drag a separate evaluation."""
+        if self._values is None:
+            self._set_values(self._aff({}, 1), 0)
+        assert self._values is not None
+        return self._values
+
+    def _set_values(self, aff: Mapping[str, np.ndarray], i: int) -> None:
+        inc = self._inc_values if self._inc_values is not None else self._inc(self.a)
+        self._values = {k: float(aff[k][i]) for k in aff} | inc
 
     # -- evaluation
     def _aff(self, p: Mapping[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
@@ -437,10 +448,12 @@ class Analysis:
         ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
         aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
         k = 2 * len(aff_names)
-        p = {n: np.full(k, a[n]) for n in aff_names}
+        p = {n: np.full(k + 1, a[n]) for n in aff_names}  # the last vector: as set
         for j, n in enumerate(aff_names):
             p[n][2 * j], p[n][2 * j + 1] = ends[n]
         aff = affordability_batch(self.aff, p, a)
+        if self._values is None:
+            self._set_values(aff, k)
         inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
             if self.has_package and include_incentives else []
         inc = self._inc_ends(inc_names, ends)
