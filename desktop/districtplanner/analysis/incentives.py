@@ -1240,11 +1240,17 @@ def _batch_figures(inputs: EconomyInputs, paying: list[tuple[str, Instrument]],
     r_disc = v("discount_rate")
     discount = (1.0 + r_disc)[col] ** -t.astype(float)
     eligible_cost = v("operating_cost_per_job")[:, None, None] * (masks @ base_jobs[:, :, 1:])
-    has_cost = eligible_cost > 0
+    # Value ÷ operating cost as one product: [K, row, τ, t] = what a cost paid in year τ
+    # is worth in year t (spread for one-off grants), ÷ the eligible firms' operating cost
+    # in year t (0 where they have none).
+    inv_cost = np.divide(1.0, eligible_cost, out=np.zeros_like(eligible_cost),
+                         where=eligible_cost > 0)
+    worth = np.where(one_off[None, :, None, None], spread[:, None], np.eye(h)[None, None])
+    to_share = worth * inv_cost[:, :, None, :]
     eps = v("incentive_elasticity")
 
     rows, shares, good = _solve_batch(masks, base, constant, abatement, job_grant, loans,
-                                      spread, one_off, eligible_cost, has_cost, eps, h)
+                                      to_share, eps, h)
     annual = np.add.reduce(rows * public_rate, axis=1)  # (K, h)
     npv = np.einsum("kt,kt->k", annual, discount)
     share_j, share_f = (_weighted_batch(shares, w) for w in (base_jobs[:, :, 1:],
@@ -1279,8 +1285,7 @@ def _weighted_batch(shares: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
                  abatement: np.ndarray, job_grant: np.ndarray,
-                 loans: list[tuple[int, np.ndarray]], spread: np.ndarray,
-                 one_off: np.ndarray, eligible_cost: np.ndarray, has_cost: np.ndarray,
+                 loans: list[tuple[int, np.ndarray]], to_share: np.ndarray,
                  eps: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``_solve`` for K vectors: costs (K, rows, h), sector shares (K, sectors, h) and
     which vectors settled. Each vector keeps the costs of the round at which it meets the
@@ -1290,8 +1295,6 @@ def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
     n = masks.shape[0]
     if n == 0:
         return np.zeros((k, 0, h)), np.zeros((k, n_sectors, h)), np.ones(k, dtype=bool)
-    recurring = ~one_off[None, :, None]
-    any_one_off = bool(one_off.any())
     masks_t = masks.T
     grant = job_grant[:, :h]
 
@@ -1307,17 +1310,13 @@ def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
         return out[:, :, :h]
 
     def sector_shares(costs: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
-        value = costs
-        if any_one_off:
-            value = np.where(recurring, costs, costs @ c["spread"])
-        share = np.divide(value, c["eligible_cost"], out=np.zeros_like(value),
-                          where=c["has_cost"])
+        share = (costs[:, :, None, :] @ c["to_share"])[:, :, 0]
         np.minimum(share, 1.0, out=share)
         out = masks_t @ share  # (K, sectors, h)
         return np.minimum(np.maximum(out, 0.0, out=out), 1.0, out=out)
 
-    full = {"base": base, "constant": constant, "abatement": abatement, "spread": spread,
-            "eligible_cost": eligible_cost, "has_cost": has_cost, "eps": eps}
+    full = {"base": base, "constant": constant, "abatement": abatement,
+            "to_share": to_share, "eps": eps}
     cur = full
     ids = np.arange(k)  # the vectors still iterating, as rows of ``cur``
     going = np.ones(k, dtype=bool)  # per row of ``cur``: not yet settled or failed
