@@ -99,6 +99,11 @@ def main() -> None:
                     small_text.append(f"{name}: {axis} axis ticks")
         if name == "concentration":
             checks["sector chart (names, highlight)"] = fully_visible(panel.sector_chart)
+            # The "LQ x.x" notes over the bars: how many show, and any two that overlap.
+            boxes = panel.sector_chart.note_boxes()
+            out["sector_notes"] = [text for text, _ in boxes]
+            out["note_overlaps"] = [f"{a} / {b}" for i, (a, ra) in enumerate(boxes)
+                                    for b, rb in boxes[i + 1:] if ra.intersects(rb)]
             checks["projection chart (plan year)"] = fully_visible(panel.projection_chart)
         elif name == "affordability":
             checks["hovered neighbourhood name and risk"] = fully_visible(

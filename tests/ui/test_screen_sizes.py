@@ -49,6 +49,9 @@ def check_fits(r):
             assert map_area > w * h, title
     assert map_area > r["window"][0] * r["window"][1] / 3
     assert not r["clipped"], r["clipped"]
+    # The sector chart's "LQ x.x" notes never overlap (fewer or shorter in a narrow dock).
+    assert not r["note_overlaps"], r["note_overlaps"]
+    assert len(r["sector_notes"]) >= 3, r["sector_notes"]
     assert not r["small_text"], r["small_text"]
 
 
@@ -109,3 +112,38 @@ def test_layout_is_remembered(qtbot, tmp_path, monkeypatch, sample_document):
     fresh.show()
     qtbot.waitExposed(fresh)
     assert fresh.layers_dock.isVisible()
+
+
+@pytest.mark.parametrize("width", [260, 360, 900])
+def test_sector_notes_never_overlap(qtbot, width):
+    """Nine sectors' "LQ x.x" notes over their bars: all of them in a wide chart; in a narrow
+    one fewer or shorter, never two on top of each other, the highlighted sector's kept."""
+    import numpy as np
+
+    from districtplanner.ui.panels.charts import SectorBarChart
+
+    chart = SectorBarChart()
+    qtbot.addWidget(chart)
+    chart.resize(width, 200)
+    chart.show()
+    qtbot.waitExposed(chart)
+    keys = [f"s{i}" for i in range(9)]
+    chart.highlighted = {"s5"}
+    district = np.array([8.0, 15, 15, 16, 3, 8, 5, 26, 2])
+    city = np.array([27.0, 8, 7, 17, 7, 10, 9, 12, 3])
+    notes = [f"LQ {v:.1f}" for v in district / city]
+    chart.set_data(keys, [f"Sector {i}" for i in range(9)], district, city, ["#888"] * 9,
+                   notes)
+    qtbot.wait(10)
+    boxes = chart.note_boxes()
+    vb = chart.getPlotItem().vb
+    for i, (a, ra) in enumerate(boxes):
+        assert ra.left() >= -1 and ra.right() <= vb.width() + 1, a
+        for b, rb in boxes[i + 1:]:
+            assert not ra.intersects(rb), (a, b, width)
+    shown = {text for text, _ in boxes}
+    assert notes[5] in shown or notes[5].split()[-1] in shown
+    if width >= 900:
+        assert [t for t, _ in boxes] == notes
+    else:
+        assert len(boxes) < 9 or any(not t.startswith("LQ") for t, _ in boxes)

@@ -7,13 +7,16 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QWidget
 
 from districtplanner.ui import theme
 
 pg.setConfigOptions(antialias=True, background="w", foreground=theme.TEXT)
+
+#: Pixels kept clear on each side of a bar chart's note.
+NOTE_GAP_PX = 4
 
 
 def _style_plot(plot: pg.PlotItem, left: str, bottom: str) -> None:
@@ -74,10 +77,15 @@ class SectorBarChart(ChartWidget):
         plot.addItem(self.district_bars)
         plot.addItem(self.city_bars)
         self.labels: list[pg.TextItem] = []
+        self._notes: list[tuple[str, float, float]] = []  # (text, x, y) in data units
+        self._top = 0.0  # the tallest bar
         self._ticks: list[str] = []
         self._staggered = False
         self._ticks_shown = False
         self.scene().sigMouseClicked.connect(self._clicked)
+        # The notes are placed in pixels: again whenever the plot area changes size.
+        plot.vb.sigResized.connect(
+            lambda _vb: self._place_notes() if self.getPlotItem() is not None else None)
 
     def _label(self, i: int) -> pg.TextItem:
         while len(self.labels) <= i:
@@ -104,21 +112,77 @@ class SectorBarChart(ChartWidget):
         self.district_bars.setOpts(x=x - 0.18, height=district, brushes=brushes, pens=pens)
         self.city_bars.setOpts(x=x + 0.18, height=city)
         top = float(max(np.nanmax(district, initial=0), np.nanmax(city, initial=0)))
-        for i, label in enumerate(self.labels):
-            label.setVisible(i < len(annotations) and i < len(keys))
-        for i, text in enumerate(annotations[: len(keys)]):
-            label = self._label(i)
-            label.setText(text)
-            h = max(float(district[i]), float(city[i]))
-            label.setPos(float(x[i]), h + 0.02 * max(top, 1e-9))
-            label.setVisible(True)
+        self._notes = [(text, float(x[i]),
+                        max(float(district[i]), float(city[i])) + 0.02 * max(top, 1e-9))
+                       for i, text in enumerate(annotations[: len(keys)])]
         if list(labels) != self._ticks:
             self._ticks = list(labels)
             self._ticks_shown = False
             self._set_ticks()
             plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
-        # Head-room for the annotation over the tallest bar.
-        plot.setYRange(0, top * 1.25 if top > 0 else 1, padding=0)
+        self._top = top
+        self._place_notes()
+
+    def _to_px(self, x: float, y: float) -> QPointF:
+        """Data units to pixels in the view box (from its range: the view's own transform
+        lags a range set in the same event-loop turn)."""
+        vb = self.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        w, h = vb.width(), vb.height()
+        return QPointF((x - x0) / ((x1 - x0) or 1) * w, h - (y - y0) / ((y1 - y0) or 1) * h)
+
+    def _place_notes(self) -> None:
+        """Each note over its bars, where it fits: highlighted sectors first, then left to
+        right; a note that would overlap one already placed (or run off the chart) is
+        shortened to its number, and left out if that does not fit either. The chart's
+        tooltip lists every value, so nothing is lost in a narrow dock."""
+        vb = self.getPlotItem().vb
+        vb_rect = QRectF(-1, -1, vb.width() + 2, vb.height() + 2)  # a pixel of rounding
+        # Head-room for a note over the tallest bar: a quarter of the height, or the note's
+        # own height where the chart is short.
+        top = self._top
+        head = 1.25
+        if self.labels or self._notes:
+            note_px = QFontMetrics(self._label(0).textItem.font()).height() + 4
+            if vb.height() > 3 * note_px:
+                head = max(head, 1.04 / (1 - note_px / vb.height()))
+        vb.setYRange(0, top * head if top > 0 else 1, padding=0)
+        order = sorted(range(len(self._notes)),
+                       key=lambda i: (self.keys[i] not in self.highlighted, i)
+                       if i < len(self.keys) else (True, i))
+        placed: list[QRectF] = []
+        for label in self.labels:
+            label.setVisible(False)
+        for i in order:
+            text, x, y = self._notes[i]
+            if not text:
+                continue
+            label = self._label(i)
+            for candidate in (text, text.split()[-1]):
+                label.setText(candidate)
+                box = self._note_box(label, x, y)
+                # A word's space between neighbours, so two notes never read as one.
+                spaced = box.adjusted(-NOTE_GAP_PX, 0, NOTE_GAP_PX, 0)
+                if vb_rect.contains(box) and not any(spaced.intersects(b) for b in placed):
+                    label.setPos(x, y)
+                    label.setVisible(True)
+                    placed.append(box)
+                    break
+
+    def _note_box(self, label: pg.TextItem, x: float, y: float) -> QRectF:
+        """The note's pixel box in the view box, anchored bottom-centre at (x, y); the text
+        item's own margin is trimmed so touching margins do not count as overlap."""
+        size = label.textItem.boundingRect().size()
+        margin = label.textItem.document().documentMargin()
+        w, h = size.width() - 2 * margin, size.height() - 2 * margin
+        p = self._to_px(x, y)
+        return QRectF(p.x() - w / 2, p.y() - h - margin, w, h)
+
+    def note_boxes(self) -> list[tuple[str, QRectF]]:
+        """(text, pixel box in the view box) of every note shown (the screen-size test)."""
+        return [(label.toPlainText(), self._note_box(label, *self._notes[i][1:]))
+                for i, label in enumerate(self.labels)
+                if label.isVisible() and i < len(self._notes)]
 
     def _set_ticks(self) -> None:
         """Category names under the bars; when they would run into each other (a narrow
@@ -141,8 +205,11 @@ class SectorBarChart(ChartWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if getattr(self, "_ticks", None):  # pyqtgraph resizes once before __init__ ends
+        # pyqtgraph resizes once before __init__ ends, and again after close() dropped
+        # the plot item.
+        if getattr(self, "_ticks", None) and self.getPlotItem() is not None:
             self._set_ticks()
+            self._place_notes()
 
     def _clicked(self, event) -> None:
         pos = self.getPlotItem().vb.mapSceneToView(event.scenePos())
