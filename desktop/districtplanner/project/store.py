@@ -43,12 +43,14 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _remove_stale_temps(path: Path) -> None:
-    prefix = f".{path.name}{TMP_MARK}"
-    for f in path.parent.glob(prefix + "*"):
-        pid_text = f.name[len(prefix):].split(".")[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            with suppress(OSError):
-                f.unlink()
+    # Both the new file's temp and the backup's hard link (a kill between linking and
+    # renaming it leaves one), with their SQLite journals.
+    for prefix in (f".{path.name}{TMP_MARK}", f"{backup_path(path).name}{TMP_MARK}"):
+        for f in path.parent.glob(prefix + "*"):
+            pid_text = f.name[len(prefix):].split(".")[0]
+            if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+                with suppress(OSError):
+                    f.unlink()
 
 
 def _fsync(path: Path) -> None:
