@@ -172,7 +172,9 @@ class SketchPen(QtCore.QObject):
         return float(p.x()), float(p.y())
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if not self.mode:
+        # Qt may deliver a last event while the window is torn down at exit, after Python
+        # has begun clearing this object's attributes.
+        if not getattr(self, "mode", None):
             return False
         kind = event.type()
         if kind == QtCore.QEvent.Type.MouseButtonPress:
