@@ -1129,8 +1129,8 @@ def evaluate_batch(inputs: EconomyInputs, instruments: Sequence[Instrument],
             return np.asarray(varied[name], dtype=np.float64).reshape(k)
         return np.full(k, float(a[name]))
 
-    # Everything that does not depend on the assumptions varied: from the scalar package
-    # (which also validates the instruments, whose messages do not depend on them).
+    # The instruments' own checks do not depend on the assumptions: once for all vectors;
+    # the feedback-ratio refusal of ``check_package`` does, so it is made per vector.
     h = int(a.horizon_years)
     enabled = [i for i in instruments if i.enabled]
     for inst in enabled:
