@@ -20,6 +20,7 @@ import numpy as np
 
 from .assumptions import Assumptions, format_value, parameter
 from .projection import (
+    DENSITY_RATIO_CAP,
     PROJECTION_METHOD,
     Projection,
     baseline_factors,
@@ -1169,7 +1170,7 @@ def _batch_figures(inputs: EconomyInputs, paying: list[tuple[str, Instrument]],
     rho = 1.0 if not math.isfinite(inputs.density_ratio) else float(inputs.density_ratio)
     if rho < 0:
         raise ValueError(f"density_ratio must be ≥ 0; got {inputs.density_ratio!r}.")
-    rho = min(rho, 50.0)
+    rho = min(rho, DENSITY_RATIO_CAP)
     agg = v("agglomeration_coefficient") * np.log((1.0 + rho) / 2.0)
     factor_f = (1.0 + (v("baseline_growth_firms") + agg))[col] ** t1
     factor_j = (1.0 + (v("baseline_growth_jobs") + agg))[col] ** t1
