@@ -666,8 +666,7 @@ def _batch_vectors(rng: np.random.Generator, k: int) -> dict[str, np.ndarray]:
 
     out = {}
     for name in INCENTIVE_PARAMETERS:
-        u = UNCERTAINTY[name]
-        x = rng.uniform(u.low, u.high, k)
+        x = rng.uniform(*UNCERTAINTY[name].bounds(Assumptions()[name]), k)
         out[name] = np.round(x) if name == "grant_spread_years" else x
     out["incentive_elasticity"] = rng.uniform(0, 40, k)
     out["operating_cost_per_job"] = rng.uniform(20000, 120000, k)

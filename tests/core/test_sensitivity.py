@@ -86,8 +86,8 @@ def test_tornado_equals_brute_force_re_evaluation(sample):
     # Every tornado row is an uncertain assumption at the ends of its cited range.
     for fig in result.figures.values():
         for t in fig.tornado:
-            u = UNCERTAINTY[t.parameter]
-            assert (t.low, t.high) == (min(u.low, A[t.parameter]), max(u.high, A[t.parameter]))
+            low, high = UNCERTAINTY[t.parameter].bounds(A[t.parameter])
+            assert (t.low, t.high) == (min(low, A[t.parameter]), max(high, A[t.parameter]))
 
 
 def test_monte_carlo_is_deterministic_for_a_seed(sample):
@@ -128,7 +128,8 @@ def test_switching_values_are_where_the_class_changes(sample):
     assert fig.switching_values, "expected at least one switching value"
     for s in fig.switching_values:
         assert s.before == now
-        eps = 1e-3 * (UNCERTAINTY[s.parameter].high - UNCERTAINTY[s.parameter].low)
+        low, high = UNCERTAINTY[s.parameter].bounds(a[s.parameter])
+        eps = 1e-3 * (high - low)
         step = eps if s.value > a[s.parameter] else -eps
         beyond = compute(index, geom, a.replace(**{s.parameter: s.value + step}))
         before = compute(index, geom, a.replace(**{s.parameter: s.value - step}))

@@ -221,12 +221,27 @@ _BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 class Uncertainty:
     """What the evidence allows for one assumption: ``low``..``high`` (a plausible range,
     not the valid range) and how draws spread over it: "uniform", or "triangular" with its
-    mode at the parameter's value. ``source`` says where the range comes from."""
+    mode at the parameter's value. ``source`` says where the range comes from. A
+    ``relative`` range is in multiples of the value set, for a rate whose level depends on
+    the plan's country but whose local uncertainty is proportional to it."""
 
     low: float
     high: float
     distribution: str
     source: str
+    relative: bool = False
+
+    def bounds(self, value: float) -> tuple[float, float]:
+        """The range around ``value`` (the assumption as set)."""
+        if self.relative:
+            return self.low * value, self.high * value
+        return self.low, self.high
+
+    def describe(self) -> str:
+        """The range as a planner reads it, e.g. '0.5 to 2' or '×0.5 to ×2 the value set'."""
+        if self.relative:
+            return f"×{self.low:g} to ×{self.high:g} the value set"
+        return f"{self.low:g} to {self.high:g}"
 
 
 _U = Uncertainty
@@ -299,9 +314,12 @@ UNCERTAINTY: dict[str, Uncertainty] = {
     "capitalisation_yield": _U(0.05, 0.08, "uniform",
                                "Secondary commercial yields of about 5-8% (see the "
                                "parameter's source)."),
-    "property_tax_rate": _U(0.001, 0.035, "triangular",
-                            "The spread of the currency table (Germany's 0.133% to "
-                            "England's 3.33% of value); set the local rate."),
+    "property_tax_rate": _U(0.5, 2.0, "triangular",
+                            "Half to twice the rate set: within one country the effective "
+                            "rate on value moves with the municipal multiplier (German "
+                            "Hebesatz for Grundsteuer B mostly 300-600% around the 391% "
+                            "average, Destatis 2022) and with the capitalisation yield "
+                            "(5-8% around 6%); set the local rate.", relative=True),
     "grant_spread_years": _U(5.0, 15.0, "uniform",
                              "Judgement: the life of what a grant pays for."),
 }

@@ -258,8 +258,8 @@ def ranges_text(names: tuple[str, ...]) -> str:
     """'name low to high (distribution)' for each uncertain parameter among ``names``."""
     from districtplanner.analysis.assumptions import UNCERTAINTY
 
-    return "; ".join(f"{n} {UNCERTAINTY[n].low:g} to {UNCERTAINTY[n].high:g} "
-                     f"({UNCERTAINTY[n].distribution})" for n in names if n in UNCERTAINTY)
+    return "; ".join(f"{n} {UNCERTAINTY[n].describe()} ({UNCERTAINTY[n].distribution})"
+                     for n in names if n in UNCERTAINTY)
 
 
 def _fmt(v: object) -> str:

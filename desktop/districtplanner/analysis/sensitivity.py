@@ -78,7 +78,8 @@ def _range(name: str, value: float) -> tuple[float, float, str]:
     """(low, high, distribution) of an uncertain assumption, widened to hold ``value``
     (a planner's own setting outside the cited range stays inside what is sampled)."""
     u = UNCERTAINTY[name]
-    return min(u.low, value), max(u.high, value), u.distribution
+    low, high = u.bounds(value)
+    return min(low, value), max(high, value), u.distribution
 
 
 # ---- the affordability figures for many assumption vectors at once ---------------------
@@ -662,10 +663,10 @@ METHOD_TEXT = (
 
 def methods_markdown() -> str:
     """The "Sensitivity" section of docs/methods.md (a test compares)."""
-    rows = ["| Assumption | Low | High | Distribution | Source of the range |",
-            "|---|---|---|---|---|"]
+    rows = ["| Assumption | Range | Distribution | Source of the range |",
+            "|---|---|---|---|"]
     for name, u in UNCERTAINTY.items():
-        rows.append(f"| `{name}` | {u.low:g} | {u.high:g} | {u.distribution} | "
+        rows.append(f"| `{name}` | {u.describe()} | {u.distribution} | "
                     f"{u.source.replace('|', '/')} |")
     figures = ", ".join(label for label, _ in HEADLINE.values())
     return (f"{METHOD_TEXT}\n\nHeadline figures: {figures}; and the location quotient.\n\n"
