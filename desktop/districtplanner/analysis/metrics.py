@@ -99,8 +99,8 @@ class Metrics:
         return Analysis(index, sel, self.assumptions, econ, instruments, share, lq, values)
 
     def tornado(self) -> Sensitivity | None:
-        """Tornados and switching values of every headline figure (milliseconds for the
-        affordability figures; the incentive model is re-run per assumption end)."""
+        """Tornados and switching values of every headline figure (a few milliseconds at
+        the 1M city: the incentive model runs every assumption end in one batch)."""
         an = self.analysis()
         return None if an is None else an.tornado()
 
@@ -110,7 +110,8 @@ class Metrics:
         return None if an is None else an.tornado(include_incentives=False)
 
     def sensitivity(self, draws: int = DRAWS, seed: int = SEED) -> Sensitivity | None:
-        """Tornados plus the Monte Carlo intervals (≈1 s: run it in a worker)."""
+        """Tornados plus the Monte Carlo intervals (about 0.1 s at the 1M city: run it in
+        the worker, not on a drag)."""
         if self._sensitivity is None or self._sensitivity.draws != draws \
                 or self._sensitivity.seed != seed:
             an = self.analysis()
@@ -139,8 +140,8 @@ class Metrics:
 
     def to_dict(self, sensitivity: bool = True) -> dict[str, Any]:
         """JSON-ready: the keys of issue 4's 'Headless command' (stable; tools read them),
-        NaN as null. ``sensitivity``: run the sensitivity analysis (≈1 s per district,
-        cached) for the ``sensitivity`` key; False leaves it null."""
+        NaN as null. ``sensitivity``: run the sensitivity analysis (about 0.1 s per
+        district, cached) for the ``sensitivity`` key; False leaves it null."""
         inc = self.incentives.to_dict() if self.incentives is not None else {
             "npv": None, "nominal_total": None, "cost_per_job": None}
         projection = inc.pop("projection", None)
