@@ -124,6 +124,8 @@ def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bo
         image = window.workshop.room.grab()
         window.workshop.leave()
     else:
+        window.sensitivity.wait()  # the tiles' 90% intervals, not "pending"
+        app.processEvents()
         image = window.grab()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out), "PNG"):
