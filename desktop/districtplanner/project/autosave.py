@@ -27,6 +27,7 @@ from pathlib import Path
 from districtplanner.model.document import Document
 from districtplanner.project.store import (
     load_project_with_notes,
+    pid_alive,
     save_project,
     save_project_isolated,
 )
@@ -53,8 +54,7 @@ def snapshot_document(document: Document) -> Document:
     document replaces a layer's data on change, it never edits a frame in place.
     """
     snap = Document(crs=document.crs, title=document.title)
-    if hasattr(document, "metadata"):
-        snap.set_metadata(document.metadata)
+    snap.set_metadata(document.metadata)
     snap.set_assumptions(document.assumptions)
     layers = []
     for la in document.layers:
@@ -63,22 +63,12 @@ def snapshot_document(document: Document) -> Document:
     snap.add_layers(layers)
     for d in document.districts:
         snap.add_district(replace(d, instruments=copy.deepcopy(d.instruments)))
-    if hasattr(document, "votes"):
-        snap.set_votes(document.votes)
-        snap.set_sketches([replace(s) for s in document.sketches])
-        snap.set_view(document.view)
+    snap.set_votes(document.votes)
+    snap.set_sketches([replace(s) for s in document.sketches])
+    snap.set_view(document.view)
     snap.selection.set_active_district(document.selection.active_district)
     return snap
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
 
 
 class AutosaveSession:
@@ -192,7 +182,7 @@ def find_recoveries(root: Path | None = None) -> list[Recovery]:
             info = json.loads(lock.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if info.get("host") == host and _pid_alive(int(info.get("pid", -1))):
+        if info.get("host") == host and pid_alive(int(info.get("pid", -1))):
             continue
         saves = sorted(folder.glob("autosave-*.gpkg"))
         if not saves:

@@ -455,8 +455,7 @@ def build_document(raw: RawProject) -> tuple[Document, list[str]]:
     meta = raw.meta
     crs = meta.get("crs", "")
     doc = Document(crs=crs, title=meta.get("title", ""))
-    if hasattr(doc, "set_metadata"):
-        doc.set_metadata({k: meta.get(k, "") for k in ("title", "author", "organisation")})
+    doc.set_metadata({k: meta.get(k, "") for k in ("title", "author", "organisation")})
     doc.set_assumptions(_assumptions(raw, problems))
     doc.add_layers([_layer(raw, row, crs, problems) for row in raw.layers])
 
@@ -499,9 +498,8 @@ def build_document(raw: RawProject) -> tuple[Document, list[str]]:
         if doc.last_notice:
             problems.append(f"District '{d.name}': {doc.last_notice}")
         new_ids[saved_id] = d.id
-    if hasattr(doc, "set_votes"):
-        doc.set_votes({new_ids[k]: v for k, v in raw.votes.items() if k in new_ids})
-    if hasattr(doc, "set_sketches") and raw.sketches:
+    doc.set_votes({new_ids[k]: v for k, v in raw.votes.items() if k in new_ids})
+    if raw.sketches:
         from districtplanner.model.sketch import Sketch
 
         doc.set_sketches([
@@ -510,7 +508,7 @@ def build_document(raw: RawProject) -> tuple[Document, list[str]]:
             for s in raw.sketches
         ])
     view = _json(raw, meta.get("view"), "map view")
-    if view and hasattr(doc, "set_view") and all(math.isfinite(v) for v in view):
+    if view and all(math.isfinite(v) for v in view):
         doc.set_view(view)
     active = new_ids.get(meta.get("active_district", ""))
     if active is None and doc.districts:

@@ -131,7 +131,7 @@ def relink(document: Document, layer_id: str, new_path: Path) -> list[str]:
             if candidate.exists():
                 todo.append((la, candidate))
     relinked = []
-    analysed = document.analysed_state() if hasattr(document, "analysed_state") else None
+    analysed = document.analysed_state()
     for la, path in todo:
         link = LinkInfo.from_dict(la.meta.get("link") or {})
         try:
@@ -143,9 +143,8 @@ def relink(document: Document, layer_id: str, new_path: Path) -> list[str]:
         meta = {k: v for k, v in la.meta.items() if k != "missing"}
         meta["storage"] = "link"
         new = Layer(name=la.name, role=la.role, data=data, mapping=dict(la.mapping),
-                    style=la.style, visible=la.visible, source=str(path), id=la.id, meta=meta)
-        if hasattr(la, "analysed"):
-            new.analysed = la.analysed
+                    style=la.style, visible=la.visible, source=str(path), id=la.id, meta=meta,
+                    analysed=la.analysed)
         new.meta["link"] = link_info(new, folder).to_dict()
         _, index = document.remove_layer(la.id)
         document.add_layer(new, index)

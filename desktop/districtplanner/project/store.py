@@ -32,12 +32,14 @@ def _tmp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}.gpkg")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (a stale temp or lock is one whose
+    writer is gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OverflowError):
         return True
     return True
 
@@ -48,7 +50,7 @@ def _remove_stale_temps(path: Path) -> None:
     for prefix in (f".{path.name}{TMP_MARK}", f"{backup_path(path).name}{TMP_MARK}"):
         for f in path.parent.glob(prefix + "*"):
             pid_text = f.name[len(prefix):].split(".")[0]
-            if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            if pid_text.isdigit() and not pid_alive(int(pid_text)):
                 with suppress(OSError):
                     f.unlink()
 
