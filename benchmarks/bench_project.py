@@ -33,7 +33,7 @@ from districtplanner.analysis.raster import Raster
 from districtplanner.io.sample import CITY_NAME, loaded_from_city
 from districtplanner.model.build import document_from_loaded
 from districtplanner.project import load_project, save_project
-from districtplanner.sample_city import generate_city
+from districtplanner.sample_city import benchmark_city
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -169,9 +169,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.establishments
     t0 = time.perf_counter()
-    city = generate_city(n, n_rent_points=n // 5, n_stops=5_000 * n // 1_000_000 or 40,
-                         n_institutions=3_000 * n // 1_000_000 or 150,
-                         n_neighbourhoods=2_000 * n // 1_000_000 or 40)
+    city = benchmark_city(n)
     doc = document_from_loaded(loaded_from_city(city), title=CITY_NAME)
     for d in doc.districts:
         d.instruments = default_instruments()

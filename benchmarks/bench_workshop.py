@@ -28,7 +28,7 @@ import numpy as np
 from districtplanner.analysis.metrics import compute
 from districtplanner.io.sample import CITY_NAME, loaded_from_city
 from districtplanner.model.build import document_from_loaded
-from districtplanner.sample_city import generate_city
+from districtplanner.sample_city import benchmark_city
 from districtplanner.ui.app import application
 from districtplanner.ui.main_window import MainWindow
 from districtplanner.ui.workshop.room import WhatIfStrip
@@ -52,9 +52,7 @@ def main() -> None:
     n = args.establishments
     size = tuple(int(v) for v in args.size.split("x"))
     t0 = time.perf_counter()
-    city = generate_city(n, n_rent_points=n // 5, n_stops=5_000 * n // 1_000_000 or 40,
-                         n_institutions=3_000 * n // 1_000_000 or 150,
-                         n_neighbourhoods=2_000 * n // 1_000_000 or 40)
+    city = benchmark_city(n)
     print(f"generated {n:,} establishments in {time.perf_counter() - t0:.1f} s")
     app = application()
     doc = document_from_loaded(loaded_from_city(city), title=CITY_NAME)

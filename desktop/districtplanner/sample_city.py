@@ -933,3 +933,13 @@ def make_sample_city(out_dir: Path | str, n_establishments: int = BASE_ESTABLISH
     Returns the GeoPackage's path."""
     city = generate_city(n_establishments, seed=seed, **kw)
     return write_city(city, Path(out_dir))
+
+
+def benchmark_city(n_establishments: int = 1_000_000, seed: int = 7) -> SampleCity:
+    """The benchmarks' city: at a million establishments, 200k rent points, 5k stops, 3k
+    institutions and 2k neighbourhoods (DESIGN.md's prototype), scaled down with a floor
+    for smaller runs so every layer still has something in it."""
+    n = n_establishments
+    return generate_city(n, n_rent_points=n // 5, n_stops=5_000 * n // 1_000_000 or 40,
+                         n_institutions=3_000 * n // 1_000_000 or 150,
+                         n_neighbourhoods=2_000 * n // 1_000_000 or 40, seed=seed)
