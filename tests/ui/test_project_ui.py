@@ -365,3 +365,58 @@ def test_a_damaged_plan_is_refused_with_its_message_and_the_window_stays(window,
     assert window.project.open(bad) is None
     assert "cut.gpkg" in shown[0] and window.isVisible()
     assert QApplication.overrideCursor() is None
+
+
+def _held_elsewhere(path: Path) -> None:
+    from districtplanner.project import inuse
+
+    inuse.owner_file(path).write_text(json.dumps(
+        {"user": "alex", "host": "planning-pc-07", "pid": 4242,
+         "since": "2026-11-20T09:15:00+00:00", "token": "theirs"}), encoding="utf-8")
+
+
+def test_a_plan_open_elsewhere_is_warned_about_and_opens_as_a_copy(window, qtbot, tmp_path,
+                                                                   monkeypatch):
+    from districtplanner.project import inuse
+
+    path = tmp_path / "shared.gpkg"
+    save_project(load_project(Path(__file__).parents[1] / "data" / "projects" / "v1.gpkg"),
+                 path)
+    _held_elsewhere(path)
+    asked = []
+    monkeypatch.setattr(project_actions, "ask_in_use",
+                        lambda parent, p, owner: asked.append(owner.describe()))
+    assert window.project.open(path) is None  # cancelled: this window stays
+    assert window.isVisible() and asked[0].startswith("alex on planning-pc-07")
+    monkeypatch.setattr(project_actions, "ask_in_use", lambda parent, p, owner: "copy")
+    new = window.project.open(path)
+    qtbot.addWidget(new)
+    assert new.project.path is None and new.project.dirty  # Save asks for a new name
+    assert len(new.document.districts) == 3
+    assert json.loads(inuse.owner_file(path).read_text())["token"] == "theirs"
+
+
+def test_saving_over_a_plan_changed_elsewhere_asks_first(window, qtbot, tmp_path, monkeypatch):
+    import time
+
+    from districtplanner.project import inuse
+
+    path = tmp_path / "shared.gpkg"
+    assert window.project.save_to(path)
+    assert inuse.read_owner(path).here  # ours while the window has it open
+    time.sleep(0.01)
+    theirs = load_project(Path(__file__).parents[1] / "data" / "projects" / "v1.gpkg")
+    save_project(theirs, path)  # a colleague saves the same file meanwhile
+    _draw(window, "Mine")
+    answers = [None, "overwrite"]
+    monkeypatch.setattr(project_actions, "ask_overwrite",
+                        lambda parent, p, when, by: answers.pop(0))
+    assert not window.project.save_to(path)  # cancelled: their file is untouched
+    assert [d.name for d in load_project(path).districts] == [d.name for d in theirs.districts]
+    assert window.project.dirty
+    assert window.project.save_to(path)
+    assert load_project(path).districts[-1].name == "Mine"
+    assert not window.project.dirty
+    window.project._closing_confirmed = True
+    window.close()
+    assert not inuse.owner_file(path).exists()  # a closed plan is free again

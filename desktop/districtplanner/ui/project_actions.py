@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
 from districtplanner.model.document import Document
 from districtplanner.model.session import Session
 from districtplanner.project import (
     NotAProjectError,
     ProjectError,
+    inuse,
     load_project_with_notes,
 )
 from districtplanner.project.autosave import (
@@ -99,6 +100,44 @@ def _remember(path: Path) -> None:
         log.warning("could not update the recent files list: %s", exc)
 
 
+def ask_in_use(parent: QWidget | None, path: Path, owner: inuse.Owner) -> str | None:
+    """Someone else has ``path`` open: "copy" (open it unsaved, under no name), "open"
+    (open it anyway) or None (cancel). A function of its own so tests can answer it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "This plan is open elsewhere",
+                      f"{path.name} is open in District Planner by {owner.describe()}.",
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("plan-in-use")
+    box.setInformativeText(
+        "If you both save it, the later save replaces the other's changes. Open a copy "
+        "(it opens unsaved; Save asks for a new name), or open it anyway if you know the "
+        "other window is closed.")
+    copy = box.addButton("Open a copy", QMessageBox.ButtonRole.AcceptRole)
+    anyway = box.addButton("Open anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(copy)
+    box.exec()
+    clicked = box.clickedButton()
+    return "copy" if clicked is copy else "open" if clicked is anyway else None
+
+
+def ask_overwrite(parent: QWidget | None, path: Path, saved_at: str, by: str) -> str | None:
+    """``path`` was saved by someone else since this window read it: "overwrite",
+    "save_as" or None (cancel). A function of its own so tests can answer it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "The plan was changed by someone else",
+                      f"{path.name} was saved {by}on {saved_at}, after you opened it.",
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("plan-changed")
+    box.setInformativeText("Saving over it replaces their changes with yours. Save your "
+                           "plan under another name to keep both.")
+    save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+    overwrite = box.addButton("Replace their changes", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save_as)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save_as" if clicked is save_as else "overwrite" if clicked is overwrite else None
+
+
 def is_project_file(path: Path) -> bool:
     """True for a GeoPackage holding District Planner's tables (cheap: reads the schema)."""
     if path.suffix.lower() != ".gpkg" or not path.is_file():
@@ -126,6 +165,8 @@ class ProjectActions(QObject):
         self.session: Session = window.session
         self.document: Document = window.session.document
         self.path: Path | None = None
+        self._owner_token: str | None = None  # our owner file beside self.path
+        self._seen: tuple[int, int] | None = None  # self.path as last read or saved here
         self._dirty_without_edits = False  # a recovered plan is unsaved before any edit
         self._closing_confirmed = False
         self._inherited: Recovery | None = None
@@ -227,8 +268,13 @@ class ProjectActions(QObject):
             any(la.meta.get("missing") for la in self.document.layers))
 
     def set_path(self, path: Path | None, dirty: bool = False) -> None:
-        """The file this window's plan lives in (None: never saved)."""
+        """The file this window's plan lives in (None: never saved), just read or saved."""
+        if path != self.path or self._owner_token is None:
+            if self.path is not None:
+                inuse.release(self.path, self._owner_token)
+            self._owner_token = inuse.claim(path) if path is not None else None
         self.path = path
+        self._seen = inuse.fingerprint(path) if path is not None else None
         self._dirty_without_edits = dirty
         if not dirty:
             self.session.stack.set_clean()
@@ -296,6 +342,8 @@ class ProjectActions(QObject):
         if self._saving:
             self.window.show_notice("A save is still running; wait for it to finish.")
             return False
+        if not self._may_write(path):
+            return False
         self._saving = True
         self.window.show_notice(f"Saving {path.name}…")
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
@@ -321,6 +369,21 @@ class ProjectActions(QObject):
         self.set_path(path, dirty=not unchanged)
         self.window.show_notice(f"Saved {path}")
         return True
+
+    def _may_write(self, path: Path) -> bool:
+        """Ask before a save replaces someone else's: the plan changed on disk since this
+        window read it, or another live window owns the file being saved over."""
+        owner = inuse.read_owner(path)
+        foreign = owner is not None and not (owner.here and path == self.path)
+        changed = inuse.changed_since(path, self._seen) if path == self.path else None
+        if changed is None and not foreign:
+            return True
+        when = (changed or owner.since).astimezone().strftime("%d %b %Y at %H:%M")
+        by = f"by {owner.user} on {owner.host} " if foreign and owner is not None else ""
+        answer = ask_overwrite(self.window, path, when, by)
+        if answer == "save_as":
+            QTimer.singleShot(0, self.save_as)
+        return answer == "overwrite"
 
     def linkable_layers(self) -> list:
         """Layers read from a file that still exists (only those can be linked)."""
@@ -416,6 +479,9 @@ class ProjectActions(QObject):
         self.idle.stop()
         self._executor.shutdown(wait=True)
         self._save_executor.shutdown(wait=True)
+        if self.path is not None:
+            inuse.release(self.path, self._owner_token)
+            self._owner_token = None
         if self._closing_confirmed or not self.dirty:
             self.autosave.close()
         _windows[:] = [w for w in _windows if w is not self.window]
@@ -526,6 +592,13 @@ class ProjectActions(QObject):
             if not name:
                 return None
             path = Path(name)
+        as_copy = False
+        owner = inuse.read_owner(path) if path.suffix.lower() == ".gpkg" else None
+        if owner is not None and not owner.here:
+            choice = ask_in_use(self.window, path, owner)
+            if choice is None:
+                return None
+            as_copy = choice == "copy"
         if not self.confirm_close("opening another plan"):
             return None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -549,8 +622,9 @@ class ProjectActions(QObject):
             self._closing_confirmed = False
             QMessageBox.warning(self.window, "The plan could not be opened", str(error))
             return None
-        if path.suffix.lower() == ".pdf":
-            # A plan read out of a PDF has no project file yet: Save asks where to put one.
+        if path.suffix.lower() == ".pdf" or as_copy:
+            # A plan read out of a PDF has no project file yet, and a copy of a plan open
+            # elsewhere must not save over it: Save asks where to put it.
             return self.replace_with(document, None, notes, dirty=True)
         return self.replace_with(document, path, notes)
 
@@ -624,13 +698,22 @@ def run_project_gui(path: Path) -> int:
 
     app = app_module.application()
     sys.excepthook = app_module._excepthook
+    owner = inuse.read_owner(path) if path.suffix.lower() == ".gpkg" else None
+    choice = "open"
+    if owner is not None and not owner.here:
+        print(f"warning: {path.name} is open elsewhere, by {owner.describe()}",
+              file=sys.stderr)
+        if QGuiApplication.platformName() != "offscreen":
+            choice = ask_in_use(None, path, owner)
+            if choice is None:
+                return 0
     try:
         document, notes = load_project_with_notes(path)
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     window = MainWindow(Session(document))
-    window.project.set_path(path)
+    window.project.set_path(None if choice == "copy" else path, dirty=choice == "copy")
     window.show()
     _windows.append(window)
     if os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"):
