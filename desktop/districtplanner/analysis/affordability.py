@@ -96,11 +96,13 @@ def share_below(income: np.ndarray | float, median_income: np.ndarray | float,
 
 def burden_share(rent_m2: np.ndarray | float, median_income: np.ndarray | float,
                  assumptions: Assumptions, threshold: float | None = None) -> np.ndarray:
-    """Share of renter households whose rent exceeds ``threshold`` (default the rent-burden
-    threshold) of income: rent = rent_m2 (currency/m²/month) x dwelling_floor_area x 12,
-    incomes lognormal around ``median_income`` (currency/year)."""
+    """Share of renter households whose gross rent exceeds ``threshold`` (default the
+    rent-burden threshold) of income: gross rent = rent_m2 (contract rent,
+    currency/m²/month) x (1 + utilities_share) x dwelling_floor_area x 12, incomes lognormal
+    around ``median_income`` (currency/year)."""
     t = assumptions.rent_burden_threshold if threshold is None else threshold
-    annual_rent = np.asarray(rent_m2, dtype=np.float64) * assumptions.dwelling_floor_area * 12
+    annual_rent = (np.asarray(rent_m2, dtype=np.float64) * assumptions.dwelling_floor_area
+                   * 12 * (1 + assumptions.utilities_share))
     return share_below(annual_rent / t, median_income, assumptions.income_sigma)
 
 
@@ -377,7 +379,9 @@ def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
     rent, m_inc = base.rent, base.median_income
     # Renters' median income: renters earn less than owners, and only renters pay rent.
     m_rent = m_inc * a.renter_income_ratio
-    annual = np.outer((1.0, 1.0, market, 1.0), rent) * (a.dwelling_floor_area * 12)
+    # Gross rent: contract rent plus utilities, a share of it (HUD's and Eurostat's burden).
+    annual = np.outer((1.0, 1.0, market, 1.0), rent) * (
+        a.dwelling_floor_area * 12 * (1 + a.utilities_share))
     limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
                                 a.rent_burden_threshold, a.overburden_threshold])[:, None]
     incomes = np.outer((1.0, 1.0, income, 1.0), m_rent)
@@ -559,7 +563,7 @@ def affordability(
         else:
             # Row "in H years with the plan" of the burden formula (see neighbourhood_rates).
             limit = market * (1 + uplift) * col[_RENT] * (
-                a.dwelling_floor_area * 12) / a.rent_burden_threshold
+                a.dwelling_floor_area * 12 * (1 + a.utilities_share)) / a.rent_burden_threshold
             from scipy.special import ndtr  # deferred, as in share_below
 
             with np.errstate(divide="ignore", invalid="ignore"):

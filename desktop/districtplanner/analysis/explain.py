@@ -88,11 +88,15 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "as the smallest value whose cumulative weight reaches the quantile, the city "
        "percentile by area."),
     _M("affordability.rent_burden", "Affordability risk", "Rent burden",
-       "B_i = Φ((ln(12·R_i·F / t) - ln(ρ·m_i)) / σ); district B = Σ w_i B_i / Σ w_i with "
+       "B_i = Φ((ln(12·R_i·(1 + s)·F / t) - ln(ρ·m_i)) / σ); district B = Σ w_i B_i / Σ w_i with "
        "w_i = households_i · renter_share_i · a_i; the same with t = 50% (severe) and "
        "t = 40% (EU overburden).",
        "R_i is the median rent of neighbourhood i (currency/m²/month, from the rent layer "
-       "inside it; the city median where it has none), F the dwelling floor area, t the "
+       "inside it; the city median where it has none), a contract rent; R_i·(1 + s) is the "
+       "gross rent, contract rent plus utilities at s = utilities_share of it, which is what "
+       "the burden lines measure (US HUD and the US Census define gross rent as contract "
+       "rent plus utilities and fuels; Eurostat's housing costs include them). F is the "
+       "dwelling floor area, t the "
        "burden threshold (30% of income, US HUD; 50% for severe burden; 40%, Eurostat's "
        "housing cost overburden rate), m_i the neighbourhood's median household income "
        "(currency/year), ρ renters' median income as a share of all households' (renters "
@@ -101,10 +105,12 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "standard deviation σ (Aitchison & Brown 1957, The Lognormal Distribution); "
        "σ = 0.85 corresponds to a Gini of 0.45 through G = 2Φ(σ/√2) - 1 (Lopez & Servén "
        "2006, World Bank WP 3969). So B_i is the share of renter households whose income "
-       "is below the annual rent divided by t. Rent here is the asking rent of the rent "
-       "layer, not gross rent with utilities, so the burden is a lower bound.",
+       "is below the annual gross rent divided by t. The utilities are taken as a fixed "
+       "share of contract rent, so they move with it, plan uplift included (energy bills "
+       "do not follow land values: an upper-side simplification for the households priced "
+       "out). With s = 0 the burden is on contract rent alone, a lower bound.",
        ("rent_burden_threshold", "severe_rent_burden_threshold", "overburden_threshold",
-        "renter_income_ratio", "dwelling_floor_area", "income_sigma")),
+        "renter_income_ratio", "dwelling_floor_area", "utilities_share", "income_sigma")),
     _M("affordability.households", "Affordability risk", "Households inside",
        "households = Σ h_i · a_i, with h_i the neighbourhood's households column, else its "
        "population ÷ household_size, else unknown.",
@@ -152,7 +158,8 @@ METHODS: dict[str, Method] = {m.key: m for m in (
         "transit_uplift_residential")),
     _M("affordability.households_priced_out", "Affordability risk",
        "Households priced out",
-       "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)); "
+       "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)), "
+       "B_i on gross rent as in the rent burden; "
        "without the plan u = 0; mitigated = priced out x (1 - clt_share); CLT homes = "
        "clt_share x renter households; CLT cost = CLT homes x dwelling_floor_area x R_0 x 12 "
        "÷ capitalisation_yield x clt_land_share.",
@@ -169,8 +176,8 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "at the start, so its present value is the cost; it sits beside the incentive "
        "package's cost and the affordable-workspace set-aside's.",
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
-        "rent_burden_threshold", "dwelling_floor_area", "capitalisation_yield",
-        "clt_land_share")),
+        "rent_burden_threshold", "dwelling_floor_area", "utilities_share",
+        "capitalisation_yield", "clt_land_share")),
     _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
        "priced out = Σ_j P(r_j ≤ C_j < R_j / (1+y)^H), R_j = r_j·(1+g)^H·(1 + d + c·n); "
        "already above capacity = Σ_j P(C_j < r_j); mitigated = priced out - min(saveable, "
