@@ -182,6 +182,9 @@ class AffordabilityMetrics:
     # cost of the affordable-workspace set-aside (currency, constant prices).
     package_workspace_places: float
     affordable_workspace_cost_npv: float
+    # The set-aside's cost in each plan year 0..H-1 (currency, constant prices): a yearly
+    # outlay, so the plan's budget check counts it with the package.
+    affordable_workspace_cost_by_year: list[float]
     # Renter homes the community land trust share takes in (clt_share × renter households)
     # and the present cost of buying the land under them today (currency, constant prices).
     clt_homes: float
@@ -205,7 +208,7 @@ class AffordabilityMetrics:
                                "city_percent": self.rent_hist_city.tolist()}
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else
                     [None if not np.isfinite(x) else x for x in v]
-                    if k.startswith("rent_path") else v)
+                    if k.startswith(("rent_path", "affordable_workspace_cost_by")) else v)
                 for k, v in d.items()}
 
 
@@ -641,10 +644,10 @@ def affordability(
     # What the set-aside costs the council: the discount on its share of the district's
     # creative floor area, at the median rent with the plan, each plan year, discounted.
     years = np.arange(horizon)
-    lever_npv = float(a.affordable_workspace_share * m.creative_floor_m2 * med * (1 + uplift)
-                      * a.affordable_workspace_discount * 12
-                      * ((1 + a.market_rent_growth) ** years
-                         / (1 + a.discount_rate) ** years).sum()) \
+    lever_by_year = (a.affordable_workspace_share * m.creative_floor_m2 * med * (1 + uplift)
+                     * a.affordable_workspace_discount * 12
+                     * (1 + a.market_rent_growth) ** years)
+    lever_npv = float((lever_by_year / (1 + a.discount_rate) ** years).sum()) \
         if math.isfinite(med) else float("nan")
     # What the CLT lever costs: its mitigation protects clt_share of renter households
     # (priced out × (1 - clt_share) assumes they are not picked by who is at risk), so it
@@ -705,6 +708,7 @@ def affordability(
         creative_firms_above_capacity=firms_above,
         package_workspace_places=package_places,
         affordable_workspace_cost_npv=lever_npv,
+        affordable_workspace_cost_by_year=lever_by_year.tolist(),
         clt_homes=clt_homes,
         clt_cost_npv=clt_npv,
         neighbourhoods=rows,

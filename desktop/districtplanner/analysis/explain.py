@@ -30,7 +30,8 @@ class Method:
     assumptions: tuple[str, ...] = ()
 
 
-FAMILIES: tuple[str, ...] = ("Concentration", "Affordability risk", "Hot spots")
+FAMILIES: tuple[str, ...] = ("Concentration", "Affordability risk", "Hot spots",
+                             "Plan's public cost")
 
 _M = Method
 METHODS: dict[str, Method] = {m.key: m for m in (
@@ -173,8 +174,8 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "capitalisation yield (the one that turns rent into assessed value for the "
        "incentive package), and the land is clt_land_share of it (about half in large US "
        "metropolitan areas: Davis & Palumbo 2008, J. Urban Econ. 63(1)). The cost is paid "
-       "at the start, so its present value is the cost; it sits beside the incentive "
-       "package's cost and the affordable-workspace set-aside's.",
+       "at the start, so its present value is the cost; it is part of the plan's public "
+       "cost, with the incentive package and the affordable-workspace set-aside.",
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
         "rent_burden_threshold", "dwelling_floor_area", "utilities_share",
         "capitalisation_yield", "clt_land_share")),
@@ -235,6 +236,26 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "(neighbouring Gi* tests are positively dependent, under which the procedure "
        "holds: Benjamini & Yekutieli 2001).",
        ("hotspot_cell_m", "gi_distance_m")),
+    _M("plan.cost", "Plan's public cost", "The plan's public cost",
+       "gross = package NPV + CLT cost + set-aside cost; net = gross - revenue offset; "
+       "budget check: in each plan year t, package cost_t + set-aside cost_t ≤ budget_cap.",
+       "What the plan costs the public purse, in constant prices at the discount rate: the "
+       "incentive package's net present cost (its instruments, after any private partner's "
+       "share; see Incentive costs), plus what its mitigation levers cost: the community "
+       "land trust's land (see Households priced out) and the affordable-workspace "
+       "set-aside's discount (see Creative firms priced out). The package's own affordable "
+       "workspace subsidy is one of its instruments, so it is counted once, in the package's "
+       "NPV; the set-aside is further floor space (its firm places add to the subsidy's), so "
+       "its cost adds. Net of the revenue offset, the property tax on the plan's uplift of "
+       "creative workspace values (see Incentive costs); the CLT's land is taken to stay on "
+       "the tax roll, so it changes no tax. The annual budget cap is a yearly limit, so it "
+       "is checked against the recurring costs, the package's and the set-aside's, year by "
+       "year; the CLT's land is a one-off capital purchase at the start, which a yearly "
+       "incentive budget does not fund (councils buy land from capital budgets or lend to "
+       "the trust), so it is shown in the total and not in the yearly check. A cap of 0 "
+       "means no cap.",
+       ("discount_rate", "budget_cap", "clt_share", "clt_land_share",
+        "affordable_workspace_share", "affordable_workspace_discount")),
 )}
 del _M
 
@@ -289,6 +310,9 @@ FAMILY_INTROS: dict[str, str] = {
         "each weighted by the share of its area inside the district (households assumed "
         "spread evenly over a neighbourhood). These are screening estimates for comparing "
         "district options, not forecasts for individual households."),
+    "Plan's public cost": (
+        "The incentive package and the mitigation levers together: what the plan as a whole "
+        "costs, and whether its yearly part fits the budget cap."),
     "Hot spots": (
         "City-wide surfaces, computed apart from the district figures (they take tens of "
         "milliseconds to a second) and written as GeoTIFF bands (`kde`, `gi_z`, "

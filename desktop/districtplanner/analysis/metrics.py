@@ -57,6 +57,66 @@ from districtplanner.analysis.sensitivity import (
 
 
 @dataclass
+class PlanCost:
+    """The plan's public cost: the incentive package's NPV plus what its mitigation levers
+    cost (the community land trust's land and the affordable-workspace set-aside), gross
+    and net of the property tax the plan's uplift brings. Money in ``currency`` at
+    constant prices; ``annual_total`` per plan year is the recurring part (package plus
+    set-aside) that the annual budget cap is checked against."""
+
+    currency: str
+    package_npv: float
+    affordable_workspace_npv: float
+    clt_npv: float
+    mitigation_npv: float
+    gross_npv: float
+    revenue_offset_npv: float
+    net_npv: float
+    annual_total: list[float]
+    budget_cap: float
+    over_budget_years: list[int]
+
+    @property
+    def within_budget(self) -> bool:
+        return not self.over_budget_years
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "within_budget": self.within_budget,
+                "clt_in_budget_check": False}
+
+
+def plan_cost(inc: IncentiveResult | None, f: AffordabilityMetrics,
+              a: Assumptions) -> PlanCost:
+    """The plan's public cost (method: ``explain.METHODS["plan.cost"]``).
+
+    The package's affordable-workspace subsidy is one of its instruments, so it is in
+    the package's NPV and nowhere else; the set-aside lever is other floor space (its
+    places add to the subsidy's in the firms-priced-out mitigation), so its cost adds."""
+    h = int(a.horizon_years)
+    package = np.zeros(h) if inc is None else np.asarray(inc.annual_total, dtype=np.float64)
+    # No set-aside costs nothing even where the rent (its price) is unknown.
+    if a.affordable_workspace_share > 0:
+        set_aside = np.asarray(f.affordable_workspace_cost_by_year, dtype=np.float64)
+        set_aside_npv = f.affordable_workspace_cost_npv
+    else:
+        set_aside, set_aside_npv = np.zeros(h), 0.0
+    package_npv = 0.0 if inc is None else inc.npv
+    offset = 0.0 if inc is None else inc.revenue_offset_npv
+    mitigation = set_aside_npv + f.clt_cost_npv
+    gross = package_npv + mitigation
+    annual = package + set_aside
+    cap = float(a.budget_cap)
+    # The same rule as the package's own check (incentives.BUDGET_METHOD). The CLT's land
+    # is a one-off capital purchase in year 0, not a yearly outlay: it stays outside.
+    over = np.flatnonzero(annual > cap * (1 + 1e-12)).tolist() if cap > 0 else []
+    return PlanCost(currency=a.currency, package_npv=package_npv,
+                    affordable_workspace_npv=set_aside_npv, clt_npv=f.clt_cost_npv,
+                    mitigation_npv=mitigation, gross_npv=gross, revenue_offset_npv=offset,
+                    net_npv=gross - offset, annual_total=annual.tolist(), budget_cap=cap,
+                    over_budget_years=over)
+
+
+@dataclass
 class Metrics:
     """Every figure of one district (or of the whole city when it is the baseline).
 
@@ -78,6 +138,14 @@ class Metrics:
     # analysis itself runs on demand (:meth:`tornado`, :meth:`sensitivity`).
     _analysis_inputs: tuple[Any, ...] | None = field(default=None, repr=False)
     _sensitivity: Sensitivity | None = field(default=None, repr=False)
+    _plan_cost: PlanCost | None = field(default=None, repr=False)
+
+    @property
+    def plan_cost(self) -> PlanCost:
+        """The package's NPV plus the mitigation levers' cost (built on first use)."""
+        if self._plan_cost is None:
+            self._plan_cost = plan_cost(self.incentives, self.affordability, self.assumptions)
+        return self._plan_cost
 
     def analysis(self) -> Analysis | None:
         """The district's sensitivity analysis (None for the city baseline)."""
@@ -130,6 +198,8 @@ class Metrics:
             if self.incentives is not None:
                 texts.update({f"incentives.{k}": v
                               for k, v in self.incentives.explanations.items()})
+            texts["plan.cost"] = _plan_cost_text(self.plan_cost, self.affordability,
+                                                 self.assumptions)
             self._explanations = texts
         return self._explanations
 
@@ -156,6 +226,7 @@ class Metrics:
             "affordability": aff,
             "incentives": inc,
             "projection": projection,
+            "plan_cost": self.plan_cost.to_dict(),
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
             "sensitivity": None if not sensitivity or self.is_baseline
             or self._analysis_inputs is None else self.sensitivity().to_dict(),
@@ -349,8 +420,31 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
     }
 
 
+def _plan_cost_text(p: PlanCost, f: AffordabilityMetrics, a: Assumptions) -> str:
+    cur = p.currency
+
+    def money(v: float) -> str:
+        return f"{v:,.0f} {cur}" if math.isfinite(v) else "unknown"
+
+    cap = "no cap" if p.budget_cap <= 0 else (
+        f"recurring cost within the {money(p.budget_cap)} yearly cap" if p.within_budget
+        else f"recurring cost over the {money(p.budget_cap)} yearly cap in plan years "
+        + ", ".join(map(str, p.over_budget_years)))
+    result = (f"gross {money(p.gross_npv)} = package {money(p.package_npv)} + CLT land "
+              f"{money(p.clt_npv)} + workspace set-aside {money(p.affordable_workspace_npv)}"
+              f"; net of the property tax on the uplift ({money(p.revenue_offset_npv)}) "
+              f"{money(p.net_npv)}; {cap} (the CLT's land, a one-off purchase, is not in "
+              "the yearly check)")
+    if not math.isfinite(p.gross_npv) and "affordability.rent" in f.missing:
+        result += f"; unknown without rents: {f.missing['affordability.rent']}"
+    return explanation("plan.cost", {"CLT homes": f.clt_homes,
+                                     "package's protected workspace places":
+                                     f.package_workspace_places}, a, result)
+
+
 def _counts(d: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items() if v) or "none"
 
 
-__all__ = ["N_CREATIVE", "Metrics", "compute", "compute_selection", "economy_inputs"]
+__all__ = ["N_CREATIVE", "Metrics", "PlanCost", "compute", "compute_selection",
+           "economy_inputs", "plan_cost"]

@@ -29,7 +29,7 @@ from districtplanner.model.commands import CommandStack, UpdateDistrict
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
 from districtplanner.ui.dialogs.instrument import InstrumentDialog
-from districtplanner.ui.panels.base import FigurePanel
+from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import StackedBarChart
 from districtplanner.ui.panels.layers import swatch
 from districtplanner.ui.panels.tiles import fmt_money, fmt_number
@@ -37,6 +37,8 @@ from districtplanner.ui.recompute import MetricsBundle
 
 #: Below this width the figures, chart and package stack instead of sitting side by side.
 NARROW_PX = 760
+#: The workspace set-aside's bars in the annual cost chart (a lever, not an instrument).
+SET_ASIDE_COLOUR = "#8C7B6B"
 
 
 def year_list(years: list[int], limit: int = 4) -> str:
@@ -91,7 +93,9 @@ class IncentivesPanel(FigurePanel):
             row.addWidget(b)
         row.addStretch(1)
 
-        for key, title in (("npv", "Net present value"), ("nominal_total", "Nominal total"),
+        for key, title in (("npv", "Net present value"),
+                           ("plan_cost", "Plan's public cost (with mitigations)"),
+                           ("nominal_total", "Nominal total"),
                            ("cost_per_job", "Cost per job created"),
                            ("cost_per_job_total", "Cost per job incl. multiplier"),
                            ("cost_per_protected_m2", "Cost per protected m²"),
@@ -242,19 +246,37 @@ class IncentivesPanel(FigurePanel):
             fmt_money(r.cost_per_protected_m2, cur),
             f"{fmt_number(r.protected_workspace_m2)} m² protected",
             ex.get("cost_per_protected_m2", ""))
-        if not r.budget_cap:
-            self.tiles["budget"].set_value("no cap", "", ex.get("budget", ""))
-        elif r.within_budget:
-            self.tiles["budget"].set_value("within cap", f"cap {fmt_money(r.budget_cap, cur)}/y",
-                                           ex.get("budget", ""), colour=theme.GOOD)
+        # The plan's cost: the package plus the mitigation levers (CLT land, workspace
+        # set-aside), whose recurring part is what the yearly cap is checked against.
+        plan = m.plan_cost
+        plan_text = explanation(m, "plan.cost")
+        self.tiles["plan_cost"].set_value(
+            fmt_money(plan.gross_npv, cur),
+            f"package {fmt_money(plan.package_npv, cur)} + CLT land "
+            f"{fmt_money(plan.clt_npv, cur)} + set-aside "
+            f"{fmt_money(plan.affordable_workspace_npv, cur)}; net of tax on the uplift "
+            f"{fmt_money(plan.net_npv, cur)}", plan_text)
+        with_set_aside = plan.affordable_workspace_npv > 0
+        scope = "package + set-aside" if with_set_aside else "package"
+        budget_text = ex.get("budget", "") + "\n\n" + plan_text
+        if not plan.budget_cap:
+            self.tiles["budget"].set_value("no cap", "", budget_text)
+        elif plan.within_budget:
+            self.tiles["budget"].set_value(
+                "within cap", f"{scope} ≤ {fmt_money(plan.budget_cap, cur)}/y; CLT land "
+                "(one-off) apart", budget_text, colour=theme.GOOD)
         else:
-            years = year_list(r.over_budget_years)
-            self.tiles["budget"].set_value(f"over in {len(r.over_budget_years)} y",
-                                           f"years {years}", ex.get("budget", ""),
+            years = year_list(plan.over_budget_years)
+            self.tiles["budget"].set_value(f"over in {len(plan.over_budget_years)} y",
+                                           f"{scope}, years {years}", budget_text,
                                            colour=theme.WARNING)
         parts = {name: np.asarray(v, dtype=float) for name, v in r.cost_by_instrument.items()}
         colours = [theme.INSTRUMENT_COLOURS.get(r.instrument_kinds.get(name, ""), "#999999")
                    for name in parts]
+        if with_set_aside:  # the bars add up to what the cap line is checked against
+            parts["Workspace set-aside"] = np.asarray(
+                m.affordability.affordable_workspace_cost_by_year, dtype=float)
+            colours.append(SET_ASIDE_COLOUR)
         self.chart.set_data(np.asarray(r.years, dtype=float), parts, colours,
                             cap=r.budget_cap or None, scale=1000.0)
         self.chart.getPlotItem().getAxis("left").setLabel(f"public cost (k {cur} per year)")
