@@ -58,7 +58,17 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "LQ > 1 means the district is more specialised in the sector than the city "
        "(Isard 1960, Methods of Regional Analysis; Flegg & Webber 2000). LQ is 0 when the "
        "district or the city has none of the quantity. A district covering the whole city "
-       "has LQ 1 by construction."),
+       "has LQ 1 by construction. Two 90% sampling intervals, each with the city's share "
+       "fixed (it is the whole population): on the establishments basis a Wilson score "
+       "interval on the district's creative share of establishments (see Sensitivity); on "
+       "the jobs basis a delta-method interval on its creative share of jobs, a ratio of "
+       "two sums over its n establishments: se² = n / (n - 1) · ((1 - R)² Σ_creative j² + "
+       "R² Σ_other j²) / (Σ j)², R ± 1.645·se clipped to 0..1 (Cochran 1977, Sampling "
+       "Techniques, §6.3). Jobs are lumpy: one large studio moves the jobs share more than "
+       "one firm moves the firms share, and the Σ j² terms carry exactly that. The delta "
+       "method needs only sums the city index keeps per cell, so it is exact to compute "
+       "and costs microseconds per edit (a bootstrap over establishments would resample "
+       "them every frame); a test checks it against a bootstrap."),
     _M("concentration.diversity", "Concentration", "Diversity and specialisation",
        "H = -Σ p_s ln p_s / ln 9 over the nine creative sectors, p_s = x_s / Σ x; "
        "HHI = Σ p_s².",

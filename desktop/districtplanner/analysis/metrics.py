@@ -154,11 +154,7 @@ class Metrics:
         index, sel, instruments, share = self._analysis_inputs
         econ = economy_inputs(self.concentration, self.affordability.rent_median,
                               self.area_km2, share)
-        c = self.concentration
-        city = index.totals.count_by_sector
-        lq = location_quotient_interval(
-            c.creative_establishments, c.establishments, float(city[:N_CREATIVE].sum()),
-            float(city.sum()))
+        lq = _lq_wilson(self.concentration, self._analysis_inputs)
         r = self.incentives
         values = None if r is None or not any(i.enabled for i in instruments) else {
             "creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
@@ -217,12 +213,16 @@ class Metrics:
         projection = inc.pop("projection", None)
         inc.pop("explanations", None)
         aff = self.affordability.to_dict()
+        conc = self.concentration.to_dict()
+        # The establishment-based Wilson interval beside the jobs-based one (O(1)).
+        conc["lq_interval_establishments"] = None if self.is_baseline else _lq_wilson(
+            self.concentration, self._analysis_inputs)
         aff["displacement_methods"] = (None if self.displacement_methods is None
                                        else self.displacement_methods.to_dict())
         out = {
             "name": self.name,
             "area_km2": self.area_km2,
-            "concentration": self.concentration.to_dict(),
+            "concentration": conc,
             "affordability": aff,
             "incentives": inc,
             "projection": projection,
@@ -233,6 +233,16 @@ class Metrics:
             "explanations": dict(self.explanations),
         }
         return _clean(out)
+
+
+def _lq_wilson(c: ConcentrationMetrics, inputs: tuple[Any, ...] | None
+               ) -> dict[str, Any] | None:
+    """The establishment-based LQ interval (sensitivity.location_quotient_interval)."""
+    if inputs is None:
+        return None
+    city = inputs[0].totals.count_by_sector
+    return location_quotient_interval(c.creative_establishments, c.establishments,
+                                      float(city[:N_CREATIVE].sum()), float(city.sum()))
 
 
 def _clean(value: Any) -> Any:
@@ -366,7 +376,11 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
             f"{c.share_of_city_creative_jobs:.1%} of creative jobs"),
         "concentration.location_quotient": explanation(
             "concentration.location_quotient", {"basis": basis}, a,
-            f"LQ = {c.location_quotient:.2f}; " + ", ".join(
+            f"LQ = {c.location_quotient:.2f}"
+            + ("" if c.lq_interval_jobs is None else
+               f" (90% interval on jobs {c.lq_interval_jobs['low']:.2f} to "
+               f"{c.lq_interval_jobs['high']:.2f}, delta method)")
+            + "; " + ", ".join(
                 f"{k} {s.location_quotient:.2f}" for k, s in c.by_sector.items())),
         "concentration.diversity": explanation(
             "concentration.diversity", {"basis": basis}, a,
