@@ -45,19 +45,28 @@ def jobs_lq_interval(creative_jobs: float, jobs: float, creative_jobs_sq: float,
     n / (n - 1) · Σ j_i² (c_i - R)² / (Σ j_i)² (Cochran 1977, Sampling Techniques, §6.3),
     and Σ j_i² (c_i - R)² = (1 - R)² Σ_creative j² + R² Σ_other j². So it needs four sums
     the city index keeps as prefix sums, O(1) per edit, where a bootstrap over the
-    establishments would resample them on every frame. The interval R ± z·se, clipped to
-    0..1, is divided by the city's share, taken as fixed (the whole population), as for
-    the establishment-based Wilson interval. None when it is undefined (no jobs, fewer
-    than two establishments)."""
+    establishments would resample them on every frame. Jobs are lumpy (one large employer
+    can hold half a district's jobs), which skews R's distribution, so the interval is
+    taken on the log-odds scale, logit R ± z·se / (R(1 - R)), and mapped back (as the
+    R survey package's svyciprop(method = "logit") does): it stays inside 0..1 and
+    follows a bootstrap's asymmetry. It is divided by the city's share, taken as fixed
+    (the whole population), as for the establishment-based Wilson interval. ``se`` is the
+    linear standard error on the LQ scale. None when undefined (no jobs, fewer than two
+    establishments)."""
     if jobs <= 0 or establishments < 2 or city_jobs <= 0 or city_creative_jobs <= 0:
         return None
     city = city_creative_jobs / city_jobs
     r = creative_jobs / jobs
     ss = (1 - r) ** 2 * creative_jobs_sq + r * r * other_jobs_sq
     se = math.sqrt(max(ss, 0.0) * establishments / (establishments - 1)) / jobs
-    return {"value": r / city, "low": max(0.0, r - z * se) / city,
-            "high": min(1.0, r + z * se) / city, "se": se / city, "basis": "jobs",
-            "method": "delta"}
+    if 0.0 < r < 1.0:
+        centre, half = math.log(r / (1 - r)), z * se / (r * (1 - r))
+        low, high = (1 / (1 + math.exp(-(centre - half))),
+                     1 / (1 + math.exp(-(centre + half))))
+    else:  # no creative jobs, or only creative jobs: every resample says the same
+        low = high = r
+    return {"value": r / city, "low": low / city, "high": high / city, "se": se / city,
+            "basis": "jobs", "method": "delta, logit"}
 
 
 def shannon_entropy(values: np.ndarray) -> float:

@@ -379,7 +379,7 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
             f"LQ = {c.location_quotient:.2f}"
             + ("" if c.lq_interval_jobs is None else
                f" (90% interval on jobs {c.lq_interval_jobs['low']:.2f} to "
-               f"{c.lq_interval_jobs['high']:.2f}, delta method)")
+               f"{c.lq_interval_jobs['high']:.2f}, delta method on the log-odds)")
             + "; " + ", ".join(
                 f"{k} {s.location_quotient:.2f}" for k, s in c.by_sector.items())),
         "concentration.diversity": explanation(
