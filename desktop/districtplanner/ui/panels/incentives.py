@@ -254,8 +254,8 @@ class IncentivesPanel(FigurePanel):
             fmt_money(plan.gross_npv, cur),
             f"package {fmt_money(plan.package_npv, cur)} + CLT land "
             f"{fmt_money(plan.clt_npv, cur)} + set-aside "
-            f"{fmt_money(plan.affordable_workspace_npv, cur)}; net of tax on the uplift "
-            f"{fmt_money(plan.net_npv, cur)}", plan_text)
+            f"{fmt_money(plan.affordable_workspace_npv, cur)}; "
+            f"{fmt_money(plan.net_npv, cur)} net of the tax on the uplift", plan_text)
         with_set_aside = plan.affordable_workspace_npv > 0
         scope = "package + set-aside" if with_set_aside else "package"
         budget_text = ex.get("budget", "") + "\n\n" + plan_text
@@ -281,8 +281,11 @@ class IncentivesPanel(FigurePanel):
                             cap=r.budget_cap or None, scale=1000.0)
         self.chart.getPlotItem().getAxis("left").setLabel(f"public cost (k {cur} per year)")
         peak = float(np.max(r.annual_total, initial=0))
+        plan_peak = float(np.max(plan.annual_total, initial=0))
+        with_levers = (f" ({fmt_money(plan_peak, cur)} with the set-aside)"
+                       if with_set_aside else "")
         self.budget_note.setText(
-            f"Peak year {fmt_money(peak, cur)}; private partner contributes "
+            f"Peak year {fmt_money(peak, cur)}{with_levers}; private partner contributes "
             f"{fmt_money(float(np.sum(r.private_contribution)), cur)} in total."
             if math.isfinite(peak) else ""
         )
