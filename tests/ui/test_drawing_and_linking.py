@@ -158,7 +158,8 @@ def test_mitigation_slider_updates_everything_and_undoes(window):
     assert "community land trust 0 " not in window.affordability.mitigation_cost.text()
     plan = window.incentives.bundle.active.plan_cost
     assert plan.gross_npv == pytest.approx(plan_before + shown.clt_cost_npv)
-    assert "CLT land" in window.incentives.tiles["plan_cost"].detail_label.text()
+    assert "mitigations" in window.incentives.tiles["plan_cost"].detail_label.text()
+    assert "CLT land" in window.incentives.tiles["plan_cost"].explanation
     window.undo_stack.undo()
     assert doc.assumptions.clt_share == 0.0
     assert window.affordability.sliders["clt_share"].value() == 0

@@ -122,8 +122,7 @@ class ConcentrationPanel(FigurePanel):
         # The value's own interval (jobs basis) beside it; the establishment-basis Wilson
         # interval arrives from the Sensitivity dock as the tile's interval line.
         detail = (f"on {m.lq_basis}; 1 = city average" if iv is None else
-                  f"on jobs, 90%: {fmt_number(iv['low'], 2)} to {fmt_number(iv['high'], 2)}"
-                  "; 1 = city average")
+                  f"on jobs, 90%: {fmt_number(iv['low'], 2)} to {fmt_number(iv['high'], 2)}")
         t["location_quotient"].set_value(
             fmt_number(lq, 2), detail, explanation(shown, "concentration.location_quotient"),
             colour=theme.GOOD if np.isfinite(lq) and lq >= 1.25 else None)

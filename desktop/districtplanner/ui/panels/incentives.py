@@ -93,9 +93,9 @@ class IncentivesPanel(FigurePanel):
             row.addWidget(b)
         row.addStretch(1)
 
+        # The nominal total is the NPV tile's detail: its slot holds the plan's cost.
         for key, title in (("npv", "Net present value"),
-                           ("plan_cost", "Plan's public cost (with mitigations)"),
-                           ("nominal_total", "Nominal total"),
+                           ("plan_cost", "Plan's public cost"),
                            ("cost_per_job", "Cost per job created"),
                            ("cost_per_job_total", "Cost per job incl. multiplier"),
                            ("cost_per_protected_m2", "Cost per protected m²"),
@@ -229,11 +229,10 @@ class IncentivesPanel(FigurePanel):
         cur = r.currency
         ex = r.explanations
         rate = bundle.assumptions.discount_rate
-        self.tiles["npv"].set_value(fmt_money(r.npv, cur), f"at {rate:.1%} real, "
-                                    f"{r.price_year} prices", ex.get("npv", ""))
-        self.tiles["nominal_total"].set_value(fmt_money(r.nominal_total, cur),
-                                              f"over {len(r.years)} years",
-                                              ex.get("nominal_total", ""))
+        self.tiles["npv"].set_value(
+            fmt_money(r.npv, cur), f"at {rate:.1%} real, {r.price_year} prices; "
+            f"{fmt_money(r.nominal_total, cur)} undiscounted over {len(r.years)} y",
+            ex.get("npv", "") + "\n\n" + ex.get("nominal_total", ""))
         self.tiles["cost_per_job"].set_value(
             fmt_money(r.cost_per_job_direct, cur),
             f"{fmt_number(r.jobs_created_direct)} direct jobs created",
@@ -252,9 +251,7 @@ class IncentivesPanel(FigurePanel):
         plan_text = explanation(m, "plan.cost")
         self.tiles["plan_cost"].set_value(
             fmt_money(plan.gross_npv, cur),
-            f"package {fmt_money(plan.package_npv, cur)} + CLT land "
-            f"{fmt_money(plan.clt_npv, cur)} + set-aside "
-            f"{fmt_money(plan.affordable_workspace_npv, cur)}; "
+            f"package + mitigations {fmt_money(plan.mitigation_npv, cur)}; "
             f"{fmt_money(plan.net_npv, cur)} net of the tax on the uplift", plan_text)
         with_set_aside = plan.affordable_workspace_npv > 0
         scope = "package + set-aside" if with_set_aside else "package"
