@@ -164,8 +164,8 @@ class AffordabilityPanel(FigurePanel):
             explanation(shown, "affordability.rent"))
         t["rent_burden_share"].set_value(
             fmt_share(a.rent_burden_share, 0),
-            f"renters over {bundle.assumptions.rent_burden_threshold:.0%} of income (US "
-            f"HUD); {fmt_share(a.severe_rent_burden_share, 0)} severe; "
+            f"renters' gross rent over {bundle.assumptions.rent_burden_threshold:.0%} of "
+            f"income (US HUD); {fmt_share(a.severe_rent_burden_share, 0)} severe; "
             f"{fmt_share(a.rent_overburden_share_eu, 0)} over "
             f"{bundle.assumptions.overburden_threshold:.0%} (EU)",
             explanation(shown, "affordability.rent_burden"))
