@@ -73,9 +73,12 @@ def test_city_percentile():
 def test_lognormal_shares():
     assert share_below(42000.0, 42000.0, 0.85) == pytest.approx(0.5)
     assert share_below(42000.0 * math.exp(0.85), 42000.0, 0.85) == pytest.approx(norm.cdf(1))
-    a = Assumptions()
+    a = Assumptions().replace(utilities_share=0.0)  # contract rent alone
     # Rent of 15 /m²/month on 70 m² is 12,600 a year: 30% of 42,000, the median income.
     assert burden_share(15.0, 42000.0, a) == pytest.approx(0.5)
+    # Gross rent with utilities at 30% of it: 16,380 a year, burdened below 54,600.
+    g = Assumptions().replace(utilities_share=0.3)
+    assert burden_share(15.0, 42000.0, g) == pytest.approx(norm.cdf(math.log(1.3) / 0.85))
 
 
 def test_risk_classes():
@@ -109,10 +112,11 @@ def test_burden_displacement_and_priced_out_by_hand():
     # One capacity for every firm (spread 0) for the firm counts worked by hand below;
     # the spread of capacities is tested on its own further down. Rents +3% and incomes
     # +2% a year pinned (the defaults are now real growth rates, 1% and 0.5%).
+    # Contract rent alone (utilities_share 0): the gross-rent term has its own test below.
     a = Assumptions().replace(clt_share=0.2, firm_rent_capacity=17,
                               affordable_workspace_share=0.5, designation_uplift=0.07,
                               firm_rent_capacity_spread=0, market_rent_growth=0.03,
-                              income_growth=0.02)
+                              income_growth=0.02, utilities_share=0.0)
     index = city_index()
     f = figures(index, a)
     assert f.households == pytest.approx(500) and f.renter_households == pytest.approx(250)
@@ -159,6 +163,35 @@ def test_burden_displacement_and_priced_out_by_hand():
     assert f.creative_firms_priced_out_without_plan == 0
     assert f.creative_firms_priced_out == 4
     assert f.creative_firms_priced_out_mitigated == 2
+
+
+def test_gross_rent_burden_by_hand():
+    """The burden and the households priced out on gross rent: contract rent plus
+    utilities at utilities_share of it (HUD's and the Census's gross rent)."""
+    a = Assumptions().replace(utilities_share=0.25, designation_uplift=0.07,
+                              market_rent_growth=0.03, income_growth=0.02)
+    f = figures(city_index(), a)
+    # Contract rent 15 /m²/month, gross 18.75; on 70 m², 15,750 a year. Renters' median
+    # income 0.65 × 42,000 = 27,300; burdened below 15,750 / 0.3 = 52,500, severely below
+    # 31,500, over the EU line below 39,375.
+    b0 = norm.cdf(math.log(52500 / 27300) / 0.85)
+    assert f.rent_burden_share == pytest.approx(b0)
+    assert f.severe_rent_burden_share == pytest.approx(norm.cdf(math.log(31500 / 27300) / 0.85))
+    assert f.rent_overburden_share_eu == pytest.approx(norm.cdf(math.log(39375 / 27300) / 0.85))
+    # In 10 years: gross rent 18.75 × 1.03^10 × 1.07, renters' income 27,300 × 1.02^10.
+    then = 18.75 * 1.03**10 * 1.07 * 70 * 12 / 0.3
+    b1 = norm.cdf(math.log(then / (27300 * 1.02**10)) / 0.85)
+    assert f.households_priced_out == pytest.approx(250 * (b1 - b0))
+    # More burdened than on contract rent alone: the old figure was a lower bound.
+    contract = figures(city_index(), a.replace(utilities_share=0.0))
+    assert f.rent_burden_share > contract.rent_burden_share
+    assert "gross rent" in explain_text(a, "affordability.rent_burden")
+
+
+def explain_text(a: Assumptions, key: str) -> str:
+    from districtplanner.analysis.metrics import compute
+
+    return compute(city_index(), DISTRICT, a).explanations[key]
 
 
 def test_baseline_has_no_plan_pressure():

@@ -149,3 +149,27 @@ def test_changing_currency_moves_the_default_but_keeps_a_set_rate():
     # A saved plan's rate is kept on load, whatever its currency's default.
     assert Assumptions.from_dict({"currency": "GBP", "values": {"property_tax_rate": 0.01}}
                                  ).property_tax_rate == 0.01
+
+
+def test_every_assumption_has_a_range_or_is_a_stated_choice():
+    """An estimate without a plausible range escapes the tornado and the Monte Carlo; a
+    new parameter must be put in UNCERTAINTY (with a source) or in CHOICES (with why)."""
+    from districtplanner.analysis.assumptions import CHOICES, UNCERTAINTY
+
+    names = {p.name for p in PARAMETERS}
+    assert set(UNCERTAINTY) | set(CHOICES) == names
+    assert not set(UNCERTAINTY) & set(CHOICES)
+    a = Assumptions()
+    for name, u in UNCERTAINTY.items():
+        low, high = u.bounds(a[name])
+        p = parameter(name)
+        assert p.minimum <= low < high <= p.maximum, name
+        assert u.distribution in ("uniform", "triangular") and len(u.source) > 20, name
+    assert all(len(why) > 5 for why in CHOICES.values())
+    # The two assumptions this checks for by name: the CLT's land share and the gross-rent
+    # utilities, each with its cited range around its default.
+    assert UNCERTAINTY["clt_land_share"].bounds(0.5) == (0.3, 0.7)
+    assert "Davis & Palumbo" in UNCERTAINTY["clt_land_share"].source
+    lo, hi = UNCERTAINTY["utilities_share"].bounds(a.utilities_share)
+    assert lo < a.utilities_share < hi and "Betriebskostenspiegel" in \
+        UNCERTAINTY["utilities_share"].source

@@ -138,16 +138,28 @@ def test_hovering_a_neighbourhood_marks_it_in_the_charts(window):
 
 def test_mitigation_slider_updates_everything_and_undoes(window):
     doc = window.document
+    tile = window.affordability.tiles["households_priced_out"]
     before = _number(_tile(window.affordability, "households_priced_out"))
+    plan_before = window.incentives.bundle.active.plan_cost.gross_npv
     window.affordability.sliders["clt_share"].setValue(50)
     assert doc.assumptions.clt_share == 0.5
     window.recompute.run_now()
-    after = _number(_tile(window.affordability, "households_priced_out"))
-    assert after < before
-    # The CLT is not free: its land cost shows beside the sliders, as in the figures.
-    assert window.affordability.bundle.shown.affordability.clt_cost_npv > 0
+    # The value is the count before mitigation (what its interval describes); the count
+    # with the CLT share is in the detail line, and it falls.
+    shown = window.affordability.bundle.shown.affordability
+    assert _number(_tile(window.affordability, "households_priced_out")) == before
+    assert f"{shown.households_priced_out_mitigated:,.0f} with the CLT share" in \
+        tile.detail_label.text()
+    assert shown.households_priced_out_mitigated < before
+    # The CLT is not free: its land cost shows beside the sliders, as in the figures, and
+    # the plan's public cost on the Incentives panel takes it in.
+    assert shown.clt_cost_npv > 0
     assert "community land trust" in window.affordability.mitigation_cost.text()
     assert "community land trust 0 " not in window.affordability.mitigation_cost.text()
+    plan = window.incentives.bundle.active.plan_cost
+    assert plan.gross_npv == pytest.approx(plan_before + shown.clt_cost_npv)
+    assert "mitigations" in window.incentives.tiles["plan_cost"].detail_label.text()
+    assert "CLT land" in window.incentives.tiles["plan_cost"].explanation
     window.undo_stack.undo()
     assert doc.assumptions.clt_share == 0.0
     assert window.affordability.sliders["clt_share"].value() == 0

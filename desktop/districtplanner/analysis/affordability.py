@@ -96,11 +96,13 @@ def share_below(income: np.ndarray | float, median_income: np.ndarray | float,
 
 def burden_share(rent_m2: np.ndarray | float, median_income: np.ndarray | float,
                  assumptions: Assumptions, threshold: float | None = None) -> np.ndarray:
-    """Share of renter households whose rent exceeds ``threshold`` (default the rent-burden
-    threshold) of income: rent = rent_m2 (currency/m²/month) x dwelling_floor_area x 12,
-    incomes lognormal around ``median_income`` (currency/year)."""
+    """Share of renter households whose gross rent exceeds ``threshold`` (default the
+    rent-burden threshold) of income: gross rent = rent_m2 (contract rent,
+    currency/m²/month) x (1 + utilities_share) x dwelling_floor_area x 12, incomes lognormal
+    around ``median_income`` (currency/year)."""
     t = assumptions.rent_burden_threshold if threshold is None else threshold
-    annual_rent = np.asarray(rent_m2, dtype=np.float64) * assumptions.dwelling_floor_area * 12
+    annual_rent = (np.asarray(rent_m2, dtype=np.float64) * assumptions.dwelling_floor_area
+                   * 12 * (1 + assumptions.utilities_share))
     return share_below(annual_rent / t, median_income, assumptions.income_sigma)
 
 
@@ -180,6 +182,9 @@ class AffordabilityMetrics:
     # cost of the affordable-workspace set-aside (currency, constant prices).
     package_workspace_places: float
     affordable_workspace_cost_npv: float
+    # The set-aside's cost in each plan year 0..H-1 (currency, constant prices): a yearly
+    # outlay, so the plan's budget check counts it with the package.
+    affordable_workspace_cost_by_year: list[float]
     # Renter homes the community land trust share takes in (clt_share × renter households)
     # and the present cost of buying the land under them today (currency, constant prices).
     clt_homes: float
@@ -203,7 +208,7 @@ class AffordabilityMetrics:
                                "city_percent": self.rent_hist_city.tolist()}
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else
                     [None if not np.isfinite(x) else x for x in v]
-                    if k.startswith("rent_path") else v)
+                    if k.startswith(("rent_path", "affordable_workspace_cost_by")) else v)
                 for k, v in d.items()}
 
 
@@ -377,7 +382,9 @@ def neighbourhood_rates(index: CityIndex, base: NeighbourhoodBase,
     rent, m_inc = base.rent, base.median_income
     # Renters' median income: renters earn less than owners, and only renters pay rent.
     m_rent = m_inc * a.renter_income_ratio
-    annual = np.outer((1.0, 1.0, market, 1.0), rent) * (a.dwelling_floor_area * 12)
+    # Gross rent: contract rent plus utilities, a share of it (HUD's and Eurostat's burden).
+    annual = np.outer((1.0, 1.0, market, 1.0), rent) * (
+        a.dwelling_floor_area * 12 * (1 + a.utilities_share))
     limits = annual / np.array([a.rent_burden_threshold, a.severe_rent_burden_threshold,
                                 a.rent_burden_threshold, a.overburden_threshold])[:, None]
     incomes = np.outer((1.0, 1.0, income, 1.0), m_rent)
@@ -559,7 +566,7 @@ def affordability(
         else:
             # Row "in H years with the plan" of the burden formula (see neighbourhood_rates).
             limit = market * (1 + uplift) * col[_RENT] * (
-                a.dwelling_floor_area * 12) / a.rent_burden_threshold
+                a.dwelling_floor_area * 12 * (1 + a.utilities_share)) / a.rent_burden_threshold
             from scipy.special import ndtr  # deferred, as in share_below
 
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -637,10 +644,10 @@ def affordability(
     # What the set-aside costs the council: the discount on its share of the district's
     # creative floor area, at the median rent with the plan, each plan year, discounted.
     years = np.arange(horizon)
-    lever_npv = float(a.affordable_workspace_share * m.creative_floor_m2 * med * (1 + uplift)
-                      * a.affordable_workspace_discount * 12
-                      * ((1 + a.market_rent_growth) ** years
-                         / (1 + a.discount_rate) ** years).sum()) \
+    lever_by_year = (a.affordable_workspace_share * m.creative_floor_m2 * med * (1 + uplift)
+                     * a.affordable_workspace_discount * 12
+                     * (1 + a.market_rent_growth) ** years)
+    lever_npv = float((lever_by_year / (1 + a.discount_rate) ** years).sum()) \
         if math.isfinite(med) else float("nan")
     # What the CLT lever costs: its mitigation protects clt_share of renter households
     # (priced out × (1 - clt_share) assumes they are not picked by who is at risk), so it
@@ -701,6 +708,7 @@ def affordability(
         creative_firms_above_capacity=firms_above,
         package_workspace_places=package_places,
         affordable_workspace_cost_npv=lever_npv,
+        affordable_workspace_cost_by_year=lever_by_year.tolist(),
         clt_homes=clt_homes,
         clt_cost_npv=clt_npv,
         neighbourhoods=rows,

@@ -102,6 +102,17 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Eurostat's housing cost overburden rate counts households whose housing costs "
       "exceed 40% of disposable income (EU-SILC, ilc_lvho07a); shown beside HUD's 30%.",
       "Affordability"),
+    P("utilities_share", "Utilities and service charges (gross rent)",
+      "share of contract rent", 0.30, 0.0, 1.5,
+      "Gross rent = contract rent + utilities, as US HUD and the US Census define it and "
+      "as Eurostat's housing costs count them; the rent layer holds contract (net) rents. "
+      "0.3 is a German national ratio of two sources: ancillary costs billed to tenants, "
+      "2.28 EUR/m²/month incl. 1.07 for heating and hot water (Deutscher Mieterbund, "
+      "Betriebskostenspiegel, billing year 2022), over the average net cold rent, 7.28 "
+      "EUR/m²/month (Zensus 2022): 0.31. Where contract rents already include some "
+      "utilities (often so in US contract rent) the share is smaller. 0 gives the burden "
+      "on contract rent, a lower bound. Set from local rent and service-charge figures.",
+      "Affordability"),
     P("renter_income_ratio", "Renters' median income ÷ all households'", "-", 0.65, 0.2,
       1.5,
       "Rent burden is a renters' figure: renter households earn less than owners. US "
@@ -322,8 +333,43 @@ UNCERTAINTY: dict[str, Uncertainty] = {
                             "(5-8% around 6%); set the local rate.", relative=True),
     "grant_spread_years": _U(5.0, 15.0, "uniform",
                              "Judgement: the life of what a grant pays for."),
+    "utilities_share": _U(0.15, 0.40, "triangular",
+                          "Deutscher Mieterbund, Betriebskostenspiegel (billing year 2022) "
+                          "over the Zensus 2022 net cold rent (7.28 EUR/m²): 0.17 for the "
+                          "cold service charges alone (2.28 - 1.07 heating and hot water), "
+                          "0.39 when every chargeable cost type is billed (2.87 EUR/m²)."),
+    "clt_land_share": _U(0.3, 0.7, "uniform",
+                         "Davis & Palumbo (2008, J. Urban Econ. 63(1)): land was about 50% "
+                         "of residential value averaged over 46 large US metropolitan areas "
+                         "in 2004, 32% in 1984, and varies widely between them; ±0.2 "
+                         "around the average is a judgement that takes in the 1984 level. "
+                         "Set from local land and house prices."),
 }
 del _U
+
+
+# The assumptions that are choices, not estimates, and why: each assumption is either
+# here or in UNCERTAINTY (a test checks), so none is left without a range by oversight.
+CHOICES: dict[str, str] = {
+    "transit_near_m": "a catchment definition (a 5-minute walk)",
+    "transit_far_m": "a catchment definition (a 10-minute walk)",
+    "institution_buffer_m": "a catchment definition",
+    "hotspot_cell_m": "the resolution of the hot-spot grid",
+    "kde_bandwidth_m": "the scale of clusters the planner wants to see",
+    "gi_distance_m": "the neighbourhood of the Gi* test",
+    "horizon_years": "the plan's horizon",
+    "rent_burden_threshold": "a definition (US HUD's 30%)",
+    "severe_rent_burden_threshold": "a definition (US HUD's 50%)",
+    "overburden_threshold": "a definition (Eurostat's 40%)",
+    "low_income_fraction": "a definition (80% of area median income)",
+    "affordable_workspace_share": "a policy lever",
+    "affordable_workspace_discount": "a policy lever (the discount offered)",
+    "clt_share": "a policy lever",
+    "budget_cap": "set by the council",
+    "price_year": "the year whose prices money is shown in",
+    "assessed_value_per_m2": ("local data from the assessment roll; 0 derives it from rent "
+                              "and capitalisation_yield, which has a range"),
+}
 
 
 def uncertainty(name: str) -> Uncertainty | None:

@@ -4,6 +4,7 @@ diversity, transit proximity and cultural institutions. Methods: docs/methods.md
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,41 @@ def location_quotient(part: float, part_total: float, city: float, city_total: f
     district_share = _ratio(part, part_total)
     city_share = _ratio(city, city_total)
     return _ratio(district_share, city_share)
+
+
+def jobs_lq_interval(creative_jobs: float, jobs: float, creative_jobs_sq: float,
+                     other_jobs_sq: float, establishments: float, city_creative_jobs: float,
+                     city_jobs: float, z: float = 1.645) -> dict[str, Any] | None:
+    """90% interval of the jobs-based location quotient, from the district's sums alone.
+
+    The district's creative share of jobs R = Σ c_i j_i / Σ j_i over its n establishments
+    (c_i 1 for a creative one, j_i its jobs) is a ratio of two sums; taking the
+    establishments as a sample, its delta-method (linearisation) variance is
+    n / (n - 1) · Σ j_i² (c_i - R)² / (Σ j_i)² (Cochran 1977, Sampling Techniques, §6.3),
+    and Σ j_i² (c_i - R)² = (1 - R)² Σ_creative j² + R² Σ_other j². So it needs four sums
+    the city index keeps as prefix sums, O(1) per edit, where a bootstrap over the
+    establishments would resample them on every frame. Jobs are lumpy (one large employer
+    can hold half a district's jobs), which skews R's distribution, so the interval is
+    taken on the log-odds scale, logit R ± z·se / (R(1 - R)), and mapped back (as the
+    R survey package's svyciprop(method = "logit") does): it stays inside 0..1 and
+    follows a bootstrap's asymmetry. It is divided by the city's share, taken as fixed
+    (the whole population), as for the establishment-based Wilson interval. ``se`` is the
+    linear standard error on the LQ scale. None when undefined (no jobs, fewer than two
+    establishments)."""
+    if jobs <= 0 or establishments < 2 or city_jobs <= 0 or city_creative_jobs <= 0:
+        return None
+    city = city_creative_jobs / city_jobs
+    r = creative_jobs / jobs
+    ss = (1 - r) ** 2 * creative_jobs_sq + r * r * other_jobs_sq
+    se = math.sqrt(max(ss, 0.0) * establishments / (establishments - 1)) / jobs
+    if 0.0 < r < 1.0:
+        centre, half = math.log(r / (1 - r)), z * se / (r * (1 - r))
+        low, high = (1 / (1 + math.exp(-(centre - half))),
+                     1 / (1 + math.exp(-(centre + half))))
+    else:  # no creative jobs, or only creative jobs: every resample says the same
+        low = high = r
+    return {"value": r / city, "low": low / city, "high": high / city, "se": se / city,
+            "basis": "jobs", "method": "delta, logit"}
 
 
 def shannon_entropy(values: np.ndarray) -> float:
@@ -96,6 +132,9 @@ class ConcentrationMetrics:
     institutions_near: dict[str, int]
     institution_buffer_m: float
     density_ratio: float
+    # 90% interval of the jobs-based LQ (:func:`jobs_lq_interval`); None on the
+    # establishments basis or where it is undefined.
+    lq_interval_jobs: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -162,4 +201,8 @@ def concentration(
                                    strict=True)),
         institution_buffer_m=assumptions.institution_buffer_m,
         density_ratio=_ratio(district_density, city_density),
+        lq_interval_jobs=None if not jobs_known or sel.whole_city or sel.jobs_sq is None
+        or totals.jobs_sq is None else jobs_lq_interval(
+            cre_j, j_all, float(sel.jobs_sq[0]), float(sel.jobs_sq[1]), n_all, city_cre_j,
+            city_j_all),
     )

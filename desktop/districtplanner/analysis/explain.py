@@ -30,7 +30,8 @@ class Method:
     assumptions: tuple[str, ...] = ()
 
 
-FAMILIES: tuple[str, ...] = ("Concentration", "Affordability risk", "Hot spots")
+FAMILIES: tuple[str, ...] = ("Concentration", "Affordability risk", "Hot spots",
+                             "Plan's public cost")
 
 _M = Method
 METHODS: dict[str, Method] = {m.key: m for m in (
@@ -57,7 +58,20 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "LQ > 1 means the district is more specialised in the sector than the city "
        "(Isard 1960, Methods of Regional Analysis; Flegg & Webber 2000). LQ is 0 when the "
        "district or the city has none of the quantity. A district covering the whole city "
-       "has LQ 1 by construction."),
+       "has LQ 1 by construction. Two 90% sampling intervals, each with the city's share "
+       "fixed (it is the whole population): on the establishments basis a Wilson score "
+       "interval on the district's creative share of establishments (see Sensitivity); on "
+       "the jobs basis a delta-method interval on its creative share of jobs, a ratio of "
+       "two sums over its n establishments: se² = n / (n - 1) · ((1 - R)² Σ_creative j² + "
+       "R² Σ_other j²) / (Σ j)² (Cochran 1977, Sampling Techniques, §6.3), taken on the "
+       "log-odds scale, logit R ± 1.645·se / (R(1 - R)), and mapped back (as the R survey "
+       "package's svyciprop(method = 'logit') does). Jobs are lumpy: one large employer "
+       "moves the jobs share more than one firm moves the firms share, and the Σ j² terms "
+       "carry exactly that; its skew is why the log-odds scale, on which the interval "
+       "stays inside 0..1 and follows a bootstrap's asymmetry. The delta "
+       "method needs only sums the city index keeps per cell, so it is exact to compute "
+       "and costs microseconds per edit (a bootstrap over establishments would resample "
+       "them every frame); a test checks it against a bootstrap."),
     _M("concentration.diversity", "Concentration", "Diversity and specialisation",
        "H = -Σ p_s ln p_s / ln 9 over the nine creative sectors, p_s = x_s / Σ x; "
        "HHI = Σ p_s².",
@@ -88,11 +102,15 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "as the smallest value whose cumulative weight reaches the quantile, the city "
        "percentile by area."),
     _M("affordability.rent_burden", "Affordability risk", "Rent burden",
-       "B_i = Φ((ln(12·R_i·F / t) - ln(ρ·m_i)) / σ); district B = Σ w_i B_i / Σ w_i with "
+       "B_i = Φ((ln(12·R_i·(1 + s)·F / t) - ln(ρ·m_i)) / σ); district B = Σ w_i B_i / Σ w_i with "
        "w_i = households_i · renter_share_i · a_i; the same with t = 50% (severe) and "
        "t = 40% (EU overburden).",
        "R_i is the median rent of neighbourhood i (currency/m²/month, from the rent layer "
-       "inside it; the city median where it has none), F the dwelling floor area, t the "
+       "inside it; the city median where it has none), a contract rent; R_i·(1 + s) is the "
+       "gross rent, contract rent plus utilities at s = utilities_share of it, which is what "
+       "the burden lines measure (US HUD and the US Census define gross rent as contract "
+       "rent plus utilities and fuels; Eurostat's housing costs include them). F is the "
+       "dwelling floor area, t the "
        "burden threshold (30% of income, US HUD; 50% for severe burden; 40%, Eurostat's "
        "housing cost overburden rate), m_i the neighbourhood's median household income "
        "(currency/year), ρ renters' median income as a share of all households' (renters "
@@ -101,10 +119,12 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "standard deviation σ (Aitchison & Brown 1957, The Lognormal Distribution); "
        "σ = 0.85 corresponds to a Gini of 0.45 through G = 2Φ(σ/√2) - 1 (Lopez & Servén "
        "2006, World Bank WP 3969). So B_i is the share of renter households whose income "
-       "is below the annual rent divided by t. Rent here is the asking rent of the rent "
-       "layer, not gross rent with utilities, so the burden is a lower bound.",
+       "is below the annual gross rent divided by t. The utilities are taken as a fixed "
+       "share of contract rent, so they move with it, plan uplift included (energy bills "
+       "do not follow land values: an upper-side simplification for the households priced "
+       "out). With s = 0 the burden is on contract rent alone, a lower bound.",
        ("rent_burden_threshold", "severe_rent_burden_threshold", "overburden_threshold",
-        "renter_income_ratio", "dwelling_floor_area", "income_sigma")),
+        "renter_income_ratio", "dwelling_floor_area", "utilities_share", "income_sigma")),
     _M("affordability.households", "Affordability risk", "Households inside",
        "households = Σ h_i · a_i, with h_i the neighbourhood's households column, else its "
        "population ÷ household_size, else unknown.",
@@ -152,7 +172,8 @@ METHODS: dict[str, Method] = {m.key: m for m in (
         "transit_uplift_residential")),
     _M("affordability.households_priced_out", "Affordability risk",
        "Households priced out",
-       "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)); "
+       "priced out = Σ w_i · max(0, B_i(R_i·(1+g)^H·(1+u), m_i·(1+y)^H) - B_i(R_i, m_i)), "
+       "B_i on gross rent as in the rent burden; "
        "without the plan u = 0; mitigated = priced out x (1 - clt_share); CLT homes = "
        "clt_share x renter households; CLT cost = CLT homes x dwelling_floor_area x R_0 x 12 "
        "÷ capitalisation_yield x clt_land_share.",
@@ -166,11 +187,11 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "capitalisation yield (the one that turns rent into assessed value for the "
        "incentive package), and the land is clt_land_share of it (about half in large US "
        "metropolitan areas: Davis & Palumbo 2008, J. Urban Econ. 63(1)). The cost is paid "
-       "at the start, so its present value is the cost; it sits beside the incentive "
-       "package's cost and the affordable-workspace set-aside's.",
+       "at the start, so its present value is the cost; it is part of the plan's public "
+       "cost, with the incentive package and the affordable-workspace set-aside.",
        ("income_growth", "market_rent_growth", "horizon_years", "clt_share",
-        "rent_burden_threshold", "dwelling_floor_area", "capitalisation_yield",
-        "clt_land_share")),
+        "rent_burden_threshold", "dwelling_floor_area", "utilities_share",
+        "capitalisation_yield", "clt_land_share")),
     _M("affordability.firms_priced_out", "Affordability risk", "Creative firms priced out",
        "priced out = Σ_j P(r_j ≤ C_j < R_j / (1+y)^H), R_j = r_j·(1+g)^H·(1 + d + c·n); "
        "already above capacity = Σ_j P(C_j < r_j); mitigated = priced out - min(saveable, "
@@ -228,6 +249,26 @@ METHODS: dict[str, Method] = {m.key: m for m in (
        "(neighbouring Gi* tests are positively dependent, under which the procedure "
        "holds: Benjamini & Yekutieli 2001).",
        ("hotspot_cell_m", "gi_distance_m")),
+    _M("plan.cost", "Plan's public cost", "The plan's public cost",
+       "gross = package NPV + CLT cost + set-aside cost; net = gross - revenue offset; "
+       "budget check: in each plan year t, package cost_t + set-aside cost_t ≤ budget_cap.",
+       "What the plan costs the public purse, in constant prices at the discount rate: the "
+       "incentive package's net present cost (its instruments, after any private partner's "
+       "share; see Incentive costs), plus what its mitigation levers cost: the community "
+       "land trust's land (see Households priced out) and the affordable-workspace "
+       "set-aside's discount (see Creative firms priced out). The package's own affordable "
+       "workspace subsidy is one of its instruments, so it is counted once, in the package's "
+       "NPV; the set-aside is further floor space (its firm places add to the subsidy's), so "
+       "its cost adds. Net of the revenue offset, the property tax on the plan's uplift of "
+       "creative workspace values (see Incentive costs); the CLT's land is taken to stay on "
+       "the tax roll, so it changes no tax. The annual budget cap is a yearly limit, so it "
+       "is checked against the recurring costs, the package's and the set-aside's, year by "
+       "year; the CLT's land is a one-off capital purchase at the start, which a yearly "
+       "incentive budget does not fund (councils buy land from capital budgets or lend to "
+       "the trust), so it is shown in the total and not in the yearly check. A cap of 0 "
+       "means no cap.",
+       ("discount_rate", "budget_cap", "clt_share", "clt_land_share",
+        "affordable_workspace_share", "affordable_workspace_discount")),
 )}
 del _M
 
@@ -282,6 +323,9 @@ FAMILY_INTROS: dict[str, str] = {
         "each weighted by the share of its area inside the district (households assumed "
         "spread evenly over a neighbourhood). These are screening estimates for comparing "
         "district options, not forecasts for individual households."),
+    "Plan's public cost": (
+        "The incentive package and the mitigation levers together: what the plan as a whole "
+        "costs, and whether its yearly part fits the budget cap."),
     "Hot spots": (
         "City-wide surfaces, computed apart from the district figures (they take tens of "
         "milliseconds to a second) and written as GeoTIFF bands (`kde`, `gi_z`, "

@@ -496,6 +496,9 @@ class Selection:
     nbhd_index: np.ndarray
     nbhd_fraction: np.ndarray
     whole_city: bool = False
+    # Σ jobs² of the creative and of the other establishments inside: the sampling
+    # variance of the jobs-based location quotient needs it (concentration.py).
+    jobs_sq: np.ndarray | None = None
 
 
 @dataclass
@@ -507,6 +510,7 @@ class CityTotals:
     area_m2: float
     rent_sorted: np.ndarray  # every rent value, ascending
     rent_weights_sorted: np.ndarray | None
+    jobs_sq: np.ndarray | None = None  # Σ jobs², creative and other establishments
 
 
 def establishment_attributes(
@@ -628,12 +632,17 @@ class CityIndex:
 
         # Establishments: count and jobs per sector code, as cell prefix sums.
         self.est = PointGrid(self.grid, city.est_xy)
+        # The last two columns: Σ jobs² of creative (0) and other (1) establishments.
+        other = (city.est_sector == NON_CREATIVE_CODE).astype(np.int64)
+        jobs = np.asarray(city.est_jobs, dtype=np.float64)
         self.est_cum = np.hstack([
             self.est.category_prefix_sums(city.est_sector, N_SECTOR_CODES),
             self.est.category_prefix_sums(city.est_sector, N_SECTOR_CODES, city.est_jobs),
+            self.est.category_prefix_sums(other, 2, jobs * jobs),
         ])
         self.est_sector_sorted = self.est.sort(city.est_sector).astype(np.int64)
         self.est_jobs_sorted = self.est.sort(city.est_jobs)
+        self.est_other_sorted = self.est.sort(other)
 
         # Creative establishments: their own grid, with per-firm stop distance and rent.
         dist, rent = establishment_attributes(city)
@@ -681,7 +690,8 @@ class CityIndex:
         total = self.est_cum[-1]
         self.totals = CityTotals(
             count_by_sector=total[:N_SECTOR_CODES].copy(),
-            jobs_by_sector=total[N_SECTOR_CODES:].copy(),
+            jobs_by_sector=total[N_SECTOR_CODES:2 * N_SECTOR_CODES].copy(),
+            jobs_sq=total[2 * N_SECTOR_CODES:].copy(),
             area_m2=city.city_area_m2(),
             rent_sorted=rent_sorted,
             rent_weights_sorted=rent_w,
@@ -742,8 +752,11 @@ class CityIndex:
         pos = hits.positions
         codes = self.est_sector_sorted[pos]
         count = sums[:N_SECTOR_CODES] + np.bincount(codes, minlength=N_SECTOR_CODES)
-        jobs = sums[N_SECTOR_CODES:] + np.bincount(
-            codes, weights=self.est_jobs_sorted[pos], minlength=N_SECTOR_CODES)
+        hit_jobs = self.est_jobs_sorted[pos]
+        jobs = sums[N_SECTOR_CODES:2 * N_SECTOR_CODES] + np.bincount(
+            codes, weights=hit_jobs, minlength=N_SECTOR_CODES)
+        jobs_sq = sums[2 * N_SECTOR_CODES:] + np.bincount(
+            self.est_other_sorted[pos], weights=hit_jobs * hit_jobs, minlength=2)
 
         cre_hits = self.est_to_creative[pos]
         cpos = np.concatenate([
@@ -773,7 +786,7 @@ class CityIndex:
             rent_values=rent_values, rent_weights=rent_weights,
             inst_inside=np.bincount(codes, weights=is_in, minlength=N_INSTITUTION_CODES),
             inst_near=np.bincount(codes, weights=is_near, minlength=N_INSTITUTION_CODES),
-            nbhd_index=nidx, nbhd_fraction=nfrac,
+            nbhd_index=nidx, nbhd_fraction=nfrac, jobs_sq=jobs_sq,
         )
         memo = _LastSelection(edges, buffer_m, hits, rent_hits, is_in, is_near, nbhd_share,
                               rent_share)
@@ -802,7 +815,7 @@ class CityIndex:
             rent_values=rent_values, rent_weights=rent_weights,
             inst_inside=inside, inst_near=inside.copy(),
             nbhd_index=np.arange(n_nb, dtype=np.int64), nbhd_fraction=np.ones(n_nb),
-            whole_city=True,
+            whole_city=True, jobs_sq=self.totals.jobs_sq.copy(),
         )
 
     def _empty_selection(self) -> Selection:
@@ -810,7 +823,7 @@ class CityIndex:
         e = np.empty(0)
         zi = np.zeros(N_INSTITUTION_CODES)
         return Selection(0.0, z, z.copy(), e, e, e, None, zi, zi.copy(),
-                         np.empty(0, np.int64), e)
+                         np.empty(0, np.int64), e, jobs_sq=np.zeros(2))
 
     def _institutions(self, geom: BaseGeometry, buffer_m: float,
                       last: _LastSelection | None = None,
@@ -889,7 +902,10 @@ class PlainSelector:
         est = gpd.sjoin(self.est, d, predicate="within", how="inner")
         codes = est["code"].to_numpy()
         count = np.bincount(codes, minlength=N_SECTOR_CODES).astype(float)
-        jobs = np.bincount(codes, weights=est["jobs"].to_numpy(), minlength=N_SECTOR_CODES)
+        j = est["jobs"].to_numpy(np.float64)
+        jobs = np.bincount(codes, weights=j, minlength=N_SECTOR_CODES)
+        jobs_sq = np.bincount((codes == NON_CREATIVE_CODE).astype(np.int64), weights=j * j,
+                              minlength=2)
         cre = est[codes != NON_CREATIVE_CODE]
         rents = gpd.sjoin(self.rents, d, predicate="within", how="inner")
         rent_values = rents["rent"].to_numpy(np.float64)
@@ -918,4 +934,5 @@ class PlainSelector:
             rent_values=rent_values,
             rent_weights=rent_weights, inst_inside=inside.astype(float),
             inst_near=near.astype(float), nbhd_index=nidx, nbhd_fraction=nfrac,
+            jobs_sq=jobs_sq,
         )

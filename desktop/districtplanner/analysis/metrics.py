@@ -57,6 +57,66 @@ from districtplanner.analysis.sensitivity import (
 
 
 @dataclass
+class PlanCost:
+    """The plan's public cost: the incentive package's NPV plus what its mitigation levers
+    cost (the community land trust's land and the affordable-workspace set-aside), gross
+    and net of the property tax the plan's uplift brings. Money in ``currency`` at
+    constant prices; ``annual_total`` per plan year is the recurring part (package plus
+    set-aside) that the annual budget cap is checked against."""
+
+    currency: str
+    package_npv: float
+    affordable_workspace_npv: float
+    clt_npv: float
+    mitigation_npv: float
+    gross_npv: float
+    revenue_offset_npv: float
+    net_npv: float
+    annual_total: list[float]
+    budget_cap: float
+    over_budget_years: list[int]
+
+    @property
+    def within_budget(self) -> bool:
+        return not self.over_budget_years
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "within_budget": self.within_budget,
+                "clt_in_budget_check": False}
+
+
+def plan_cost(inc: IncentiveResult | None, f: AffordabilityMetrics,
+              a: Assumptions) -> PlanCost:
+    """The plan's public cost (method: ``explain.METHODS["plan.cost"]``).
+
+    The package's affordable-workspace subsidy is one of its instruments, so it is in
+    the package's NPV and nowhere else; the set-aside lever is other floor space (its
+    places add to the subsidy's in the firms-priced-out mitigation), so its cost adds."""
+    h = int(a.horizon_years)
+    package = np.zeros(h) if inc is None else np.asarray(inc.annual_total, dtype=np.float64)
+    # No set-aside costs nothing even where the rent (its price) is unknown.
+    if a.affordable_workspace_share > 0:
+        set_aside = np.asarray(f.affordable_workspace_cost_by_year, dtype=np.float64)
+        set_aside_npv = f.affordable_workspace_cost_npv
+    else:
+        set_aside, set_aside_npv = np.zeros(h), 0.0
+    package_npv = 0.0 if inc is None else inc.npv
+    offset = 0.0 if inc is None else inc.revenue_offset_npv
+    mitigation = set_aside_npv + f.clt_cost_npv
+    gross = package_npv + mitigation
+    annual = package + set_aside
+    cap = float(a.budget_cap)
+    # The same rule as the package's own check (incentives.BUDGET_METHOD). The CLT's land
+    # is a one-off capital purchase in year 0, not a yearly outlay: it stays outside.
+    over = np.flatnonzero(annual > cap * (1 + 1e-12)).tolist() if cap > 0 else []
+    return PlanCost(currency=a.currency, package_npv=package_npv,
+                    affordable_workspace_npv=set_aside_npv, clt_npv=f.clt_cost_npv,
+                    mitigation_npv=mitigation, gross_npv=gross, revenue_offset_npv=offset,
+                    net_npv=gross - offset, annual_total=annual.tolist(), budget_cap=cap,
+                    over_budget_years=over)
+
+
+@dataclass
 class Metrics:
     """Every figure of one district (or of the whole city when it is the baseline).
 
@@ -78,6 +138,14 @@ class Metrics:
     # analysis itself runs on demand (:meth:`tornado`, :meth:`sensitivity`).
     _analysis_inputs: tuple[Any, ...] | None = field(default=None, repr=False)
     _sensitivity: Sensitivity | None = field(default=None, repr=False)
+    _plan_cost: PlanCost | None = field(default=None, repr=False)
+
+    @property
+    def plan_cost(self) -> PlanCost:
+        """The package's NPV plus the mitigation levers' cost (built on first use)."""
+        if self._plan_cost is None:
+            self._plan_cost = plan_cost(self.incentives, self.affordability, self.assumptions)
+        return self._plan_cost
 
     def analysis(self) -> Analysis | None:
         """The district's sensitivity analysis (None for the city baseline)."""
@@ -86,11 +154,7 @@ class Metrics:
         index, sel, instruments, share = self._analysis_inputs
         econ = economy_inputs(self.concentration, self.affordability.rent_median,
                               self.area_km2, share)
-        c = self.concentration
-        city = index.totals.count_by_sector
-        lq = location_quotient_interval(
-            c.creative_establishments, c.establishments, float(city[:N_CREATIVE].sum()),
-            float(city.sum()))
+        lq = _lq_wilson(self.concentration, self._analysis_inputs)
         r = self.incentives
         values = None if r is None or not any(i.enabled for i in instruments) else {
             "creative_jobs_projected": float(r.projection.jobs_with_incentives[-1]),
@@ -130,6 +194,8 @@ class Metrics:
             if self.incentives is not None:
                 texts.update({f"incentives.{k}": v
                               for k, v in self.incentives.explanations.items()})
+            texts["plan.cost"] = _plan_cost_text(self.plan_cost, self.affordability,
+                                                 self.assumptions)
             self._explanations = texts
         return self._explanations
 
@@ -147,21 +213,36 @@ class Metrics:
         projection = inc.pop("projection", None)
         inc.pop("explanations", None)
         aff = self.affordability.to_dict()
+        conc = self.concentration.to_dict()
+        # The establishment-based Wilson interval beside the jobs-based one (O(1)).
+        conc["lq_interval_establishments"] = None if self.is_baseline else _lq_wilson(
+            self.concentration, self._analysis_inputs)
         aff["displacement_methods"] = (None if self.displacement_methods is None
                                        else self.displacement_methods.to_dict())
         out = {
             "name": self.name,
             "area_km2": self.area_km2,
-            "concentration": self.concentration.to_dict(),
+            "concentration": conc,
             "affordability": aff,
             "incentives": inc,
             "projection": projection,
+            "plan_cost": self.plan_cost.to_dict(),
             "hotspots": None if self.hotspots is None else self.hotspots.summary(),
             "sensitivity": None if not sensitivity or self.is_baseline
             or self._analysis_inputs is None else self.sensitivity().to_dict(),
             "explanations": dict(self.explanations),
         }
         return _clean(out)
+
+
+def _lq_wilson(c: ConcentrationMetrics, inputs: tuple[Any, ...] | None
+               ) -> dict[str, Any] | None:
+    """The establishment-based LQ interval (sensitivity.location_quotient_interval)."""
+    if inputs is None:
+        return None
+    city = inputs[0].totals.count_by_sector
+    return location_quotient_interval(c.creative_establishments, c.establishments,
+                                      float(city[:N_CREATIVE].sum()), float(city.sum()))
 
 
 def _clean(value: Any) -> Any:
@@ -295,7 +376,11 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
             f"{c.share_of_city_creative_jobs:.1%} of creative jobs"),
         "concentration.location_quotient": explanation(
             "concentration.location_quotient", {"basis": basis}, a,
-            f"LQ = {c.location_quotient:.2f}; " + ", ".join(
+            f"LQ = {c.location_quotient:.2f}"
+            + ("" if c.lq_interval_jobs is None else
+               f" (90% interval on jobs {c.lq_interval_jobs['low']:.2f} to "
+               f"{c.lq_interval_jobs['high']:.2f}, delta method on the log-odds)")
+            + "; " + ", ".join(
                 f"{k} {s.location_quotient:.2f}" for k, s in c.by_sector.items())),
         "concentration.diversity": explanation(
             "concentration.diversity", {"basis": basis}, a,
@@ -349,8 +434,31 @@ def _figure_texts(c: ConcentrationMetrics, f: AffordabilityMetrics, area_km2: fl
     }
 
 
+def _plan_cost_text(p: PlanCost, f: AffordabilityMetrics, a: Assumptions) -> str:
+    cur = p.currency
+
+    def money(v: float) -> str:
+        return f"{v:,.0f} {cur}" if math.isfinite(v) else "unknown"
+
+    cap = "no cap" if p.budget_cap <= 0 else (
+        f"recurring cost within the {money(p.budget_cap)} yearly cap" if p.within_budget
+        else f"recurring cost over the {money(p.budget_cap)} yearly cap in plan years "
+        + ", ".join(map(str, p.over_budget_years)))
+    result = (f"gross {money(p.gross_npv)} = package {money(p.package_npv)} + CLT land "
+              f"{money(p.clt_npv)} + workspace set-aside {money(p.affordable_workspace_npv)}"
+              f"; net of the property tax on the uplift ({money(p.revenue_offset_npv)}) "
+              f"{money(p.net_npv)}; {cap} (the CLT's land, a one-off purchase, is not in "
+              "the yearly check)")
+    if not math.isfinite(p.gross_npv) and "affordability.rent" in f.missing:
+        result += f"; unknown without rents: {f.missing['affordability.rent']}"
+    return explanation("plan.cost", {"CLT homes": f.clt_homes,
+                                     "package's protected workspace places":
+                                     f.package_workspace_places}, a, result)
+
+
 def _counts(d: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items() if v) or "none"
 
 
-__all__ = ["N_CREATIVE", "Metrics", "compute", "compute_selection", "economy_inputs"]
+__all__ = ["N_CREATIVE", "Metrics", "PlanCost", "compute", "compute_selection",
+           "economy_inputs", "plan_cost"]

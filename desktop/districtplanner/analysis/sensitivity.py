@@ -47,7 +47,7 @@ AFFORDABILITY_PARAMETERS: tuple[str, ...] = (
     "household_size", "designation_uplift", "transit_uplift_residential",
     "transit_uplift_commercial", "market_rent_growth", "income_growth",
     "dwelling_floor_area", "firm_rent_capacity", "firm_rent_capacity_spread", "income_sigma",
-    "renter_income_ratio",
+    "renter_income_ratio", "utilities_share",
     "uplift_full_pressure",
     "weight_vulnerability", "weight_market", "weight_plan",
 )
@@ -191,7 +191,7 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     t = a.rent_burden_threshold
     with np.errstate(divide="ignore", invalid="ignore"):
         if not only_displacement:
-            ln_now = np.log(inp.rent * floor12 / t)
+            ln_now = np.log(inp.rent * floor12 * (1 + v("utilities_share")) / t)
             ln_renter = np.log(inp.income * v("renter_income_ratio"))
             b_now = ndtr((ln_now - ln_renter) / sigma)
             b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income)

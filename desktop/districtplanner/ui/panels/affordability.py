@@ -164,8 +164,8 @@ class AffordabilityPanel(FigurePanel):
             explanation(shown, "affordability.rent"))
         t["rent_burden_share"].set_value(
             fmt_share(a.rent_burden_share, 0),
-            f"renters over {bundle.assumptions.rent_burden_threshold:.0%} of income (US "
-            f"HUD); {fmt_share(a.severe_rent_burden_share, 0)} severe; "
+            f"renters' gross rent over {bundle.assumptions.rent_burden_threshold:.0%} of "
+            f"income (US HUD); {fmt_share(a.severe_rent_burden_share, 0)} severe; "
             f"{fmt_share(a.rent_overburden_share_eu, 0)} over "
             f"{bundle.assumptions.overburden_threshold:.0%} (EU)",
             explanation(shown, "affordability.rent_burden"))
@@ -177,20 +177,27 @@ class AffordabilityPanel(FigurePanel):
             explanation(shown, "affordability.displacement"),
             colour=theme.WARNING if a.displacement_class in ("high", "very high") else
             (None if colour is None else theme.TEXT))
+        # The value is the count with the plan before mitigation, the figure whose 90%
+        # interval the Sensitivity dock puts under it; the mitigated count is the detail.
         t["households_priced_out"].set_value(
-            fmt_number(a.households_priced_out_mitigated),
-            f"in {a.horizon_years} y; {fmt_number(a.households_priced_out)} without "
-            f"mitigation, {fmt_number(a.households_priced_out_without_plan)} without the plan",
+            fmt_number(a.households_priced_out),
+            f"in {a.horizon_years} y with the plan; "
+            f"{fmt_number(a.households_priced_out_mitigated)} with the CLT share, "
+            f"{fmt_number(a.households_priced_out_without_plan)} without the plan",
             explanation(shown, "affordability.households_priced_out"))
+        places = (f" (package workspace: {fmt_number(a.package_workspace_places)} places)"
+                  if a.package_workspace_places > 0 else "")
         t["creative_firms_priced_out"].set_value(
-            fmt_number(a.creative_firms_priced_out_mitigated),
-            f"{fmt_number(a.creative_firms_priced_out)} without mitigation, "
+            fmt_number(a.creative_firms_priced_out),
+            f"with the plan; {fmt_number(a.creative_firms_priced_out_mitigated)} with "
+            f"affordable workspace{places}, "
             f"{fmt_number(a.creative_firms_priced_out_without_plan)} without the plan",
             explanation(shown, "affordability.firms_priced_out"))
         self.mitigation_cost.setText(
             f"Cost (present value): set-aside {fmt_money(a.affordable_workspace_cost_npv, cur)}"
             f"; community land trust {fmt_money(a.clt_cost_npv, cur)} (land under "
-            f"{fmt_number(a.clt_homes)} renter homes, bought now)")
+            f"{fmt_number(a.clt_homes)} renter homes, bought now). Both are in the plan's "
+            "public cost (Incentives).")
         # A figure whose inputs are missing shows "—" and what is missing, never a 0 or
         # "low" that reads as a finding.
         for tile, key in (("rent_median", "affordability.rent"),

@@ -118,9 +118,13 @@ class ConcentrationPanel(FigurePanel):
             f"city {fmt_number(city.creative_establishments_per_km2, 0)}",
             explanation(shown, "concentration.density"))
         lq = m.location_quotient
+        iv = m.lq_interval_jobs
+        # The value's own interval (jobs basis) beside it; the establishment-basis Wilson
+        # interval arrives from the Sensitivity dock as the tile's interval line.
+        detail = (f"on {m.lq_basis}; 1 = city average" if iv is None else
+                  f"on jobs, 90%: {fmt_number(iv['low'], 2)} to {fmt_number(iv['high'], 2)}")
         t["location_quotient"].set_value(
-            fmt_number(lq, 2), f"on {m.lq_basis}; 1 = city average",
-            explanation(shown, "concentration.location_quotient"),
+            fmt_number(lq, 2), detail, explanation(shown, "concentration.location_quotient"),
             colour=theme.GOOD if np.isfinite(lq) and lq >= 1.25 else None)
         t["entropy"].set_value(
             fmt_number(m.entropy, 2), f"HHI {fmt_number(m.hhi, 2)}; 1 = even mix",

@@ -29,7 +29,7 @@ from districtplanner.model.commands import CommandStack, UpdateDistrict
 from districtplanner.model.document import Document
 from districtplanner.ui import theme
 from districtplanner.ui.dialogs.instrument import InstrumentDialog
-from districtplanner.ui.panels.base import FigurePanel
+from districtplanner.ui.panels.base import FigurePanel, explanation
 from districtplanner.ui.panels.charts import StackedBarChart
 from districtplanner.ui.panels.layers import swatch
 from districtplanner.ui.panels.tiles import fmt_money, fmt_number
@@ -37,6 +37,8 @@ from districtplanner.ui.recompute import MetricsBundle
 
 #: Below this width the figures, chart and package stack instead of sitting side by side.
 NARROW_PX = 760
+#: The workspace set-aside's bars in the annual cost chart (a lever, not an instrument).
+SET_ASIDE_COLOUR = "#8C7B6B"
 
 
 def year_list(years: list[int], limit: int = 4) -> str:
@@ -91,7 +93,9 @@ class IncentivesPanel(FigurePanel):
             row.addWidget(b)
         row.addStretch(1)
 
-        for key, title in (("npv", "Net present value"), ("nominal_total", "Nominal total"),
+        # The nominal total is the NPV tile's detail: its slot holds the plan's cost.
+        for key, title in (("npv", "Net present value"),
+                           ("plan_cost", "Plan's public cost"),
                            ("cost_per_job", "Cost per job created"),
                            ("cost_per_job_total", "Cost per job incl. multiplier"),
                            ("cost_per_protected_m2", "Cost per protected m²"),
@@ -225,11 +229,10 @@ class IncentivesPanel(FigurePanel):
         cur = r.currency
         ex = r.explanations
         rate = bundle.assumptions.discount_rate
-        self.tiles["npv"].set_value(fmt_money(r.npv, cur), f"at {rate:.1%} real, "
-                                    f"{r.price_year} prices", ex.get("npv", ""))
-        self.tiles["nominal_total"].set_value(fmt_money(r.nominal_total, cur),
-                                              f"over {len(r.years)} years",
-                                              ex.get("nominal_total", ""))
+        self.tiles["npv"].set_value(
+            fmt_money(r.npv, cur), f"at {rate:.1%} real, {r.price_year} prices; "
+            f"{fmt_money(r.nominal_total, cur)} undiscounted over {len(r.years)} y",
+            ex.get("npv", "") + "\n\n" + ex.get("nominal_total", ""))
         self.tiles["cost_per_job"].set_value(
             fmt_money(r.cost_per_job_direct, cur),
             f"{fmt_number(r.jobs_created_direct)} direct jobs created",
@@ -242,25 +245,44 @@ class IncentivesPanel(FigurePanel):
             fmt_money(r.cost_per_protected_m2, cur),
             f"{fmt_number(r.protected_workspace_m2)} m² protected",
             ex.get("cost_per_protected_m2", ""))
-        if not r.budget_cap:
-            self.tiles["budget"].set_value("no cap", "", ex.get("budget", ""))
-        elif r.within_budget:
-            self.tiles["budget"].set_value("within cap", f"cap {fmt_money(r.budget_cap, cur)}/y",
-                                           ex.get("budget", ""), colour=theme.GOOD)
+        # The plan's cost: the package plus the mitigation levers (CLT land, workspace
+        # set-aside), whose recurring part is what the yearly cap is checked against.
+        plan = m.plan_cost
+        plan_text = explanation(m, "plan.cost")
+        self.tiles["plan_cost"].set_value(
+            fmt_money(plan.gross_npv, cur),
+            f"package + mitigations {fmt_money(plan.mitigation_npv, cur)}; "
+            f"{fmt_money(plan.net_npv, cur)} net of the tax on the uplift", plan_text)
+        with_set_aside = plan.affordable_workspace_npv > 0
+        scope = "package + set-aside" if with_set_aside else "package"
+        budget_text = ex.get("budget", "") + "\n\n" + plan_text
+        if not plan.budget_cap:
+            self.tiles["budget"].set_value("no cap", "", budget_text)
+        elif plan.within_budget:
+            self.tiles["budget"].set_value(
+                "within cap", f"{scope} ≤ {fmt_money(plan.budget_cap, cur)}/y; CLT land "
+                "(one-off) apart", budget_text, colour=theme.GOOD)
         else:
-            years = year_list(r.over_budget_years)
-            self.tiles["budget"].set_value(f"over in {len(r.over_budget_years)} y",
-                                           f"years {years}", ex.get("budget", ""),
+            years = year_list(plan.over_budget_years)
+            self.tiles["budget"].set_value(f"over in {len(plan.over_budget_years)} y",
+                                           f"{scope}, years {years}", budget_text,
                                            colour=theme.WARNING)
         parts = {name: np.asarray(v, dtype=float) for name, v in r.cost_by_instrument.items()}
         colours = [theme.INSTRUMENT_COLOURS.get(r.instrument_kinds.get(name, ""), "#999999")
                    for name in parts]
+        if with_set_aside:  # the bars add up to what the cap line is checked against
+            parts["Workspace set-aside"] = np.asarray(
+                m.affordability.affordable_workspace_cost_by_year, dtype=float)
+            colours.append(SET_ASIDE_COLOUR)
         self.chart.set_data(np.asarray(r.years, dtype=float), parts, colours,
                             cap=r.budget_cap or None, scale=1000.0)
         self.chart.getPlotItem().getAxis("left").setLabel(f"public cost (k {cur} per year)")
         peak = float(np.max(r.annual_total, initial=0))
+        plan_peak = float(np.max(plan.annual_total, initial=0))
+        with_levers = (f" ({fmt_money(plan_peak, cur)} with the set-aside)"
+                       if with_set_aside else "")
         self.budget_note.setText(
-            f"Peak year {fmt_money(peak, cur)}; private partner contributes "
+            f"Peak year {fmt_money(peak, cur)}{with_levers}; private partner contributes "
             f"{fmt_money(float(np.sum(r.private_contribution)), cur)} in total."
             if math.isfinite(peak) else ""
         )
