@@ -6,6 +6,7 @@ as it was."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -248,24 +249,97 @@ def test_dialog_exports_the_ticked_districts_with_progress(qtbot, tmp_path):
     assert doc.districts[1].name in text and doc.districts[2].name in text
 
 
-def test_dialog_cancel_stops_between_pages_and_writes_nothing(qtbot, tmp_path):
+def _slow_overview(monkeypatch, seconds: float) -> dict[str, float]:
+    """Make the overview map page take ``seconds`` longer (a million-point map), recording
+    when it ran; time.sleep lets go of the GIL as the real drawing mostly does."""
+    import time
+
+    from districtplanner.ui.report.plan import PlanExport
+
+    real = PlanExport._map_page
+    seen: dict[str, float] = {}
+
+    def slow(self, c, drawer, heading, district, figures):
+        if district is None:
+            seen["start"] = time.monotonic()
+            time.sleep(seconds)
+            seen["end"] = time.monotonic()
+        return real(self, c, drawer, heading, district, figures)
+
+    monkeypatch.setattr(PlanExport, "_map_page", slow)
+    return seen
+
+
+def test_the_window_keeps_running_while_a_plan_is_written(qtbot, tmp_path, monkeypatch):
+    """The pages are drawn off the GUI thread: a timer on the GUI thread keeps ticking
+    through a page that takes seconds (drawn on the GUI thread, it would stop for the
+    whole page)."""
+    import time
+
+    from PySide6.QtCore import Qt, QTimer
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    seen = _slow_overview(monkeypatch, 1.5)
+    dialog = ExportPlanDialog(open_sample_city(), path=tmp_path / "plan.pdf")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    timer.stop()
+    during = [t for t in ticks if seen["start"] <= t <= seen["end"]]
+    assert len(during) >= 10, f"only {len(during)} ticks during a 1.5 s page"
+    edges = [seen["start"], *during, seen["end"]]
+    assert max(b - a for a, b in itertools.pairwise(edges)) < 0.5
+    assert (tmp_path / "plan.pdf").exists()
+
+
+def test_dialog_cancel_during_a_long_page_writes_nothing(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import Qt
 
     from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
 
+    seen = _slow_overview(monkeypatch, 1.5)
     target = tmp_path / "plan.pdf"
     target.write_bytes(b"%PDF earlier plan")
     dialog = ExportPlanDialog(open_sample_city(), path=target)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.progress.value() >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: "start" in seen, timeout=30_000)
+    # The click is handled while the worker is still inside the page.
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert not dialog.running
+    assert "end" not in seen
+    assert dialog.running and "Cancelling" in dialog.status.text()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
     assert "cancelled" in dialog.status.text()
     assert dialog.export_button.isEnabled()
+    assert dialog.result is None
     assert target.read_bytes() == b"%PDF earlier plan"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.pdf"]
+
+
+def test_closing_the_dialog_while_writing_cancels_first(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    seen = _slow_overview(monkeypatch, 1.0)
+    dialog = ExportPlanDialog(open_sample_city(), path=tmp_path / "plan.pdf")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "start" in seen, timeout=30_000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()  # stays until the worker has stopped and cleaned up
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
+    assert not dialog.running
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dialog_says_why_when_no_district_is_ticked(qtbot, tmp_path):
