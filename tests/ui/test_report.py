@@ -458,3 +458,18 @@ def test_details_typed_in_the_dialog_go_into_the_plan_and_its_attachment(qtbot, 
     assert load_project(tmp_path / "p.pdf").metadata["author"] == "C. Councillor"
     session.stack.undo()
     assert session.document.metadata["author"] == ""
+
+
+def test_point_xy_takes_points_as_they_are_and_others_by_a_point_on_them():
+    """The map pages read every point layer through point_xy; only non-points need GEOS."""
+    import geopandas as gpd
+    import shapely
+
+    from districtplanner.ui.map.styling import point_xy
+
+    square = shapely.box(10, 10, 12, 12)
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(1, 2), square, None, shapely.Point(3, 4)])
+    x, y = point_xy(gdf)
+    assert (x[0], y[0]) == (1, 2) and (x[3], y[3]) == (3, 4)
+    assert square.contains(shapely.Point(x[1], y[1]))
+    assert np.isnan(x[2]) and np.isnan(y[2])

@@ -10,11 +10,10 @@ process writing the project), leaving any earlier PDF as it was.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -44,6 +43,33 @@ from districtplanner.ui.report import PlanExport, PlanOptions, PlanResult, Repor
 from districtplanner.ui.report.fonts import load_fonts
 
 
+class ExportThread(QThread):
+    """Runs one export's steps. A QThread rather than a Python thread: the QTextDocuments
+    laid out in it need an event dispatcher (Qt warns on every layout in a thread without
+    one)."""
+
+    progressed = Signal(int, str)
+
+    def __init__(self, export: PlanExport) -> None:
+        super().__init__()
+        self.export = export
+        self.result: PlanResult | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for i, what in enumerate(self.export.steps(), start=1):
+                self.progressed.emit(i, what)
+            self.result = self.export.result
+        except BaseException as exc:  # handed to the GUI thread, which says what failed
+            self.error = exc
+
+
+# Running export threads, kept alive even if their dialog is deleted: a QThread destroyed
+# while it runs aborts the process.
+_RUNNING: set[ExportThread] = set()
+
+
 class ExportPlanDialog(QDialog):
     """Choose title, author, organisation, districts, paper and orientation, and a file.
 
@@ -52,9 +78,6 @@ class ExportPlanDialog(QDialog):
     """
 
     finished_export = Signal(object)
-    # Emitted from the worker thread; queued to the GUI thread.
-    _progressed = Signal(int, str)
-    _ended = Signal(object)
 
     def __init__(self, document: Document, figures: Figures | None = None,
                  parent: QWidget | None = None, path: str | Path = "",
@@ -70,10 +93,8 @@ class ExportPlanDialog(QDialog):
         self.document = document
         self.figures = figures
         self._export: PlanExport | None = None
+        self._thread: ExportThread | None = None
         self._close_when_stopped = False
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-export")
-        self._progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
-        self._ended.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)
         self.result: PlanResult | None = None
         meta = dict(getattr(document, "metadata", {}) or {})
         self.title_edit = QLineEdit(meta.get("title") or document.title)
@@ -203,15 +224,12 @@ class ExportPlanDialog(QDialog):
         self.progress.setVisible(True)
         self._set_editable(False)
         self.status.setText("Writing the plan…")
-        future = self._pool.submit(self._work, export)
-        future.add_done_callback(self._ended.emit)
-
-    def _work(self, export: PlanExport) -> PlanResult:
-        """The worker thread: every step of the export, reporting each."""
-        for i, what in enumerate(export.steps(), start=1):
-            self._progressed.emit(i, what)
-        assert export.result is not None
-        return export.result
+        thread = ExportThread(export)
+        thread.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        thread.finished.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)
+        self._thread = thread
+        _RUNNING.add(thread)
+        thread.start()
 
     def _store_details(self) -> bool:
         """Put the typed title, author and organisation into the plan (undoable), so the
@@ -234,16 +252,21 @@ class ExportPlanDialog(QDialog):
     def _on_progress(self, done: int, what: str) -> None:
         if self._export is None or self._export.cancelled:
             return
-        self.progress.setValue(done)
         self.status.setText(f"Writing the plan: {what}…")
+        self.progress.setValue(done)
 
-    def _on_ended(self, future: Future) -> None:
+    def _on_ended(self) -> None:
+        thread = self._thread
+        assert thread is not None
+        thread.wait()  # run() has returned; this only lets the thread end
+        _RUNNING.discard(thread)
+        self._thread = None
         self._export = None
         self._set_editable(True)
         self.progress.setVisible(False)
-        exc = future.exception()
+        exc = thread.error
         if exc is None:
-            self.result = future.result()
+            self.result = thread.result
             self._done()
             return
         if isinstance(exc, Cancelled):

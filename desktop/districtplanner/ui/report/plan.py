@@ -227,8 +227,8 @@ class PlanExport:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plan")
         stop = threading.Event()  # set on Cancel and on any failure: ends the packing
         try:
-            packing = (pool.submit(pack_project, self.document, self.options.project_file,
-                                   lambda: stop.is_set() or self._cancel.is_set())
+            packing = (self._start_packing(pool, lambda: stop.is_set() or
+                                           self._cancel.is_set())
                        if self.options.attach_project else None)
             yield "Computing the figures"
             figures = self._figures or compute_figures(self.document, self.districts,
@@ -262,21 +262,12 @@ class PlanExport:
             self._appendix(canvas, figures)
             yield "Attaching the plan and closing the file"
             pages = canvas.page_number
-            canvas.finish()
-            del canvas.writer
+            attached = self._close_and_attach(canvas, packing, pages_file, whole_file)
             canvas = None
-            if pages_file.stat().st_size == 0:
-                raise OSError("the PDF writer produced an empty file")
-            packed = self._packed(packing)
-            if packed is not None:
-                attach_project(pages_file, packed, whole_file)
-                os.replace(whole_file, self.path)
-            else:
-                os.replace(pages_file, self.path)
             done = True
             self.result = PlanResult(
                 self.path, pages, self.path.stat().st_size, time.perf_counter() - t0,
-                packed is not None, [d.name for d in self.districts], sorted(set(dense)))
+                attached, [d.name for d in self.districts], sorted(set(dense)))
         except OSError as exc:
             raise ReportError(f"{self.path}: the plan could not be written ({exc}); any "
                               "earlier file there is unchanged. Choose another folder or free "
@@ -291,8 +282,30 @@ class PlanExport:
                 with contextlib.suppress(OSError):
                     temp.unlink()
 
-    def _packed(self, packing: Future | None) -> PackedProject | None:
-        """The deflated project, waiting for it if needed (Cancel stops the wait)."""
+    def _start_packing(self, pool: ThreadPoolExecutor,
+                       cancelled: Callable[[], bool]) -> Future:
+        """Start writing and deflating the project file beside the page drawing."""
+        return pool.submit(pack_project, self.document, self.options.project_file,
+                           cancelled)
+
+    def _close_and_attach(self, canvas: PlanCanvas, packing: Future | None,
+                          pages_file: Path, whole_file: Path) -> bool:
+        """Close the pages, append the project (waiting for it if needed; Cancel stops the
+        wait) and move the whole PDF to :attr:`path`; whether the project is attached."""
+        canvas.finish()
+        del canvas.writer
+        if pages_file.stat().st_size == 0:
+            raise OSError("the PDF writer produced an empty file")
+        packed = self._packed(packing)
+        if packed is None:
+            os.replace(pages_file, self.path)
+            return False
+        attach_project(pages_file, packed, whole_file)
+        os.replace(whole_file, self.path)
+        return True
+
+    @staticmethod
+    def _packed(packing: Future | None) -> PackedProject | None:
         if packing is None:
             return None
         try:
