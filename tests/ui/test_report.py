@@ -473,3 +473,20 @@ def test_point_xy_takes_points_as_they_are_and_others_by_a_point_on_them():
     assert (x[0], y[0]) == (1, 2) and (x[3], y[3]) == (3, 4)
     assert square.contains(shapely.Point(x[1], y[1]))
     assert np.isnan(x[2]) and np.isnan(y[2])
+
+
+def test_the_rent_surface_meets_the_river_without_white_steps():
+    """Cells masked because their centre is in the water take their nearest land value on
+    paper (the water polygon drawn above hides them), so no white stair-steps show along
+    the banks; no-data far from the data stays empty."""
+    from districtplanner.ui.report.map_drawing import _bleed_rim
+
+    values = np.full((5, 6), np.nan)
+    values[:2] = 10.0  # land north of a river three cells wide
+    values[2:, :3] = np.nan
+    values[4, 5] = 20.0
+    filled, drawn = _bleed_rim(values, np.isfinite(values))
+    assert (filled[2] == 10.0).all() and drawn[2].all()  # the bank row, next to land
+    assert filled[3, 5] == 20.0 and filled[4, 4] == 20.0
+    assert np.isnan(filled[4, 0]) and not drawn[4, 0]  # two cells from any data
+    assert np.isnan(values[2]).all()  # the layer's own values are untouched

@@ -299,6 +299,7 @@ class MapDrawer:
             if not finite.any():
                 return []
             lo, hi = np.nanpercentile(values, [2, 98])
+            values, finite = _bleed_rim(values, finite)
             t = np.clip((values - lo) / ((hi - lo) or 1.0), 0, 1)
             lut = colormap_lut(layer.style.colormap)
             idx = np.nan_to_num(t * (len(lut) - 1)).astype(int)
@@ -469,6 +470,24 @@ class MapDrawer:
             out.append(f"{layer.name} ({role}): {name}" + (f", file dated {when}" if when
                                                              else ""))
         return out
+
+
+def _bleed_rim(values: np.ndarray, finite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """No-data cells next to data take their nearest data cell's value, for drawing only.
+
+    A surface masked where a cell's centre is in the water (the rents) leaves no-data
+    cells reaching up to half a cell beyond the shore; on paper they print as white
+    stair-steps between the surface and the water polygon drawn over it. One cell of
+    bleed closes them; the water (or other context) layer above hides the rest."""
+    from scipy.ndimage import distance_transform_edt
+
+    if finite.all() or not finite.any():
+        return values, finite
+    distance, (rows, cols) = distance_transform_edt(~finite, return_indices=True)
+    rim = ~finite & (distance <= 1.5)
+    out = values.copy()
+    out[rim] = values[rows[rim], cols[rim]]
+    return out, finite | rim
 
 
 def _class_label(kind: str, label: str) -> str:
