@@ -174,3 +174,21 @@ def test_cancel_stops_packing_and_a_failed_write_says_why(sample_project, monkey
     with pytest.raises(ProjectError) as err:
         pack_project(document)
     assert "No space left on device" in str(err.value)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 4097, 3 * 4096 - 7, 20 * 4096])
+def test_the_project_is_deflated_in_parallel_into_one_zlib_stream(tmp_path, monkeypatch,
+                                                                   size):
+    """Chunks deflated by several threads join into one stream any PDF reader inflates."""
+    import random
+    import zlib
+
+    from districtplanner.project import pdf
+
+    monkeypatch.setattr(pdf, "_CHUNK", 4096)
+    rng = random.Random(size)
+    data = bytes(rng.randrange(256) for _ in range(size // 2)) + bytes(size - size // 2)
+    source, target = tmp_path / "plan.gpkg", tmp_path / "plan.deflated"
+    source.write_bytes(data)
+    assert pdf._deflate_file(source, target, workers=3) == size
+    assert zlib.decompress(target.read_bytes()) == data
