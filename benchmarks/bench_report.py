@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="pickle of the generated big city: read if present, else written "
                          "(bench_metrics.py --cache makes the same file)")
     ap.add_argument("--no-sample", action="store_true", help="skip the sample city")
+    ap.add_argument("--keep", type=Path, default=None, metavar="FOLDER",
+                    help="write the PDFs there and keep them (to look at or check with "
+                         "pdfinfo/pdfdetach); default: a temporary folder")
     args = ap.parse_args(argv)
 
     from districtplanner.model.build import open_sample_city
@@ -210,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            folder = args.keep
         if not args.no_sample:
             doc = open_sample_city()
             fast, r_fast, steps = export_times(doc, args.runs, folder, "sample")
