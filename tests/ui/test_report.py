@@ -490,3 +490,18 @@ def test_the_rent_surface_meets_the_river_without_white_steps():
     assert filled[3, 5] == 20.0 and filled[4, 4] == 20.0
     assert np.isnan(filled[4, 0]) and not drawn[4, 0]  # two cells from any data
     assert np.isnan(values[2]).all()  # the layer's own values are untouched
+
+
+def test_a_legend_of_nine_rows_in_two_columns_shows_all_nine(qapp, tmp_path):
+    """With nine legend rows (the 1M city's layers) the fifth row of the first column fits
+    its box exactly and must not be dropped (it was: Establishments went missing)."""
+    import dataclasses
+
+    document = open_sample_city()
+    stops = next(la for la in document.layers if la.name == "Transit stops")
+    document.add_layer(dataclasses.replace(stops, name="Night bus stops", id="night-bus"))
+    path = tmp_path / "nine.pdf"
+    export_plan(document, path, PlanOptions(attach_project=False))
+    overview = _flat(_run("pdftotext", "-f", "2", "-l", "2", str(path), "-"))
+    for layer in document.layers:
+        assert layer.name in overview.split("Sources:")[0], layer.name

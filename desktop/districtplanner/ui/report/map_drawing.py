@@ -413,7 +413,7 @@ class MapDrawer:
             col, row = divmod(i, per_col)
             x = rect.left() + col * col_w
             y = rect.top() + row * row_h
-            if y + row_h > rect.bottom():
+            if y + row_h > rect.bottom() + 1e-6 * row_h:  # rows that fit exactly stay
                 continue
             box = QRectF(x, y + self.canvas.pt(2), sw, row_h - self.canvas.pt(4))
             if e.kind == "heading":
