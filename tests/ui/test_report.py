@@ -505,3 +505,16 @@ def test_a_legend_of_nine_rows_in_two_columns_shows_all_nine(qapp, tmp_path):
     overview = _flat(_run("pdftotext", "-f", "2", "-l", "2", str(path), "-"))
     for layer in document.layers:
         assert layer.name in overview.split("Sources:")[0], layer.name
+
+
+def test_a_folder_that_cannot_be_written_is_named(qapp, tmp_path, monkeypatch):
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(ReportError) as err:
+        export_plan(open_sample_city(), tmp_path / "plan.pdf")
+    assert "Permission denied" in str(err.value) and "another folder" in str(err.value)
+    assert list(tmp_path.iterdir()) == []

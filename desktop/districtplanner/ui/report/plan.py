@@ -214,11 +214,17 @@ class PlanExport:
             raise ReportError(f"{self.path}: the folder {folder} does not exist; choose "
                               "another place for the plan.")
         temps: list[Path] = []
-        for suffix in (".pdf.part", ".pdf.attached.part"):
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix,
-                                        dir=folder)
-            os.close(fd)
-            temps.append(Path(name))
+        try:
+            for suffix in (".pdf.part", ".pdf.attached.part"):
+                fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix,
+                                            dir=folder)
+                os.close(fd)
+                temps.append(Path(name))
+        except OSError as exc:
+            for temp in temps:
+                temp.unlink(missing_ok=True)
+            raise ReportError(f"{self.path}: the plan cannot be written in {folder} ({exc}); "
+                              "choose another folder.") from None
         pages_file, whole_file = temps
         canvas: PlanCanvas | None = None
         done = False
