@@ -152,12 +152,20 @@ def window_export(document, figures, path: Path, project_file: Path | None = Non
         assert result is not None, dialog.status.text()
     wall = time.perf_counter() - t
     timer.stop()
-    gaps = [b - a for a, b in itertools.pairwise([t, *ticks, t + wall])]
+    edges = [t, *ticks, t + wall]
+    gaps = [(b - a, a) for a, b in itertools.pairwise(edges)]
     marks = [t] + [s for s, _ in steps] + [t + wall]
     names = ["start"] + [w.removeprefix("Writing the plan: ").rstrip("…") for _, w in steps]
     spans = [b - a for a, b in itertools.pairwise(marks)]
+
+    def step_at(when: float) -> str:
+        i = max(j for j, m in enumerate(marks[:-1]) if m <= when)
+        return names[i]
+
+    worst = sorted(gaps, reverse=True)[:3]
     return {"wall": wall, "cpu": time.process_time() - c, "child": _children_cpu() - k,
-            "stall": max(gaps), "mb": result.size_bytes / 1e6, "pages": result.pages,
+            "stall": worst[0][0], "mb": result.size_bytes / 1e6, "pages": result.pages,
+            "stalls": [(g, step_at(a)) for g, a in worst],
             "steps": dict(zip(names, spans, strict=True)), "path": result.path}
 
 
@@ -167,6 +175,8 @@ def print_export(label: str, r: dict) -> None:
           f"{r['pages']} pages, {r['mb']:.2f} MB")
     slow = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:4]
     print("    slowest steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in slow))
+    print("    longest GUI-thread stalls, in step: " + ", ".join(
+        f"{g * 1000:.0f} ms in {k}" for g, k in r["stalls"]))
 
 
 def big_city(n: int, cache: Path | None):
@@ -259,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                     r = window_export(big, figures, folder / f"big-{key}-{i}.pdf",
                                       project_file, gui_thread=plain)
                     results.setdefault(key, []).append(r)
-                    print(f"  [{key} run {i + 1}: {r['wall']:.2f} s, load average "
+                    print(f"  [{key} run {i + 1}: {r['wall']:.2f} s, stall "
+                          f"{r['stall'] * 1000:.0f} ms, load average "
                           f"{os.getloadavg()[0]:.2f}]")
 
             def med(key: str) -> dict:
