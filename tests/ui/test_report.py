@@ -6,6 +6,7 @@ as it was."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -248,24 +249,97 @@ def test_dialog_exports_the_ticked_districts_with_progress(qtbot, tmp_path):
     assert doc.districts[1].name in text and doc.districts[2].name in text
 
 
-def test_dialog_cancel_stops_between_pages_and_writes_nothing(qtbot, tmp_path):
+def _slow_overview(monkeypatch, seconds: float) -> dict[str, float]:
+    """Make the overview map page take ``seconds`` longer (a million-point map), recording
+    when it ran; time.sleep lets go of the GIL as the real drawing mostly does."""
+    import time
+
+    from districtplanner.ui.report.plan import PlanExport
+
+    real = PlanExport._map_page
+    seen: dict[str, float] = {}
+
+    def slow(self, c, drawer, heading, district, figures):
+        if district is None:
+            seen["start"] = time.monotonic()
+            time.sleep(seconds)
+            seen["end"] = time.monotonic()
+        return real(self, c, drawer, heading, district, figures)
+
+    monkeypatch.setattr(PlanExport, "_map_page", slow)
+    return seen
+
+
+def test_the_window_keeps_running_while_a_plan_is_written(qtbot, tmp_path, monkeypatch):
+    """The pages are drawn off the GUI thread: a timer on the GUI thread keeps ticking
+    through a page that takes seconds (drawn on the GUI thread, it would stop for the
+    whole page)."""
+    import time
+
+    from PySide6.QtCore import Qt, QTimer
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    seen = _slow_overview(monkeypatch, 1.5)
+    dialog = ExportPlanDialog(open_sample_city(), path=tmp_path / "plan.pdf")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    timer.stop()
+    during = [t for t in ticks if seen["start"] <= t <= seen["end"]]
+    assert len(during) >= 10, f"only {len(during)} ticks during a 1.5 s page"
+    edges = [seen["start"], *during, seen["end"]]
+    assert max(b - a for a, b in itertools.pairwise(edges)) < 0.5
+    assert (tmp_path / "plan.pdf").exists()
+
+
+def test_dialog_cancel_during_a_long_page_writes_nothing(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import Qt
 
     from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
 
+    seen = _slow_overview(monkeypatch, 1.5)
     target = tmp_path / "plan.pdf"
     target.write_bytes(b"%PDF earlier plan")
     dialog = ExportPlanDialog(open_sample_city(), path=target)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.progress.value() >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: "start" in seen, timeout=30_000)
+    # The click is handled while the worker is still inside the page.
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert not dialog.running
+    assert "end" not in seen
+    assert dialog.running and "Cancelling" in dialog.status.text()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
     assert "cancelled" in dialog.status.text()
     assert dialog.export_button.isEnabled()
+    assert dialog.result is None
     assert target.read_bytes() == b"%PDF earlier plan"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.pdf"]
+
+
+def test_closing_the_dialog_while_writing_cancels_first(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from districtplanner.ui.dialogs.export_plan import ExportPlanDialog
+
+    seen = _slow_overview(monkeypatch, 1.0)
+    dialog = ExportPlanDialog(open_sample_city(), path=tmp_path / "plan.pdf")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "start" in seen, timeout=30_000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()  # stays until the worker has stopped and cleaned up
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
+    assert not dialog.running
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dialog_says_why_when_no_district_is_ticked(qtbot, tmp_path):
@@ -384,3 +458,63 @@ def test_details_typed_in_the_dialog_go_into_the_plan_and_its_attachment(qtbot, 
     assert load_project(tmp_path / "p.pdf").metadata["author"] == "C. Councillor"
     session.stack.undo()
     assert session.document.metadata["author"] == ""
+
+
+def test_point_xy_takes_points_as_they_are_and_others_by_a_point_on_them():
+    """The map pages read every point layer through point_xy; only non-points need GEOS."""
+    import geopandas as gpd
+    import shapely
+
+    from districtplanner.ui.map.styling import point_xy
+
+    square = shapely.box(10, 10, 12, 12)
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(1, 2), square, None, shapely.Point(3, 4)])
+    x, y = point_xy(gdf)
+    assert (x[0], y[0]) == (1, 2) and (x[3], y[3]) == (3, 4)
+    assert square.contains(shapely.Point(x[1], y[1]))
+    assert np.isnan(x[2]) and np.isnan(y[2])
+
+
+def test_the_rent_surface_meets_the_river_without_white_steps():
+    """Cells masked because their centre is in the water take their nearest land value on
+    paper (the water polygon drawn above hides them), so no white stair-steps show along
+    the banks; no-data far from the data stays empty."""
+    from districtplanner.ui.report.map_drawing import _bleed_rim
+
+    values = np.full((5, 6), np.nan)
+    values[:2] = 10.0  # land north of a river three cells wide
+    values[2:, :3] = np.nan
+    values[4, 5] = 20.0
+    filled, drawn = _bleed_rim(values, np.isfinite(values))
+    assert (filled[2] == 10.0).all() and drawn[2].all()  # the bank row, next to land
+    assert filled[3, 5] == 20.0 and filled[4, 4] == 20.0
+    assert np.isnan(filled[4, 0]) and not drawn[4, 0]  # two cells from any data
+    assert np.isnan(values[2]).all()  # the layer's own values are untouched
+
+
+def test_a_legend_of_nine_rows_in_two_columns_shows_all_nine(qapp, tmp_path):
+    """With nine legend rows (the 1M city's layers) the fifth row of the first column fits
+    its box exactly and must not be dropped (it was: Establishments went missing)."""
+    import dataclasses
+
+    document = open_sample_city()
+    stops = next(la for la in document.layers if la.name == "Transit stops")
+    document.add_layer(dataclasses.replace(stops, name="Night bus stops", id="night-bus"))
+    path = tmp_path / "nine.pdf"
+    export_plan(document, path, PlanOptions(attach_project=False))
+    overview = _flat(_run("pdftotext", "-f", "2", "-l", "2", str(path), "-"))
+    for layer in document.layers:
+        assert layer.name in overview.split("Sources:")[0], layer.name
+
+
+def test_a_folder_that_cannot_be_written_is_named(qapp, tmp_path, monkeypatch):
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(ReportError) as err:
+        export_plan(open_sample_city(), tmp_path / "plan.pdf")
+    assert "Permission denied" in str(err.value) and "another folder" in str(err.value)
+    assert list(tmp_path.iterdir()) == []

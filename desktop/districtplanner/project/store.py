@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing, suppress
 from pathlib import Path
 
@@ -164,21 +165,36 @@ def save_project(document: Document, path: str | Path) -> None:
 CHILD_TIMEOUT_S = 600.0
 
 
-def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None:
-    """save_project in a forked child (POSIX; elsewhere in this thread), so writing a million
-    features never holds this process's GIL: pyogrio keeps it while it writes, and a drag
-    on the GUI thread would stall for seconds. The child sees the document as it is now
-    (copy-on-write, nothing serialised), touches no Qt and leaves with os._exit; the calling
-    thread waits without the GIL. A child that hangs (a library lock held by another thread
-    at the fork) is killed after CHILD_TIMEOUT_S and the save is done here instead.
-    ``nice`` lowers the child's CPU priority (background autosaves yield to the window)."""
+class IsolationFailedError(Exception):
+    """The forked child died without saying why, or hung; the caller does the work itself."""
+
+
+class IsolatedProjectError(Exception):
+    """A ProjectError raised in the child; ``message`` is its planner's message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def run_isolated(work: Callable[[], None], nice: int = 0,
+                 cancelled: Callable[[], bool] | None = None) -> None:
+    """Run ``work`` in a forked child (POSIX only) and wait for it without holding the GIL.
+
+    pyogrio keeps the GIL while it writes, so a million features written in a thread stall
+    the window (and a PDF being drawn) for seconds; a child writes on the other core. The
+    child sees memory as it is now (copy-on-write, nothing serialised), must touch no Qt,
+    and leaves with os._exit. A ProjectError in the child comes back as
+    IsolatedProjectError with its message; ``cancelled()`` turning true kills the child and
+    raises io's Cancelled; a child that died otherwise or outlived CHILD_TIMEOUT_S (a library
+    lock held by another thread at the fork) raises IsolationFailedError. ``nice`` lowers the
+    child's CPU priority (background autosaves yield to the window)."""
     import select
     import signal
     import time
 
-    if not hasattr(os, "fork"):
-        save_project(snapshot, path)
-        return
+    from districtplanner.io.errors import Cancelled
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never return into the caller's code
@@ -187,7 +203,7 @@ def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None
             os.close(read_end)
             if nice:
                 os.nice(nice)
-            save_project(snapshot, path)
+            work()
         except ProjectError as exc:
             os.write(write_end, exc.message.encode("utf-8", "replace")[:4000])
             code = 3
@@ -196,15 +212,20 @@ def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None
         os._exit(code)
     os.close(write_end)
     message = b""
+    killed_for_cancel = False
     try:
         deadline = time.monotonic() + CHILD_TIMEOUT_S
         while True:
-            ready, _, _ = select.select([read_end], [], [], 1.0)
+            ready, _, _ = select.select([read_end], [], [], 0.1 if cancelled else 1.0)
             if ready:
                 chunk = os.read(read_end, 4096)
                 if not chunk:
                     break  # end of file: the child has exited
                 message += chunk
+            elif cancelled is not None and cancelled():
+                os.kill(pid, signal.SIGKILL)
+                killed_for_cancel = True
+                break
             elif time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 break
@@ -212,12 +233,29 @@ def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None
         os.close(read_end)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
+    if killed_for_cancel:
+        raise Cancelled()
     if code == 0:
         return
     if code == 3:
-        raise ProjectWriteError(path, message.decode("utf-8", "replace"))
-    save_project(snapshot, path)  # the child failed unexpectedly or hung: write it here
+        raise IsolatedProjectError(message.decode("utf-8", "replace"))
+    raise IsolationFailedError(f"the child process ended with code {code}")
 
+
+def save_project_isolated(snapshot: Document, path: Path, nice: int = 0) -> None:
+    """save_project in a forked child (see :func:`run_isolated`; elsewhere in this thread),
+    so writing a million features never holds this process's GIL and a drag on the GUI
+    thread never stalls. A child that fails unexpectedly or hangs is killed and the save
+    is done here instead."""
+    if not hasattr(os, "fork"):
+        save_project(snapshot, path)
+        return
+    try:
+        run_isolated(lambda: save_project(snapshot, path), nice=nice)
+    except IsolatedProjectError as exc:
+        raise ProjectWriteError(path, exc.message) from None
+    except IsolationFailedError:
+        save_project(snapshot, path)  # the child failed unexpectedly or hung: write it here
 
 
 def load_project(path: str | Path) -> Document:

@@ -1,18 +1,19 @@
-"""File > Export plan (PDF)…: what goes in the plan, then the export in steps with progress
-and Cancel.
+"""File > Export plan (PDF)…: what goes in the plan, then the export with progress and
+Cancel.
 
-The export runs on the GUI thread one page per event-loop turn (QPdfWriter, QTextDocument
-and the plan's layers all live there; a page takes tens of milliseconds), so the window
-stays responsive and Cancel stops it between pages, leaving any earlier PDF as it was.
+The pages are drawn in a worker thread (QPainter on a QPdfWriter and QTextDocument are
+allowed off the GUI thread; the figures are taken from the window's cache on the GUI thread
+first), so the window keeps drawing even while a million-point map page or the project's
+attachment takes seconds. Cancel stops the worker at the next step (and kills the child
+process writing the project), leaving any earlier PDF as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -34,10 +35,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from districtplanner.io.errors import Cancelled
 from districtplanner.model.commands import CommandStack, SetMetadata
 from districtplanner.model.document import Document
 from districtplanner.model.figures import Figures
 from districtplanner.ui.report import PlanExport, PlanOptions, PlanResult, ReportError
+from districtplanner.ui.report.fonts import load_fonts
+
+
+class ExportThread(QThread):
+    """Runs one export's steps. A QThread rather than a Python thread: the QTextDocuments
+    laid out in it need an event dispatcher (Qt warns on every layout in a thread without
+    one)."""
+
+    progressed = Signal(int, str)
+
+    def __init__(self, export: PlanExport) -> None:
+        super().__init__()
+        self.export = export
+        self.result: PlanResult | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for i, what in enumerate(self.export.steps(), start=1):
+                self.progressed.emit(i, what)
+            self.result = self.export.result
+        except BaseException as exc:  # handed to the GUI thread, which says what failed
+            self.error = exc
+
+
+# Running export threads, kept alive even if their dialog is deleted: a QThread destroyed
+# while it runs aborts the process.
+_RUNNING: set[ExportThread] = set()
 
 
 class ExportPlanDialog(QDialog):
@@ -62,8 +92,9 @@ class ExportPlanDialog(QDialog):
         self.setWindowTitle("Export plan (PDF)")
         self.document = document
         self.figures = figures
-        self._steps: Iterator[str] | None = None
         self._export: PlanExport | None = None
+        self._thread: ExportThread | None = None
+        self._close_when_stopped = False
         self.result: PlanResult | None = None
         meta = dict(getattr(document, "metadata", {}) or {})
         self.title_edit = QLineEdit(meta.get("title") or document.title)
@@ -130,9 +161,6 @@ class ExportPlanDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._step)
 
     # --------------------------------------------------------------- choices
     def chosen_ids(self) -> list[str]:
@@ -158,10 +186,10 @@ class ExportPlanDialog(QDialog):
     # ---------------------------------------------------------------- export
     @property
     def running(self) -> bool:
-        return self._steps is not None
+        return self._export is not None
 
     def start(self) -> None:
-        """Check the choices and start writing, one step per event-loop turn."""
+        """Check the choices and start writing in the worker thread."""
         if self.running:
             return
         text = self.path_edit.text().strip()
@@ -176,18 +204,32 @@ class ExportPlanDialog(QDialog):
             return
         if not self._store_details():
             return
+        figures = self.figures
+        if figures is not None and not figures.index_is_current:
+            # The window is still indexing its layers: the worker builds its own index,
+            # leaving the window's Figures to this thread alone.
+            figures = None
         try:
-            self._export = PlanExport(self.document, path, self.options(), self.figures)
+            export = PlanExport(self.document, path, self.options(), figures)
+            if figures is not None:
+                export.prepare_figures()
+            load_fonts()  # registered once, on the GUI thread
         except ReportError as exc:
             self._fail(str(exc))
             return
-        self._steps = self._export.steps()
-        self.progress.setRange(0, self._export.total_steps)
+        self._export = export
+        self._close_when_stopped = False
+        self.progress.setRange(0, export.total_steps)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self._set_editable(False)
         self.status.setText("Writing the plan…")
-        self._timer.start()
+        thread = ExportThread(export)
+        thread.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        thread.finished.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)
+        self._thread = thread
+        _RUNNING.add(thread)
+        thread.start()
 
     def _store_details(self) -> bool:
         """Put the typed title, author and organisation into the plan (undoable), so the
@@ -207,41 +249,42 @@ class ExportPlanDialog(QDialog):
         self.project_file = None  # the saved file no longer holds exactly this plan
         return True
 
-    def _step(self) -> None:
-        assert self._steps is not None and self._export is not None
-        try:
-            what = next(self._steps)
-        except StopIteration:
-            self._timer.stop()
-            self._steps = None
-            self.result = self._export.result
-            self._done()
+    def _on_progress(self, done: int, what: str) -> None:
+        if self._export is None or self._export.cancelled:
             return
-        except ReportError as exc:
-            self._stop()
-            self._fail(str(exc))
-            return
-        except Exception as exc:  # never crash the window over a report; say what failed
-            self._stop()
-            self._fail(f"The plan could not be exported ({type(exc).__name__}: {exc}); any "
-                       "earlier file is unchanged.")
-            return
-        self.progress.setValue(self.progress.value() + 1)
         self.status.setText(f"Writing the plan: {what}…")
+        self.progress.setValue(done)
 
-    def _stop(self) -> None:
-        self._timer.stop()
-        if self._steps is not None:
-            self._steps.close()  # removes the partial file; an earlier PDF stays as it was
-        self._steps = None
+    def _on_ended(self) -> None:
+        thread = self._thread
+        assert thread is not None
+        thread.wait()  # run() has returned; this only lets the thread end
+        _RUNNING.discard(thread)
+        self._thread = None
+        self._export = None
         self._set_editable(True)
         self.progress.setVisible(False)
+        exc = thread.error
+        if exc is None:
+            self.result = thread.result
+            self._done()
+            return
+        if isinstance(exc, Cancelled):
+            self.status.setText("Export cancelled; nothing was written.")
+        elif isinstance(exc, ReportError):
+            self._fail(str(exc))
+        else:  # never crash the window over a report; say what failed
+            self._fail(f"The plan could not be exported ({type(exc).__name__}: {exc}); any "
+                       "earlier file is unchanged.")
+        if self._close_when_stopped:
+            self.reject()
 
     def cancel(self) -> None:
         """Stop a running export (nothing is written), or close the dialog."""
         if self.running:
-            self._stop()
-            self.status.setText("Export cancelled; nothing was written.")
+            assert self._export is not None
+            self._export.cancel()
+            self.status.setText("Cancelling…")
             return
         self.reject()
 
@@ -265,12 +308,18 @@ class ExportPlanDialog(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.running:
-            self._stop()
+            # Close once the worker has stopped and cleaned up (within one step).
+            event.ignore()
+            self._close_when_stopped = True
+            self.cancel()
+            return
         super().closeEvent(event)
 
     def reject(self) -> None:
         if self.running:
-            self._stop()
+            self._close_when_stopped = True
+            self.cancel()
+            return
         super().reject()
 
 

@@ -105,9 +105,11 @@ class MapDrawer:
     def __init__(self, canvas: PlanCanvas, document: Document) -> None:
         self.canvas = canvas
         self.document = document
-        # Per layer id: point coordinates and classes, shared by every map of one plan (a
-        # million sector names take longer to classify than a page takes to draw).
+        # Per layer id: point coordinates and classes, and the geometry kind, shared by
+        # every map of one plan (a million sector names take longer to classify than a
+        # page takes to draw, and a million geometry types ~0.15 s to name).
         self._point_cache: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
+        self._kinds: dict[str, str] = {}
 
     def _point_data(self, layer: Layer) -> tuple[np.ndarray, np.ndarray, Any]:
         cached = self._point_cache.get(layer.id)
@@ -188,7 +190,9 @@ class MapDrawer:
 
     def _vector(self, p: QPainter, layer: Layer, rect: QRectF, ext: Extent, scale: float,
                 dense: list[str]) -> list[LegendEntry]:
-        kind = layer.geometry_kind
+        kind = self._kinds.get(layer.id)
+        if kind is None:
+            kind = self._kinds[layer.id] = layer.geometry_kind
         style = layer.style
         if kind == "point":
             return self._points(p, layer, rect, ext, scale, dense)
@@ -254,8 +258,10 @@ class MapDrawer:
         h_in = rect.height() / self.canvas.pt(72)
         nx = max(8, int(w_in * DENSITY_DPI))
         ny = max(8, int(h_in * DENSITY_DPI))
-        counts, _, _ = np.histogram2d(y, x, bins=(ny, nx),
-                                      range=((ext[1], ext[3]), (ext[0], ext[2])))
+        # Bin indices and one bincount: a tenth of histogram2d's time at a million points.
+        ix = np.clip(((x - ext[0]) * (nx / (ext[2] - ext[0]))).astype(np.intp), 0, nx - 1)
+        iy = np.clip(((y - ext[1]) * (ny / (ext[3] - ext[1]))).astype(np.intp), 0, ny - 1)
+        counts = np.bincount(iy * nx + ix, minlength=nx * ny).reshape(ny, nx)
         counts = counts[::-1]  # image rows run top down, y up
         level = np.log1p(counts)
         top = level.max() or 1.0
@@ -293,6 +299,7 @@ class MapDrawer:
             if not finite.any():
                 return []
             lo, hi = np.nanpercentile(values, [2, 98])
+            values, finite = _bleed_rim(values, finite)
             t = np.clip((values - lo) / ((hi - lo) or 1.0), 0, 1)
             lut = colormap_lut(layer.style.colormap)
             idx = np.nan_to_num(t * (len(lut) - 1)).astype(int)
@@ -406,7 +413,7 @@ class MapDrawer:
             col, row = divmod(i, per_col)
             x = rect.left() + col * col_w
             y = rect.top() + row * row_h
-            if y + row_h > rect.bottom():
+            if y + row_h > rect.bottom() + 1e-6 * row_h:  # rows that fit exactly stay
                 continue
             box = QRectF(x, y + self.canvas.pt(2), sw, row_h - self.canvas.pt(4))
             if e.kind == "heading":
@@ -463,6 +470,24 @@ class MapDrawer:
             out.append(f"{layer.name} ({role}): {name}" + (f", file dated {when}" if when
                                                              else ""))
         return out
+
+
+def _bleed_rim(values: np.ndarray, finite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """No-data cells next to data take their nearest data cell's value, for drawing only.
+
+    A surface masked where a cell's centre is in the water (the rents) leaves no-data
+    cells reaching up to half a cell beyond the shore; on paper they print as white
+    stair-steps between the surface and the water polygon drawn over it. One cell of
+    bleed closes them; the water (or other context) layer above hides the rest."""
+    from scipy.ndimage import distance_transform_edt
+
+    if finite.all() or not finite.any():
+        return values, finite
+    distance, (rows, cols) = distance_transform_edt(~finite, return_indices=True)
+    rim = ~finite & (distance <= 1.5)
+    out = values.copy()
+    out[rim] = values[rows[rim], cols[rim]]
+    return out, finite | rim
 
 
 def _class_label(kind: str, label: str) -> str:

@@ -1,10 +1,14 @@
 """Export a plan as a PDF for council papers, carrying its own project as an attachment.
 
-:class:`PlanExport` writes the pages step by step (``steps()`` yields between pages, so the
-window can show progress, stay responsive and cancel); :func:`export_plan` runs all steps
-at once (the CLI). The PDF is written to a temporary file beside the target and moved over
-it only when complete: QPdfWriter truncates its file at once, and a failed or cancelled
-export must leave an earlier plan intact.
+:class:`PlanExport` writes the pages step by step (``steps()`` yields between pages, for a
+progress bar; :meth:`PlanExport.cancel` may be called from another thread); the window
+runs it in a worker thread (QPainter on a QPdfWriter and QTextDocument work off the GUI
+thread), :func:`export_plan` runs it at once (the CLI). Meanwhile the project file is
+written and deflated by :func:`~districtplanner.project.pdf.pack_project` (in a forked
+child at a million points), and appended to the finished pages at the end. The PDF is
+written to temporary files beside the target and moved over it only when complete:
+QPdfWriter truncates its file at once, and a failed or cancelled export must leave an
+earlier plan intact.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,17 +26,24 @@ from html import escape
 from pathlib import Path
 
 import pyproj
-from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 
 from districtplanner import __version__
 from districtplanner.analysis.citydata import CityDataError
 from districtplanner.analysis.metrics import Metrics
+from districtplanner.io.errors import Cancelled
 from districtplanner.model.district import District
 from districtplanner.model.document import Document
 from districtplanner.model.figures import Figures
 from districtplanner.paths import sample_city_dir
-from districtplanner.project.pdf import ATTACHMENT_MIME, ATTACHMENT_NAME
+from districtplanner.project import ProjectError
+from districtplanner.project.pdf import (
+    ATTACHMENT_NAME,
+    PackedProject,
+    attach_project,
+    pack_project,
+)
 from districtplanner.ui.report import charts, tables
 from districtplanner.ui.report.fonts import font
 from districtplanner.ui.report.map_drawing import MapDrawer, document_extent
@@ -151,7 +163,22 @@ class PlanExport:
         self.today = date.today()
         self.sample = is_sample_city(document)
         self.result: PlanResult | None = None
-        self._project_problem = ""
+        self._figures: PlanFigures | None = None
+        self._cancel = threading.Event()
+
+    def prepare_figures(self) -> None:
+        """Compute the figures now, on this thread (milliseconds from the window's cache),
+        so a worker running :meth:`steps` never touches the window's Figures."""
+        self._figures = compute_figures(self.document, self.districts, self.figures)
+
+    def cancel(self) -> None:
+        """Stop at the next step (any thread); :meth:`steps` then raises io's Cancelled and
+        removes its temporary files."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
 
     @property
     def total_steps(self) -> int:
@@ -169,35 +196,59 @@ class PlanExport:
 
     # ------------------------------------------------------------------ the steps
     def steps(self) -> Iterator[str]:
+        """Yield before each step; raises Cancelled after :meth:`cancel`. Closing the
+        iterator early also stops and cleans up."""
+        inner = self._steps()
+        try:
+            for what in inner:
+                yield what
+                if self._cancel.is_set():
+                    raise Cancelled()
+        finally:
+            inner.close()
+
+    def _steps(self) -> Iterator[str]:
         t0 = time.perf_counter()
         folder = self.path.parent
         if not folder.is_dir():
             raise ReportError(f"{self.path}: the folder {folder} does not exist; choose "
                               "another place for the plan.")
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".pdf.part",
-                                        dir=folder)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        temps: list[Path] = []
+        try:
+            for suffix in (".pdf.part", ".pdf.attached.part"):
+                fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix,
+                                            dir=folder)
+                os.close(fd)
+                temps.append(Path(name))
+        except OSError as exc:
+            for temp in temps:
+                temp.unlink(missing_ok=True)
+            raise ReportError(f"{self.path}: the plan cannot be written in {folder} ({exc}); "
+                              "choose another folder.") from None
+        pages_file, whole_file = temps
         canvas: PlanCanvas | None = None
         done = False
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-project")
+        # Two workers: the project file (mostly waiting on its child process) and the
+        # Monte Carlo intervals must not queue behind each other.
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plan")
+        stop = threading.Event()  # set on Cancel and on any failure: ends the packing
         try:
-            # Saving the project is mostly waiting on the disk: let it overlap the drawing.
-            saving = (pool.submit(self._project_bytes) if self.options.attach_project
-                      else None)
+            packing = (self._start_packing(pool, lambda: stop.is_set() or
+                                           self._cancel.is_set())
+                       if self.options.attach_project else None)
             yield "Computing the figures"
-            figures = compute_figures(self.document, self.districts, self.figures)
+            figures = self._figures or compute_figures(self.document, self.districts,
+                                                       self.figures)
             intervals = ({d.id: pool.submit(m.sensitivity) for d, m in figures.districts
                           if hasattr(m, "sensitivity")} if self.options.intervals else {})
-            attaching = saving is not None
-            canvas = PlanCanvas(str(tmp), self.options.paper, self.options.landscape,
+            canvas = PlanCanvas(str(pages_file), self.options.paper, self.options.landscape,
                                 self.title, _long_date(self.today),
                                 f"District Planner {__version__}",
                                 ", ".join(v for v in (self.author, self.organisation) if v))
             drawer = MapDrawer(canvas, self.document)
             dense: list[str] = []
             yield "Title page"
-            self._title_page(canvas, figures, attaching)
+            self._title_page(canvas, figures, packing is not None)
             yield "Overview map"
             dense += self._map_page(canvas, drawer, "Overview of the proposed districts",
                                     None, figures)
@@ -216,59 +267,58 @@ class PlanExport:
             yield "Appendix"
             self._appendix(canvas, figures)
             yield "Attaching the plan and closing the file"
-            project = saving.result() if saving is not None else None
-            if project is None and attaching:
-                raise ReportError("The plan could not be saved into the PDF: "
-                                  f"{self._project_problem}. Nothing was written.")
-            if project is not None:
-                canvas.writer.addFileAttachment(ATTACHMENT_NAME, QByteArray(project),
-                                                ATTACHMENT_MIME)
             pages = canvas.page_number
-            canvas.finish()
-            del canvas.writer
+            attached = self._close_and_attach(canvas, packing, pages_file, whole_file)
             canvas = None
-            if tmp.stat().st_size == 0:
-                raise OSError("the PDF writer produced an empty file")
-            os.replace(tmp, self.path)
             done = True
             self.result = PlanResult(
                 self.path, pages, self.path.stat().st_size, time.perf_counter() - t0,
-                project is not None, [d.name for d in self.districts], sorted(set(dense)))
+                attached, [d.name for d in self.districts], sorted(set(dense)))
         except OSError as exc:
             raise ReportError(f"{self.path}: the plan could not be written ({exc}); any "
                               "earlier file there is unchanged. Choose another folder or free "
                               "some disk space.") from None
         finally:
+            if not done:
+                stop.set()  # kills the project's child process at once
             pool.shutdown(wait=True, cancel_futures=True)
             if canvas is not None:
                 canvas.finish()
-            if not done:
+            for temp in temps:
                 with contextlib.suppress(OSError):
-                    tmp.unlink()
+                    temp.unlink()
 
-    def _project_bytes(self) -> bytes | None:
-        """The plan written as a project file, to attach (runs in a worker: it only reads
-        the document, and the export dialog is modal). None, with the reason kept, when it
-        cannot be written."""
-        from districtplanner.project import ProjectError
-        from districtplanner.project.format import write_project
+    def _start_packing(self, pool: ThreadPoolExecutor,
+                       cancelled: Callable[[], bool]) -> Future:
+        """Start writing and deflating the project file beside the page drawing."""
+        return pool.submit(pack_project, self.document, self.options.project_file,
+                           cancelled)
 
-        saved = self.options.project_file
-        if saved is not None and saved.suffix.lower() == ".gpkg":
-            try:
-                return saved.read_bytes()
-            except OSError:
-                pass  # moved or unreadable since: write the plan afresh below
-        with tempfile.TemporaryDirectory(prefix="district-plan-") as folder:
-            target = Path(folder) / ATTACHMENT_NAME
-            try:
-                # write_project, not save_project: the copy is read back at once and thrown
-                # away, so the .bak and fsync of a user's save would only cost time.
-                write_project(self.document, target)
-                return target.read_bytes()
-            except (ProjectError, OSError, ValueError) as exc:
-                self._project_problem = str(exc)
-                return None
+    def _close_and_attach(self, canvas: PlanCanvas, packing: Future | None,
+                          pages_file: Path, whole_file: Path) -> bool:
+        """Close the pages, append the project (waiting for it if needed; Cancel stops the
+        wait) and move the whole PDF to :attr:`path`; whether the project is attached."""
+        canvas.finish()
+        del canvas.writer
+        if pages_file.stat().st_size == 0:
+            raise OSError("the PDF writer produced an empty file")
+        packed = self._packed(packing)
+        if packed is None:
+            os.replace(pages_file, self.path)
+            return False
+        attach_project(pages_file, packed, whole_file)
+        os.replace(whole_file, self.path)
+        return True
+
+    @staticmethod
+    def _packed(packing: Future | None) -> PackedProject | None:
+        if packing is None:
+            return None
+        try:
+            return packing.result()
+        except ProjectError as exc:
+            raise ReportError(f"The plan could not be saved into the PDF: {exc.message}. "
+                              "Nothing was written.") from None
 
     # ------------------------------------------------------------------ pages
     def _title_page(self, c: PlanCanvas, figures: PlanFigures, attached: bool) -> None:
