@@ -96,6 +96,8 @@ class _AffordabilityInputs:
     rent: np.ndarray
     income: np.ndarray
     low_income_at: np.ndarray  # ln(low_income_fraction · area median income)
+    low_income_gap: np.ndarray  # low_income_at - ln(median income), per neighbourhood
+    households_known: bool  # no household count to derive from population
     market_rank: np.ndarray
     creative_rents: np.ndarray  # sorted, finite
     rent_sums: tuple[np.ndarray, np.ndarray, np.ndarray]  # sorted rents, Σr, Σr² prefixes
@@ -115,7 +117,7 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
         empty = np.empty(0)
         rs = np.sort(r[np.isfinite(r)])
         return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
-                                    rs, _prefix_sums(rs), False, 0.0,
+                                    True, empty, rs, _prefix_sums(rs), False, 0.0,
                                     index.city.rent_kind is not None, r.size, False)
     rank = np.vstack([base.rent_rank[i], base.growth_rank[i]])
     ok = np.isfinite(rank)
@@ -124,11 +126,13 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
     with np.errstate(divide="ignore", invalid="ignore"):
         low_at = math.log(a.low_income_fraction * base.area_median_income) \
             if base.area_median_income > 0 else float("nan")
+    households, income = base.households[i], base.median_income[i]
     return _AffordabilityInputs(
-        households=base.households[i], population=base.population[i],
+        households=households, population=base.population[i],
         fraction=np.asarray(sel.nbhd_fraction, dtype=np.float64),
-        renters=base.renter_share[i], rent=base.rent[i], income=base.median_income[i],
-        low_income_at=low_at, market_rank=market,
+        renters=base.renter_share[i], rent=base.rent[i], income=income,
+        low_income_at=low_at, low_income_gap=low_at - np.log(income),
+        households_known=bool(np.isfinite(households).all()), market_rank=market,
         creative_rents=(rs := np.sort(r[np.isfinite(r)])), rent_sums=_prefix_sums(rs),
         designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
         known=index.city.rent_kind is not None, creative_firms=r.size,
@@ -183,9 +187,12 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     if inp.households.size == 0:  # a district touching no neighbourhood holds none
         out["households_priced_out"] = out["displacement_risk"] = np.zeros(k)
         return out
-    hh = np.where(np.isfinite(inp.households), inp.households,
-                  inp.population / v("household_size"))
-    h = hh * inp.fraction
+    if inp.households_known:  # every household count known: the same for every vector
+        h = (inp.households * inp.fraction)[None, :]
+    else:
+        hh = np.where(np.isfinite(inp.households), inp.households,
+                      inp.population / v("household_size"))
+        h = hh * inp.fraction
     rh = h * inp.renters
     floor12 = v("dwelling_floor_area") * 12
     t = a.rent_burden_threshold
@@ -197,19 +204,29 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
             b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income)
                            - ln_renter) / sigma)
             out["households_priced_out"] = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)
-        low = ndtr((inp.low_income_at - np.log(inp.income)) / sigma)
+        # Vulnerability depends on sigma alone: once per distinct sigma (a switching-value
+        # grid of 520 vectors holds 66), then gathered.
+        sigmas, which = np.unique(sigma[:, 0], return_inverse=True)
+        low = ndtr(inp.low_income_gap / sigmas[:, None])
     vm = np.stack([low, np.broadcast_to(inp.renters, low.shape)])
     ok = np.isfinite(vm)
     cnt = ok.sum(axis=0)
     vuln = np.where(cnt > 0, np.where(ok, vm, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan)
     plan = np.minimum(1.0, inp.fraction * up_res / v("uplift_full_pressure"))
-    wv, wm, wp = v("weight_vulnerability"), v("weight_market"), v("weight_plan")
+    wv, wm, wp = v("weight_vulnerability")[:, 0], v("weight_market")[:, 0], \
+        v("weight_plan")[:, 0]
     wsum = wv + wm + wp
-    r_i = np.where(wsum > 0, (wv * vuln + wm * inp.market_rank + wp * plan)
-                   / np.where(wsum > 0, wsum, 1.0), 0.0)
+    # D = Σ_i h_i r_i / Σ_i h_i with r_i = (wv·V_i + wm·M_i + wp·P_i) / Σw is, per vector,
+    # (wv·Σ hV + wm·Σ hM + wp·Σ hP) / (Σw · Σ h): three weighted sums rather than (K, n)
+    # arrays of every term (NaN where any term is, as element by element).
+    one_h = h.shape[0] == 1
+    hv = (vuln @ h[0])[which] if one_h else np.einsum("kn,kn->k", vuln[which], h)
+    hm = np.full(k, h[0] @ inp.market_rank) if one_h else h @ inp.market_rank
+    hp = np.einsum("kn,kn->k", plan, np.broadcast_to(h, plan.shape))
+    num = np.where(wsum > 0, (wv * hv + wm * hm + wp * hp) / np.where(wsum > 0, wsum, 1.0), 0.0)
     hsum = h.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.where(hsum > 0, (h * r_i).sum(axis=1) / hsum, 0.0)
+        d = np.where(hsum > 0, num / hsum, 0.0)
     d = np.where(np.isfinite(hsum), d, np.nan)
     out["displacement_risk"] = d
     return out
