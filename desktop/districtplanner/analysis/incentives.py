@@ -1337,8 +1337,9 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
     the rounds go on while any vector has not settled.
 
     A one-off grant's value in year t is its cost over the last ``grant_spread_years``
-    years ÷ that number: a difference of running sums, gathered per vector, rather than a
-    (years × years) matrix per vector and row."""
+    years ÷ that number: one product with the spread matrices of the distinct spreads,
+    stacked, then each vector's rows picked (a tornado holds three spreads, a Monte Carlo
+    a handful), rather than a (years × years) matrix per vector and row."""
     n_sectors, k = base.shape[1], base.shape[3]
     n, m = pkg.n, pkg.n_one_off
     if n == 0:
@@ -1346,20 +1347,21 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
     masks, masks_t, grant, loans = pkg.masks, pkg.masks_t, pkg.job_grant, pkg.loans
     add, subtract, multiply, minimum, maximum, matmul = \
         np.add, np.subtract, np.multiply, np.minimum, np.maximum, np.matmul
-    t_next = np.arange(1, h + 1)[:, None]
+    spreads, which = np.unique(spread_n, return_inverse=True)
+    lag = np.arange(h)[:, None] - np.arange(h)[None, :]  # [t, τ] = t − τ
+    stacked = np.concatenate([np.where((lag >= 0) & (lag < s), 1.0 / s, 0.0)
+                              for s in spreads.tolist()])  # (spreads × h, h)
+    rows_of = which * h  # first row of each vector's spread matrix in ``stacked``
 
     def per_vector(ids: np.ndarray) -> dict[str, np.ndarray]:
         """The arrays that differ by vector, for the vectors ``ids``."""
-        s = spread_n[ids]
         kk = ids.size
-        # Where the spread window of year t starts, as a flat index into (h + 1, K') sums.
-        start = np.maximum(t_next - s, 0) * kk + np.arange(kk)
-        c = {"base": base[..., ids], "abatement": abatement[..., ids],
-             "constant": constant[..., ids] if constant.shape[2] > 1 else constant,
-             "inv": inv_cost[..., ids], "eps": eps[ids], "start": start}
-        # One-off rows: spread value × 1/operating cost, as one factor.
-        c["inv_one_off"] = c["inv"][:m] / s
-        return c
+        # Flat index of (row of the vector's spread matrix for year t, vector) in the
+        # (spreads × h, K') product.
+        pick = (rows_of[ids] + np.arange(h)[:, None]) * kk + np.arange(kk)
+        return {"base": base[..., ids], "abatement": abatement[..., ids],
+                "constant": constant[..., ids] if constant.shape[2] > 1 else constant,
+                "inv": inv_cost[..., ids], "eps": eps[ids], "pick": pick}
 
     def cost(path: np.ndarray, c: dict[str, np.ndarray], out: np.ndarray) -> np.ndarray:
         """Costs (rows, h, K) of the current path into ``out`` (see ``_solve``)."""
@@ -1379,24 +1381,26 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
         return out
 
     def sector_shares(costs: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
+        """Share of operating cost offset per sector, year and vector."""
         kk = costs.shape[2]
         share = multiply(costs, c["inv"])
         if m:
-            sums = np.zeros((m, h + 1, kk))
-            np.cumsum(costs[:m], axis=1, out=sums[:, 1:])
-            flat = sums.reshape(m, -1)
-            window = subtract(sums[:, 1:], np.take(flat, c["start"], axis=1))
-            multiply(window, c["inv_one_off"], out=share[:m])
+            value = matmul(stacked, costs[:m]).reshape(m, -1)
+            multiply(np.take(value, c["pick"], axis=1), c["inv"][:m], out=share[:m])
         minimum(share, 1.0, out=share)
         out = matmul(masks_t, share.reshape(n, -1)).reshape(n_sectors, h, kk)
         return minimum(maximum(out, 0.0, out=out), 1.0, out=out)
 
-    ids = np.arange(k)  # the vectors still iterating, as columns of ``cur``
+    # The vectors still iterating are the columns ``ids``. With a few dozen vectors a
+    # round costs numpy's per-call overhead, so settled ones ride along (their costs
+    # already kept); with many, once half have stopped the rest go on alone.
+    ids = np.arange(k)
     full = cur = per_vector(ids)
     going = np.ones(k, dtype=bool)  # per column of ``cur``: not yet settled or failed
     path = base.copy()
     final = np.zeros((n, h, k))
     settled = np.zeros(k, dtype=bool)
+    kept, kept_settled = final, settled  # per column of ``cur``
     size = np.empty((2, n, h, k))
     buffers = [np.empty((n, h, k)), np.empty((n, h, k))]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -1414,24 +1418,27 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
             done = change <= _TOLERANCE * maximum(scale, 1.0)
             # Costs that overflowed never settle (rare: the feedback ratio is below 0.9);
             # looked for now and then rather than every round.
-            finite = np.isfinite(scale) if done.any() or iteration % 64 == 63 else None
-            if finite is not None:
+            if done.any() or iteration % 64 == 63:
+                finite = np.isfinite(scale)
                 done &= finite & going
-                stop = done | (~finite & going)
-                final[..., ids[done]] = new[..., done]
-                settled[ids[done]] = True
-                going &= ~stop
+                np.copyto(kept, new, where=done)
+                kept_settled |= done
+                going &= ~done & finite
                 if not going.any():
                     break
-                # A few vectors (a feedback ratio near its limit) need many more rounds
-                # than the rest: carry on with those alone once half have stopped.
-                if 2 * int(going.sum()) <= going.size:
+                if going.size > 64 and 2 * int(going.sum()) <= going.size:
+                    if kept is not final:
+                        final[..., ids], settled[ids] = kept, kept_settled
                     ids = ids[going]
                     path, new = path[..., going], new[..., going]
                     cur = per_vector(ids)
                     going = np.ones(ids.size, dtype=bool)
+                    kept, kept_settled = np.zeros_like(new), np.zeros(ids.size, dtype=bool)
                     size = np.empty((2, n, h, ids.size))
-                    buffers = [np.empty((n, h, ids.size)), np.empty((n, h, ids.size))]
-                    buffers[(iteration + 1) & 1] = new  # ``last``: not written next round
+                    # ``new`` becomes ``last``: the next round writes the other buffer.
+                    buffers = [np.empty_like(new), np.empty_like(new)]
+                    buffers[(iteration + 1) & 1] = new
             last = new
+    if kept is not final:
+        final[..., ids], settled[ids] = kept, kept_settled
     return final, sector_shares(final, full), settled
