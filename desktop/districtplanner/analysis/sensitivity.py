@@ -115,7 +115,7 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
     r = np.asarray(sel.creative_rent, dtype=np.float64)
     if base is None:
         empty = np.empty(0)
-        rs = np.sort(r[np.isfinite(r)])
+        rs = _sorted_finite(r)
         return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
                                     True, empty, rs, _prefix_sums(rs), False, 0.0,
                                     index.city.rent_kind is not None, r.size, False)
@@ -133,11 +133,17 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
         renters=base.renter_share[i], rent=base.rent[i], income=income,
         low_income_at=low_at, low_income_gap=low_at - np.log(income),
         households_known=bool(np.isfinite(households).all()), market_rank=market,
-        creative_rents=(rs := np.sort(r[np.isfinite(r)])), rent_sums=_prefix_sums(rs),
+        creative_rents=(rs := _sorted_finite(r)), rent_sums=_prefix_sums(rs),
         designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
         known=index.city.rent_kind is not None, creative_firms=r.size,
         has_neighbourhoods=True,
     )
+
+
+def _sorted_finite(r: np.ndarray) -> np.ndarray:
+    """The finite values of ``r``, ascending (no copy to mask when all are finite)."""
+    ok = np.isfinite(r)
+    return np.sort(r if ok.all() else r[ok])
 
 
 def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
@@ -234,7 +240,11 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
 
 def _prefix_sums(rs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ascending rents and the running sums of r and r² (with a leading 0)."""
-    return rs, np.r_[0.0, np.cumsum(rs)], np.r_[0.0, np.cumsum(rs * rs)]
+    s1, s2 = np.empty(rs.size + 1), np.empty(rs.size + 1)
+    s1[0] = s2[0] = 0.0
+    np.cumsum(rs, out=s1[1:])
+    np.cumsum(np.square(rs), out=s2[1:])
+    return rs, s1, s2
 
 
 def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
@@ -306,6 +316,57 @@ def incentive_figures_batch(inputs: EconomyInputs, instruments: Sequence[Instrum
         k = len(next(iter(p.values()))) if p else 1
         return {key: np.full(k, np.nan) for key in
                 ("creative_jobs_projected", "npv", "cost_per_job_year", "within_budget")}
+
+
+# ---- the assumption vectors of a tornado ------------------------------------------------
+
+
+class _Vectors:
+    """The assumption vectors a tornado evaluates. They depend on the assumptions alone,
+    not on the district, so a vertex drag builds them once (``_vectors``) rather than
+    every frame. Read-only: the batch functions share the arrays."""
+
+    def __init__(self, a: Assumptions) -> None:
+        self.ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
+        # Affordability: each name alone at its low end, its high end; last, all as set.
+        self.aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
+        self.aff = self._ends(a, self.aff_names, extra=1)
+        self.inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY]
+        self.inc = self._ends(a, self.inc_names, extra=0)
+        # The switching-value grids (``Analysis._class_switches``): row block j varies
+        # grid_names[j] alone over ``GRID`` points across its range.
+        self.grid_names = [n for n in self.aff_names if n in DISPLACEMENT_PARAMETERS]
+        self.grids = {n: np.linspace(*self.ends[n], GRID) for n in self.grid_names}
+        self.grid = {n: np.full(GRID * len(self.grid_names), a[n]) for n in self.grid_names}
+        for j, n in enumerate(self.grid_names):
+            self.grid[n][j * GRID:(j + 1) * GRID] = self.grids[n]
+        for arr in (*self.aff.values(), *self.inc.values(), *self.grids.values(),
+                    *self.grid.values()):
+            arr.setflags(write=False)
+
+    def _ends(self, a: Assumptions, names: list[str], extra: int) -> dict[str, np.ndarray]:
+        p = {n: np.full(2 * len(names) + extra, a[n]) for n in names}
+        for j, n in enumerate(names):
+            p[n][2 * j], p[n][2 * j + 1] = self.ends[n]
+        return p
+
+
+GRID = 65  # points of a switching-value grid
+# The vectors of the last few assumptions, most recent first: (assumptions, vectors).
+# Replaced, never mutated, so a worker thread reading it sees a consistent list.
+_VECTORS: list[tuple[Assumptions, _Vectors]] = []
+_VECTORS_KEPT = 4
+
+
+def _vectors(a: Assumptions) -> _Vectors:
+    """The tornado's vectors under ``a``, reused while the assumptions are equal."""
+    global _VECTORS
+    for entry in _VECTORS:
+        if entry[0] is a or entry[0] == a:
+            return entry[1]
+    vec = _Vectors(a)
+    _VECTORS = [(a, vec), *_VECTORS[:_VECTORS_KEPT - 1]]
+    return vec
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -436,20 +497,15 @@ class Analysis:
     def _inc_batch(self, p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return incentive_figures_batch(self.economy, self.instruments, self.a, p)
 
-    def _inc_ends(self, names: list[str], ends: dict[str, tuple[float, float]]
-                  ) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
-        """The incentive figures with each of ``names`` alone at its low and high end:
-        one batch of 2 × len(names) vectors."""
-        if not names:
+    def _inc_ends(self, vec: _Vectors) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+        """The incentive figures with each uncertain assumption alone at its low and high
+        end: one batch of 2 × len(names) vectors."""
+        if not vec.inc_names:
             return {}
-        k = 2 * len(names)
-        p = {n: np.full(k, self.a[n]) for n in names}
-        for j, n in enumerate(names):
-            p[n][2 * j], p[n][2 * j + 1] = ends[n]
-        res = self._inc_batch(p)
-        return {n: tuple({key: float(res[key][2 * j + e]) for key in res}
+        res = {key: x.tolist() for key, x in self._inc_batch(vec.inc).items()}
+        return {n: tuple({key: x[2 * j + e] for key, x in res.items()}
                          for e in (0, 1))  # type: ignore[misc]
-                for j, n in enumerate(names)}
+                for j, n in enumerate(vec.inc_names)}
 
     def _with(self, name: str, value: float) -> Assumptions:
         if parameter(name).integer:
@@ -463,25 +519,22 @@ class Analysis:
         ``include_incentives`` the incentive figures get no tornado (milliseconds: what a
         vertex drag can afford; the rest comes with the Monte Carlo)."""
         a = self.a
-        ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
-        aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
+        vec = _vectors(a)
+        ends, aff_names = vec.ends, vec.aff_names
         k = 2 * len(aff_names)
-        p = {n: np.full(k + 1, a[n]) for n in aff_names}  # the last vector: as set
-        for j, n in enumerate(aff_names):
-            p[n][2 * j], p[n][2 * j + 1] = ends[n]
-        aff = affordability_batch(self.aff, p, a)
+        aff = affordability_batch(self.aff, vec.aff, a)
         if self._values is None:
             self._set_values(aff, k)
-        inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
-            if self.has_package and include_incentives else []
-        inc = self._inc_ends(inc_names, ends)
+        inc_names = vec.inc_names if self.has_package and include_incentives else []
+        inc = self._inc_ends(vec) if inc_names else {}
+        aff_lists = {key: x.tolist() for key, x in aff.items()}
         figures: dict[str, FigureSensitivity] = {}
         for key, (label, model) in HEADLINE.items():
             rows = []
             if model == "affordability":
+                values = aff_lists[key]
                 for j, n in enumerate(aff_names):
-                    rows.append(TornadoEntry(n, *ends[n], float(aff[key][2 * j]),
-                                             float(aff[key][2 * j + 1])))
+                    rows.append(TornadoEntry(n, *ends[n], values[2 * j], values[2 * j + 1]))
             else:
                 for n in inc_names:
                     rows.append(TornadoEntry(n, *ends[n], inc[n][0][key], inc[n][1][key]))
@@ -497,7 +550,7 @@ class Analysis:
                       "creative share of establishments. One establishment moves it by "
                       f"{lq['one_establishment_change']:.2f}"
                       + (" (flagged: more than 0.1)" if lq["flag"] else "")))
-        figures["displacement_risk"].switching_values = self._class_switches(aff_names, ends)
+        figures["displacement_risk"].switching_values = self._class_switches(vec)
         if inc_names and a.budget_cap > 0:
             figures["npv"].switching_values = self._budget_switches(inc_names, ends, inc)
         if not self.has_package:
@@ -506,8 +559,7 @@ class Analysis:
                     figures[key].note = "no instrument in the package"
         return Sensitivity(figures)
 
-    def _class_switches(self, names: list[str], ends: dict[str, tuple[float, float]]
-                        ) -> list[SwitchingValue]:
+    def _class_switches(self, vec: _Vectors) -> list[SwitchingValue]:
         """Where the composite's class changes, per assumption, on a fine grid (65
         points across the range, then linear interpolation between the two that
         straddle the change nearest the current value)."""
@@ -516,19 +568,15 @@ class Analysis:
         if now < 0:
             return []
         out = []
-        names = [n for n in names if n in DISPLACEMENT_PARAMETERS]
-        # Every assumption's grid in one batch: row block j varies names[j] alone.
-        g = 65
-        grids = {n: np.linspace(*ends[n], g) for n in names}
-        p = {n: np.full(g * len(names), a[n]) for n in names}
-        for j, n in enumerate(names):
-            p[n][j * g:(j + 1) * g] = grids[n]
-        all_d = affordability_batch(self.aff, p, a, only_displacement=True)[
+        # Every assumption's grid in one batch: row block j varies grid_names[j] alone.
+        g = GRID
+        all_d = affordability_batch(self.aff, vec.grid, a, only_displacement=True)[
             "displacement_risk"]
-        for j, n in enumerate(names):
-            grid = grids[n]
+        all_cls = _class_index(all_d)
+        for j, n in enumerate(vec.grid_names):
+            grid = vec.grids[n]
             d = all_d[j * g:(j + 1) * g]
-            cls = _class_index(d)
+            cls = all_cls[j * g:(j + 1) * g]
             change = np.flatnonzero(cls[1:] != cls[:-1])
             if change.size == 0:
                 continue
