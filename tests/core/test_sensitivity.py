@@ -34,16 +34,18 @@ def sample():
     return c, CityIndex.build(city)
 
 
-def analysis(index, geom, a=A, stations=0):
-    m = compute(index, geom, a, default_instruments(), new_stations=stations)
+def analysis(index, geom, a=A, stations=0, instruments=None):
+    instruments = default_instruments() if instruments is None else instruments
+    m = compute(index, geom, a, instruments, new_stations=stations)
     sel = index.select(geom, a.institution_buffer_m)
     share = new_station_share(stations, sel.area_m2, a)
     econ = economy_inputs(m.concentration, m.affordability.rent_median, m.area_km2, share)
-    return Analysis(index, sel, a, econ, default_instruments(), share)
+    return Analysis(index, sel, a, econ, instruments, share)
 
 
-def brute(index, geom, a, stations=0) -> dict[str, float]:
-    m = compute(index, geom, a, default_instruments(), new_stations=stations)
+def brute(index, geom, a, stations=0, instruments=None) -> dict[str, float]:
+    instruments = default_instruments() if instruments is None else instruments
+    m = compute(index, geom, a, instruments, new_stations=stations)
     f, inc = m.affordability, m.incentives
     return {"households_priced_out": f.households_priced_out,
             "firms_priced_out": f.creative_firms_priced_out,
@@ -88,6 +90,47 @@ def test_tornado_equals_brute_force_re_evaluation(sample):
         for t in fig.tornado:
             low, high = UNCERTAINTY[t.parameter].bounds(A[t.parameter])
             assert (t.low, t.high) == (min(low, A[t.parameter]), max(high, A[t.parameter]))
+
+
+def test_tornado_after_edits_is_never_stale(sample):
+    """The tornado's vectors are kept per assumptions and the batch package per package
+    and horizon, across districts: after another district, a changed assumption (one
+    that widens a range, and the horizon) and an instrument edited in place, every row
+    still equals brute-force re-evaluation."""
+    c, index = sample
+    g0, g1 = c.example_districts.geometry.iloc[0], c.example_districts.geometry.iloc[1]
+    pkg = default_instruments()
+
+    def check(geom, a):
+        result = analysis(index, geom, a, instruments=pkg).tornado()
+        plain: dict[tuple[str, float], dict[str, float]] = {}
+        rows = 0
+        for key, fig in result.figures.items():
+            assert fig.value == pytest.approx(brute(index, geom, a, instruments=pkg)[key],
+                                              rel=1e-9, abs=1e-9), key
+            for t in fig.tornado:
+                assert (t.low, t.high) == (min(UNCERTAINTY[t.parameter].bounds(a[t.parameter])[0],
+                                                a[t.parameter]),
+                                            max(UNCERTAINTY[t.parameter].bounds(a[t.parameter])[1],
+                                                a[t.parameter]))
+                for end, got in ((t.low, t.value_low), (t.high, t.value_high)):
+                    if (t.parameter, end) not in plain:
+                        plain[(t.parameter, end)] = brute(
+                            index, geom, a.replace(**{t.parameter: end}), instruments=pkg)
+                    assert got == pytest.approx(plain[(t.parameter, end)][key],
+                                                rel=1e-9, abs=1e-9), (key, t.parameter, end)
+                    rows += 1
+        assert rows > 40
+        return result.to_dict()
+
+    first = check(g0, A)
+    assert check(g1, A) != first  # another district, same assumptions and package
+    # Outside the cited range (widens it) and a shorter horizon (another batch package).
+    edited = A.replace(designation_uplift=0.2, incentive_elasticity=20.0, horizon_years=8)
+    changed = check(g1, edited)
+    pkg[1].params["grant_per_job"] = 1500.0  # an instrument edited in place
+    assert check(g1, edited) != changed
+    assert check(g0, A) != first  # back to the first assumptions, with the edited package
 
 
 def test_monte_carlo_is_deterministic_for_a_seed(sample):
