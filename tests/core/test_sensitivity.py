@@ -229,7 +229,7 @@ def test_methods_md_quotes_the_sensitivity_method_and_ranges():
 
 def test_prefix_sum_firm_counts_equal_the_per_firm_sums():
     from districtplanner.analysis.affordability import capacity_below
-    from districtplanner.analysis.sensitivity import _prefix_sums, _sum_below
+    from districtplanner.analysis.sensitivity import _RentSums, _sum_below
 
     rng = np.random.default_rng(2)
     rs = np.sort(rng.uniform(5, 40, 3000))
@@ -238,5 +238,11 @@ def test_prefix_sum_firm_counts_equal_the_per_firm_sums():
     for spread in (0.0, 0.1, 0.33, 0.9):
         w = c * spread
         want = capacity_below(rs[None, :] * f[:, None], c[:, None], spread).sum(axis=1)
-        got = _sum_below(_prefix_sums(rs), f, c, w)
+        got = _sum_below(_RentSums(rs), f, c, w)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+    # The run sums themselves, at both ends and repeated indices, against running sums.
+    j = np.array([[0, 3000, 17, 17], [1, 2999, 0, 1500]])
+    s1, s2 = _RentSums(rs).below(j)
+    run1, run2 = np.r_[0.0, np.cumsum(rs)], np.r_[0.0, np.cumsum(rs * rs)]
+    np.testing.assert_allclose(s1, run1[j], rtol=1e-12)
+    np.testing.assert_allclose(s2, run2[j], rtol=1e-12)

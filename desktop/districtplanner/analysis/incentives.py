@@ -1372,6 +1372,9 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
     stacked = np.concatenate([np.where((lag >= 0) & (lag < s), 1.0 / s, 0.0)
                               for s in spreads.tolist()])  # (spreads × h, h)
     rows_of = which * h  # first row of each vector's spread matrix in ``stacked``
+    # A tornado's products fit on one thread whole: plain matmul, no blocks.
+    widest = max(n * n_sectors * (h + 1), stacked.size, h * h)
+    mm = np.matmul if widest * k <= _ONE_THREAD_PRODUCT else _product
 
     def per_vector(ids: np.ndarray) -> dict[str, np.ndarray]:
         """The arrays that differ by vector, for the vectors ``ids``."""
@@ -1386,7 +1389,7 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
     def cost(path: np.ndarray, c: dict[str, np.ndarray], out: np.ndarray) -> np.ndarray:
         """Costs (rows, h, K) of the current path into ``out`` (see ``_solve``)."""
         kk = path.shape[3]
-        eligible = _product(masks, path[0].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
+        eligible = mm(masks, path[0].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
         multiply(c["abatement"], eligible[:, :h], out=out)
         add(out, c["constant"], out=out)
         if pkg.any_grant:
@@ -1395,9 +1398,9 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
             multiply(net, grant, out=net)
             add(out, net, out=out)
         if loans:
-            firms = _product(masks, path[1].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
+            firms = mm(masks, path[1].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
             for r, matrix in loans:
-                add(out[r], _product(matrix, firms[r, :h]), out=out[r])
+                add(out[r], mm(matrix, firms[r, :h]), out=out[r])
         return out
 
     def sector_shares(costs: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
@@ -1407,11 +1410,11 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
         if m:
             value = np.empty((m, stacked.shape[0], kk))
             for i in range(m):
-                _product(stacked, costs[i], out=value[i])
+                mm(stacked, costs[i], out=value[i])
             value = value.reshape(m, -1)
             multiply(np.take(value, c["pick"], axis=1), c["inv"][:m], out=share[:m])
         minimum(share, 1.0, out=share)
-        out = _product(masks_t, share.reshape(n, -1)).reshape(n_sectors, h, kk)
+        out = mm(masks_t, share.reshape(n, -1)).reshape(n_sectors, h, kk)
         return minimum(maximum(out, 0.0, out=out), 1.0, out=out)
 
     # The vectors still iterating are the columns ``ids``. With a few dozen vectors a

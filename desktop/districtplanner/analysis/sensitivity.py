@@ -100,7 +100,7 @@ class _AffordabilityInputs:
     households_known: bool  # no household count to derive from population
     market_rank: np.ndarray
     creative_rents: np.ndarray  # sorted, finite
-    rent_sums: tuple[np.ndarray, np.ndarray, np.ndarray]  # sorted rents, Σr, Σr² prefixes
+    rent_sums: _RentSums  # the sorted rents' Σr, Σr² over leading runs
     designated: bool
     station_share: float
     known: bool  # a rent layer: without one the figures are unknown whatever assumed
@@ -117,7 +117,7 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
         empty = np.empty(0)
         rs = _sorted_finite(r)
         return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
-                                    True, empty, rs, _prefix_sums(rs), False, 0.0,
+                                    True, empty, rs, _RentSums(rs), False, 0.0,
                                     index.city.rent_kind is not None, r.size, False)
     rank = np.vstack([base.rent_rank[i], base.growth_rank[i]])
     ok = np.isfinite(rank)
@@ -133,7 +133,7 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
         renters=base.renter_share[i], rent=base.rent[i], income=income,
         low_income_at=low_at, low_income_gap=low_at - np.log(income),
         households_known=bool(np.isfinite(households).all()), market_rank=market,
-        creative_rents=(rs := _sorted_finite(r)), rent_sums=_prefix_sums(rs),
+        creative_rents=(rs := _sorted_finite(r)), rent_sums=_RentSums(rs),
         designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
         known=index.city.rent_kind is not None, creative_firms=r.size,
         has_neighbourhoods=True,
@@ -238,20 +238,36 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     return out
 
 
-def _prefix_sums(rs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ascending rents and the running sums of r and r² (with a leading 0)."""
-    s1, s2 = np.empty(rs.size + 1), np.empty(rs.size + 1)
-    s1[0] = s2[0] = 0.0
-    np.cumsum(rs, out=s1[1:])
-    np.cumsum(np.square(rs), out=s2[1:])
-    return rs, s1, s2
+class _RentSums:
+    """Ascending rents, and Σr and Σr² over the first j of them for the j asked for only:
+    segment sums between those j (np.add.reduceat) rather than running sums over every
+    firm, two sequential passes that cost more than the sort itself."""
+
+    def __init__(self, rs: np.ndarray) -> None:
+        self.rs = rs
+        self._squares: np.ndarray | None = None
+
+    def below(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_{i<j} r_i and Σ_{i<j} r_i² for each j of ``idx`` (0 ≤ j ≤ n; n ≥ 1)."""
+        rs, n = self.rs, self.rs.size
+        if self._squares is None:
+            self._squares = np.square(rs)
+        u, inv = np.unique(idx.ravel(), return_inverse=True)
+        starts = np.concatenate(([0], u[(u > 0) & (u < n)]))
+        # The k-th cumulated segment ends where start k + 1 begins (the last at n).
+        at = np.searchsorted(starts, u) - 1  # -1 for j = 0
+        first = at >= 0
+        out = []
+        for values in (rs, self._squares):
+            ends = np.cumsum(np.add.reduceat(values, starts))
+            out.append(np.where(first, ends[np.maximum(at, 0)], 0.0)[inv].reshape(idx.shape))
+        return out[0], out[1]
 
 
-def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
-               c: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _sum_below(sums: _RentSums, f: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Σ_j G(f·r_j) per draw, G = :func:`affordability.capacity_below` (triangular on
-    c ± w; the step x > c when w = 0), from the sorted rents' prefix sums."""
-    rs, s1, s2 = sums
+    c ± w; the step x > c when w = 0), from sums over runs of the sorted rents."""
+    rs = sums.rs
     n = rs.size
     out = np.zeros(f.size)
     if n == 0:
@@ -263,19 +279,20 @@ def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
     if t.any():
         ft, ct, wt = f[t], c[t], w[t]
         lo, hi = ct - wt, ct + wt
-        i1 = np.searchsorted(rs, lo / ft, side="right")
-        i2 = np.searchsorted(rs, ct / ft, side="right")
-        i3 = np.searchsorted(rs, hi / ft, side="left")
+        i = np.stack([np.searchsorted(rs, lo / ft, side="right"),
+                      np.searchsorted(rs, ct / ft, side="right"),
+                      np.searchsorted(rs, hi / ft, side="left")])
+        s1, s2 = sums.below(i)
 
-        def part(a: np.ndarray, b: np.ndarray, x0: np.ndarray) -> np.ndarray:
-            """Σ over indices a..b-1 of (f·r - x0)²."""
-            m = b - a
+        def part(a: int, b: int, x0: np.ndarray) -> np.ndarray:
+            """Σ over sorted indices i[a]..i[b]-1 of (f·r - x0)²."""
+            m = i[b] - i[a]
             return (ft * ft * (s2[b] - s2[a]) - 2 * ft * x0 * (s1[b] - s1[a]) + x0 * x0 * m)
 
         denom = 2 * wt * wt
-        left = part(i1, i2, lo) / denom
-        right = (i3 - i2) - part(i2, i3, hi) / denom
-        out[t] = left + right + (n - i3)
+        left = part(0, 1, lo) / denom
+        right = (i[2] - i[1]) - part(1, 2, hi) / denom
+        out[t] = left + right + (n - i[2])
     return out
 
 
