@@ -1427,21 +1427,36 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
     final = np.zeros((n, h, k))
     settled = np.zeros(k, dtype=bool)
     kept, kept_settled = final, settled  # per column of ``cur``
-    size = np.empty((2, n, h, k))
-    buffers = [np.empty((n, h, k)), np.empty((n, h, k))]
+
+    def buffers_for(kk: int) -> list[np.ndarray]:
+        """Two rounds' [costs | change] (the round after next reuses the first), each
+        with a row of ones so one reduction gives max(scale, 1) and the change."""
+        out = []
+        for _ in range(2):
+            b = np.empty((2, n * h + 1, kk))
+            b[0, -1], b[1, -1] = 1.0, 0.0
+            out.append(b)
+        return out
+
+    def costs_of(b: np.ndarray, kk: int) -> np.ndarray:
+        return b[0, :-1].reshape(n, h, kk)
+
+    bufs = buffers_for(k)
+    size = np.empty_like(bufs[0])
     with np.errstate(over="ignore", invalid="ignore"):
-        last = cost(path, cur, buffers[0])
+        last = cost(path, cur, costs_of(bufs[0], k))
         for iteration in range(MAX_ITERATIONS):
             up = sector_shares(last, cur)
             multiply(up, cur["eps"], out=up)
             add(up, 1.0, out=up)
             multiply(cur["base"][:, :, 1:], up, out=path[:, :, 1:])
-            new = cost(path, cur, buffers[(iteration + 1) & 1])
-            np.abs(new, out=size[0])
-            subtract(new, last, out=size[1])
-            np.abs(size[1], out=size[1])
-            scale, change = maximum.reduce(size.reshape(2, -1, size.shape[3]), axis=1)
-            done = change <= _TOLERANCE * maximum(scale, 1.0)
+            b = bufs[(iteration + 1) & 1]
+            kk = b.shape[2]
+            new = cost(path, cur, costs_of(b, kk))
+            subtract(new, last, out=b[1, :-1].reshape(n, h, kk))
+            np.abs(b, out=size)
+            scale, change = maximum.reduce(size, axis=1)  # scale: max(|cost|, 1)
+            done = change <= _TOLERANCE * scale
             # Costs that overflowed never settle (rare: the feedback ratio is below 0.9);
             # looked for now and then rather than every round.
             if done.any() or iteration % 64 == 63:
@@ -1456,14 +1471,15 @@ def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
                     if kept is not final:
                         final[..., ids], settled[ids] = kept, kept_settled
                     ids = ids[going]
-                    path, new = path[..., going], new[..., going]
+                    path, kept_new = path[..., going], new[..., going]
                     cur = per_vector(ids)
                     going = np.ones(ids.size, dtype=bool)
-                    kept, kept_settled = np.zeros_like(new), np.zeros(ids.size, dtype=bool)
-                    size = np.empty((2, n, h, ids.size))
+                    kept, kept_settled = np.zeros_like(kept_new), np.zeros(ids.size, dtype=bool)
                     # ``new`` becomes ``last``: the next round writes the other buffer.
-                    buffers = [np.empty_like(new), np.empty_like(new)]
-                    buffers[(iteration + 1) & 1] = new
+                    bufs = buffers_for(ids.size)
+                    size = np.empty_like(bufs[0])
+                    new = costs_of(bufs[(iteration + 1) & 1], ids.size)
+                    new[...] = kept_new
             last = new
     if kept is not final:
         final[..., ids], settled[ids] = kept, kept_settled

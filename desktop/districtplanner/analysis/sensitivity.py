@@ -175,7 +175,8 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     out: dict[str, np.ndarray] = {}
     # Creative firms: Σ_j P(r_j ≤ C < r_j·f), f = market·(1 + u_c) / income, is
     # Σ_j G(f·r_j) - Σ_j G(r_j) when f ≥ 1 (G rises) and 0 otherwise, each sum from
-    # prefix sums of the sorted rents: O(log n) per draw, whatever the number of firms.
+    # sums over runs of the sorted rents: O(log n) per draw, whatever the number of firms
+    # (both sums of every draw in one call).
     c = v("firm_rent_capacity")[:, 0]
     w = v("firm_rent_capacity_spread")[:, 0] * c
     factor = (market * (1 + up_com) / income)[:, 0]
@@ -183,8 +184,9 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     # Unknown as affordability() says: creative firms but no rent known for any of them.
     firms_unknown = inp.creative_firms > 0 and (not inp.known or inp.creative_rents.size == 0)
     if not only_displacement:
-        firms = np.maximum(_sum_below(sums, factor, c, w)
-                           - _sum_below(sums, np.ones(k), c, w), 0.0)
+        both = _sum_below(sums, np.concatenate([factor, np.ones(k)]), np.tile(c, 2),
+                          np.tile(w, 2))
+        firms = np.maximum(both[:k] - both[k:], 0.0)
         firms = np.where(factor >= 1, firms, 0.0)
         out["firms_priced_out"] = nan if firms_unknown else firms
     if not inp.has_neighbourhoods or not inp.known:
