@@ -69,6 +69,29 @@ def test_batch_figures_equal_the_figures_recomputed_one_by_one(sample, stations)
             assert batch[key][i] == pytest.approx(want[key], rel=1e-9, abs=1e-9), key
 
 
+def test_batch_figures_with_households_derived_from_population():
+    """Where a neighbourhood's household count is missing it comes from population ÷
+    household_size, so each vector has its own weights (the other path of the
+    composite's weighted sums): still equal to the figures recomputed one by one."""
+    c = generate_city(4000, n_rent_points=800)
+    nb = c.neighbourhoods.copy()
+    nb.loc[nb.index[::2], "households"] = np.nan
+    index = CityIndex.build(CityData.from_frames(
+        c.establishments, rents=c.rent_points, stops=c.transit_stops,
+        institutions=c.institutions, neighbourhoods=nb))
+    geom = c.example_districts.geometry.iloc[0]
+    an = analysis(index, geom)
+    assert not an.aff.households_known
+    draws = an.draws(6, seed=4)
+    from districtplanner.analysis.sensitivity import affordability_batch
+    batch = affordability_batch(an.aff, {k: draws[k] for k in AFFORDABILITY_PARAMETERS}, A)
+    for i in range(6):
+        a = A.replace(**{k: float(draws[k][i]) for k in AFFORDABILITY_PARAMETERS})
+        want = brute(index, geom, a)
+        for key in ("households_priced_out", "firms_priced_out", "displacement_risk"):
+            assert batch[key][i] == pytest.approx(want[key], rel=1e-9, abs=1e-9), key
+
+
 def test_tornado_equals_brute_force_re_evaluation(sample):
     c, index = sample
     geom = c.example_districts.geometry.iloc[1]

@@ -227,9 +227,13 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     # D = Σ_i h_i r_i / Σ_i h_i with r_i = (wv·V_i + wm·M_i + wp·P_i) / Σw is, per vector,
     # (wv·Σ hV + wm·Σ hM + wp·Σ hP) / (Σw · Σ h): three weighted sums rather than (K, n)
     # arrays of every term (NaN where any term is, as element by element).
+    # einsum, not @: a BLAS product of a Monte Carlo's size runs threaded, and on two
+    # loaded cores its threads' waits cost more than the sums.
     one_h = h.shape[0] == 1
-    hv = (vuln @ h[0])[which] if one_h else np.einsum("kn,kn->k", vuln[which], h)
-    hm = np.full(k, h[0] @ inp.market_rank) if one_h else h @ inp.market_rank
+    hv = np.einsum("kn,n->k", vuln, h[0])[which] if one_h \
+        else np.einsum("kn,kn->k", vuln[which], h)
+    hm = np.full(k, np.einsum("n,n->", h[0], inp.market_rank)) if one_h \
+        else np.einsum("kn,n->k", h, inp.market_rank)
     hp = np.einsum("kn,kn->k", plan, np.broadcast_to(h, plan.shape))
     num = np.where(wsum > 0, (wv * hv + wm * hm + wp * hp) / np.where(wsum > 0, wsum, 1.0), 0.0)
     hsum = h.sum(axis=1)
