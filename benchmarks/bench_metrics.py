@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import os
 import pickle
 import resource
 import sys
@@ -145,12 +146,19 @@ def bench_sensitivity(index: CityIndex, poly, a: Assumptions, instruments,
     lines; True when both ways agree."""
     polys = vertex_moves(shapely.Polygon(poly.exterior.coords) if poly.geom_type ==
                          "Polygon" else poly, moves, 30.0, rng)
-    fast_ms, plain_ms, agree = [], [], True
+    # All the moves the fast way first, as a drag runs them (compute() then the tornado),
+    # then the plain way: interleaved per move, the plain way's temporaries would evict
+    # what the fast path keeps warm between frames (as ``timed_blocks`` avoids too).
+    fast_ms, fast_cpu, plain_ms, agree = [], [], [], True
+    done = []
     for p in polys:
         m = compute(index, shapely.Polygon(p), a, instruments)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         result = m.tornado()
         fast_ms.append((time.perf_counter() - t) * 1000)
+        fast_cpu.append((time.process_time() - c) * 1000)
+        done.append((m, result))
+    for m, result in done:
         sel = m._analysis_inputs[1]
         t = time.perf_counter()
         plain = {}
@@ -178,6 +186,8 @@ def bench_sensitivity(index: CityIndex, poly, a: Assumptions, instruments,
         aff_fast.append(_time(an.tornado) * 1000)
     print(f"\nsensitivity: tornados of all headline figures after a vertex move, median "
           f"{np.median(fast_ms):.1f} ms, p95 {np.percentile(fast_ms, 95):.1f} ms "
+          f"(CPU time median {np.median(fast_cpu):.1f} ms; load average "
+          f"{os.getloadavg()[0]:.1f}) "
           f"(affordability tornados alone {np.median(aff_fast):.2f} ms; the incentive "
           f"tornados are one batch of every assumption end); plain way "
           f"(compute_selection per assumption end, every figure) {np.median(plain_ms):.1f} "
@@ -185,7 +195,12 @@ def bench_sensitivity(index: CityIndex, poly, a: Assumptions, instruments,
           f"{'yes' if agree else 'NO'}")
     m = compute(index, shapely.Polygon(polys[-1]), a, instruments)
     an = m.analysis()
-    mc = [_time(lambda: an.monte_carlo(an.tornado(), 1000)) for _ in range(3)]
+    an.monte_carlo(an.tornado(), 1000)  # the first run imports scipy.stats.qmc (deferred)
+    mc, mc_cpu = [], []
+    for _ in range(3):
+        c = time.process_time()
+        mc.append(_time(lambda: an.monte_carlo(an.tornado(), 1000)))
+        mc_cpu.append(time.process_time() - c)
     an.has_package = False
     mc_aff = [_time(lambda: an.monte_carlo(an.tornado(), 1000)) for _ in range(3)]
     draws = an.draws(1000)
@@ -196,7 +211,9 @@ def bench_sensitivity(index: CityIndex, poly, a: Assumptions, instruments,
             **{k: float(draws[k][i]) for k in draws}), instruments)
     plain_mc = (time.perf_counter() - t) * 1000 * 1000 / 200
     print(f"monte carlo: 1,000 Latin-hypercube draws, median {np.median(mc) * 1000:.0f} ms "
-          f"(affordability figures alone {np.median(mc_aff) * 1000:.0f} ms); plain way "
+          f"(CPU time median {np.median(mc_cpu) * 1000:.0f} ms; load average "
+          f"{os.getloadavg()[0]:.1f}; "
+          f"affordability figures alone {np.median(mc_aff) * 1000:.0f} ms); plain way "
           f"(compute_selection per draw, 200 timed, scaled to 1,000) {plain_mc:.0f} ms, "
           f"ratio {plain_mc / (np.median(mc) * 1000):.1f}x")
     return agree

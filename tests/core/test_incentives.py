@@ -749,3 +749,20 @@ def test_batch_of_no_vector_varied_is_the_scalar_figures():
     got = inc.evaluate_batch(inp, default_instruments(), a, {})
     want = _scalar_figures(inp, default_instruments(), a)
     assert {k: float(v[0]) for k, v in got.items()} == pytest.approx(want, rel=1e-12)
+
+
+def test_batch_of_many_vectors_equals_evaluate_also_once_the_slow_ones_go_on_alone():
+    """Past 64 vectors the ones that settle late (a feedback ratio near its limit) go on
+    alone once half have stopped: each still equals the scalar path, refused ones NaN."""
+    inp = inputs(jobs=(800, 300, 100), firms=(60, 40, 20))
+    rng = np.random.default_rng(11)
+    vectors = _batch_vectors(rng, 150)
+    # A few slow to settle: operating cost just above what the refusal ratio of 0.9 allows.
+    grants = sum(i.param("grant_per_job") for i in default_instruments()
+                 if i.enabled and i.kind is K.JOB_GRANT)
+    slow = slice(0, 6)
+    vectors["incentive_elasticity"][slow] = 30.0
+    vectors["operating_cost_per_job"][slow] = 30.0 * grants / (
+        np.array([0.89, 0.88, 0.87, 0.85, 0.8, 0.7]) * vectors["grant_spread_years"][slow])
+    refused = _assert_batch_equals_scalar(inp, default_instruments(), Assumptions(), vectors)
+    assert 0 < refused < 150

@@ -34,16 +34,18 @@ def sample():
     return c, CityIndex.build(city)
 
 
-def analysis(index, geom, a=A, stations=0):
-    m = compute(index, geom, a, default_instruments(), new_stations=stations)
+def analysis(index, geom, a=A, stations=0, instruments=None):
+    instruments = default_instruments() if instruments is None else instruments
+    m = compute(index, geom, a, instruments, new_stations=stations)
     sel = index.select(geom, a.institution_buffer_m)
     share = new_station_share(stations, sel.area_m2, a)
     econ = economy_inputs(m.concentration, m.affordability.rent_median, m.area_km2, share)
-    return Analysis(index, sel, a, econ, default_instruments(), share)
+    return Analysis(index, sel, a, econ, instruments, share)
 
 
-def brute(index, geom, a, stations=0) -> dict[str, float]:
-    m = compute(index, geom, a, default_instruments(), new_stations=stations)
+def brute(index, geom, a, stations=0, instruments=None) -> dict[str, float]:
+    instruments = default_instruments() if instruments is None else instruments
+    m = compute(index, geom, a, instruments, new_stations=stations)
     f, inc = m.affordability, m.incentives
     return {"households_priced_out": f.households_priced_out,
             "firms_priced_out": f.creative_firms_priced_out,
@@ -63,6 +65,29 @@ def test_batch_figures_equal_the_figures_recomputed_one_by_one(sample, stations)
     for i in range(8):
         a = A.replace(**{k: float(draws[k][i]) for k in AFFORDABILITY_PARAMETERS})
         want = brute(index, geom, a, stations)
+        for key in ("households_priced_out", "firms_priced_out", "displacement_risk"):
+            assert batch[key][i] == pytest.approx(want[key], rel=1e-9, abs=1e-9), key
+
+
+def test_batch_figures_with_households_derived_from_population():
+    """Where a neighbourhood's household count is missing it comes from population ÷
+    household_size, so each vector has its own weights (the other path of the
+    composite's weighted sums): still equal to the figures recomputed one by one."""
+    c = generate_city(4000, n_rent_points=800)
+    nb = c.neighbourhoods.copy()
+    nb.loc[nb.index[::2], "households"] = np.nan
+    index = CityIndex.build(CityData.from_frames(
+        c.establishments, rents=c.rent_points, stops=c.transit_stops,
+        institutions=c.institutions, neighbourhoods=nb))
+    geom = c.example_districts.geometry.iloc[0]
+    an = analysis(index, geom)
+    assert not an.aff.households_known
+    draws = an.draws(6, seed=4)
+    from districtplanner.analysis.sensitivity import affordability_batch
+    batch = affordability_batch(an.aff, {k: draws[k] for k in AFFORDABILITY_PARAMETERS}, A)
+    for i in range(6):
+        a = A.replace(**{k: float(draws[k][i]) for k in AFFORDABILITY_PARAMETERS})
+        want = brute(index, geom, a)
         for key in ("households_priced_out", "firms_priced_out", "displacement_risk"):
             assert batch[key][i] == pytest.approx(want[key], rel=1e-9, abs=1e-9), key
 
@@ -88,6 +113,47 @@ def test_tornado_equals_brute_force_re_evaluation(sample):
         for t in fig.tornado:
             low, high = UNCERTAINTY[t.parameter].bounds(A[t.parameter])
             assert (t.low, t.high) == (min(low, A[t.parameter]), max(high, A[t.parameter]))
+
+
+def test_tornado_after_edits_is_never_stale(sample):
+    """The tornado's vectors are kept per assumptions and the batch package per package
+    and horizon, across districts: after another district, a changed assumption (one
+    that widens a range, and the horizon) and an instrument edited in place, every row
+    still equals brute-force re-evaluation."""
+    c, index = sample
+    g0, g1 = c.example_districts.geometry.iloc[0], c.example_districts.geometry.iloc[1]
+    pkg = default_instruments()
+
+    def check(geom, a):
+        result = analysis(index, geom, a, instruments=pkg).tornado()
+        plain: dict[tuple[str, float], dict[str, float]] = {}
+        rows = 0
+        for key, fig in result.figures.items():
+            assert fig.value == pytest.approx(brute(index, geom, a, instruments=pkg)[key],
+                                              rel=1e-9, abs=1e-9), key
+            for t in fig.tornado:
+                assert (t.low, t.high) == (min(UNCERTAINTY[t.parameter].bounds(a[t.parameter])[0],
+                                                a[t.parameter]),
+                                            max(UNCERTAINTY[t.parameter].bounds(a[t.parameter])[1],
+                                                a[t.parameter]))
+                for end, got in ((t.low, t.value_low), (t.high, t.value_high)):
+                    if (t.parameter, end) not in plain:
+                        plain[(t.parameter, end)] = brute(
+                            index, geom, a.replace(**{t.parameter: end}), instruments=pkg)
+                    assert got == pytest.approx(plain[(t.parameter, end)][key],
+                                                rel=1e-9, abs=1e-9), (key, t.parameter, end)
+                    rows += 1
+        assert rows > 40
+        return result.to_dict()
+
+    first = check(g0, A)
+    assert check(g1, A) != first  # another district, same assumptions and package
+    # Outside the cited range (widens it) and a shorter horizon (another batch package).
+    edited = A.replace(designation_uplift=0.2, incentive_elasticity=20.0, horizon_years=8)
+    changed = check(g1, edited)
+    pkg[1].params["grant_per_job"] = 1500.0  # an instrument edited in place
+    assert check(g1, edited) != changed
+    assert check(g0, A) != first  # back to the first assumptions, with the edited package
 
 
 def test_monte_carlo_is_deterministic_for_a_seed(sample):
@@ -186,7 +252,7 @@ def test_methods_md_quotes_the_sensitivity_method_and_ranges():
 
 def test_prefix_sum_firm_counts_equal_the_per_firm_sums():
     from districtplanner.analysis.affordability import capacity_below
-    from districtplanner.analysis.sensitivity import _prefix_sums, _sum_below
+    from districtplanner.analysis.sensitivity import _RentSums, _sum_below
 
     rng = np.random.default_rng(2)
     rs = np.sort(rng.uniform(5, 40, 3000))
@@ -195,5 +261,11 @@ def test_prefix_sum_firm_counts_equal_the_per_firm_sums():
     for spread in (0.0, 0.1, 0.33, 0.9):
         w = c * spread
         want = capacity_below(rs[None, :] * f[:, None], c[:, None], spread).sum(axis=1)
-        got = _sum_below(_prefix_sums(rs), f, c, w)
+        got = _sum_below(_RentSums(rs), f, c, w)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+    # The run sums themselves, at both ends and repeated indices, against running sums.
+    j = np.array([[0, 3000, 17, 17], [1, 2999, 0, 1500]])
+    s1, s2 = _RentSums(rs).below(j)
+    run1, run2 = np.r_[0.0, np.cumsum(rs)], np.r_[0.0, np.cumsum(rs * rs)]
+    np.testing.assert_allclose(s1, run1[j], rtol=1e-12)
+    np.testing.assert_allclose(s2, run2[j], rtol=1e-12)

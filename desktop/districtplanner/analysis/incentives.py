@@ -1115,7 +1115,7 @@ def evaluate_batch(inputs: EconomyInputs, instruments: Sequence[Instrument],
     ``assumptions``. Returns arrays of K values per name in ``BATCH_FIGURES``
     (``within_budget`` 1.0 or 0.0), NaN where ``evaluate`` would refuse the package under
     that vector. The district is the same for every vector, so a tornado (two dozen
-    vectors) or a Monte Carlo (a thousand) is one fixed point of (K, ...) arrays instead
+    vectors) or a Monte Carlo (a thousand) is one fixed point of (..., K) arrays instead
     of K of them: per-call overhead, not arithmetic, is what a scalar run costs. Same
     formulas as the scalar path, element by element (a test compares them to 1e-9).
     """
@@ -1130,57 +1130,144 @@ def evaluate_batch(inputs: EconomyInputs, instruments: Sequence[Instrument],
             return np.asarray(varied[name], dtype=np.float64).reshape(k)
         return np.full(k, float(a[name]))
 
-    # The instruments' own checks do not depend on the assumptions: once for all vectors;
-    # the feedback-ratio refusal of ``check_package`` does, so it is made per vector.
+    # The instruments' own checks do not depend on the assumptions: made once per package
+    # (``_batch_package``); the feedback-ratio refusal of ``check_package`` does, so it is
+    # made per vector.
     h = int(a.horizon_years)
-    enabled = [i for i in instruments if i.enabled]
-    for inst in enabled:
-        inst.validate()
-    named = list(zip(_unique_names(enabled), enabled, strict=True))
-    paying = [(n, i) for n, i in named if i.kind is not InstrumentKind.PPP]
+    pkg = _batch_package(instruments, h)
     eps, opc, spread_years = v("incentive_elasticity"), v("operating_cost_per_job"), \
         v("grant_spread_years")
-    grants = sum(g for _, g in _job_grants(paying))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = eps * grants / (opc * spread_years)
+        ratio = eps * pkg.grants / (opc * spread_years)
     ok = ratio < MAX_FEEDBACK_RATIO
     out = {f: np.full(k, np.nan) for f in BATCH_FIGURES}
     if not ok.any():
         return out
+    if ok.all():
+        figures = _batch_figures(inputs, pkg, a, h, {**varied, "incentive_elasticity": eps,
+                                                     "operating_cost_per_job": opc,
+                                                     "grant_spread_years": spread_years}, k)
+        return {f: figures[f] for f in BATCH_FIGURES}
     idx = np.flatnonzero(ok)
     sub = {n: v(n)[idx] for n in set(names) | {
         "incentive_elasticity", "operating_cost_per_job", "grant_spread_years"}}
-    figures = _batch_figures(inputs, paying, named, a, h, sub, idx.size)
+    figures = _batch_figures(inputs, pkg, a, h, sub, idx.size)
     for f in BATCH_FIGURES:
         out[f][idx] = figures[f]
     return out
 
 
-def _batch_figures(inputs: EconomyInputs, paying: list[tuple[str, Instrument]],
-                   named: list[tuple[str, Instrument]], a: Assumptions, h: int,
-                   varied: Mapping[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
-    """``evaluate_batch`` for the vectors whose package can settle."""
-    def v(name: str) -> np.ndarray:
-        return varied[name] if name in varied else np.full(k, float(a[name]))
+class _BatchPackage:
+    """What ``evaluate_batch`` needs of a package that no assumption changes (only the
+    instruments and the horizon do): built once per package, as ``_Package`` is for the
+    scalar path, so a tornado after each vertex move pays for the district alone.
 
-    col = (slice(None), None)  # a (K,) array as a column against per-year arrays
-    t = np.arange(h)
-    t1 = np.arange(h + 1, dtype=float)
-    # Baseline factors (projection.baseline_factors, per vector).
+    Rows are the paying instruments, one-off grants first (their value is spread over
+    years, see ``_solve_batch``); the figures sum over rows, so their order is free.
+    Read-only once built, so threads may share it.
+    """
+
+    def __init__(self, instruments: Sequence[Instrument], h: int) -> None:
+        enabled = [i for i in instruments if i.enabled]
+        for inst in enabled:
+            inst.validate()
+        named = list(zip(_unique_names(enabled), enabled, strict=True))
+        paying = [(n, i) for n, i in named if i.kind is not InstrumentKind.PPP]
+        self.grants = float(sum(g for _, g in _job_grants(paying)))
+        paying.sort(key=lambda ni: ni[1].kind not in ONE_OFF_KINDS)  # stable
+        self.n = n = len(paying)
+        self.n_one_off = sum(i.kind in ONE_OFF_KINDS for _, i in paying)
+        self.h = h
+        t = np.arange(h)
+        lag = t[:, None] - t[None, :]
+        self.masks = np.array([[s in set(i.eligible_sectors) for s in CREATIVE_SECTORS]
+                               for _, i in paying], dtype=float).reshape(n, len(CREATIVE_SECTORS))
+        self.masks_t = np.ascontiguousarray(self.masks.T)
+        # Per row and plan year, a trailing axis for the vectors: start-up grants (workspace
+        # rows are filled per batch) and grants per net new job.
+        self.constant = np.zeros((n, h, 1))
+        self.job_grant = np.zeros((n, h, 1))
+        self.abatements: list[tuple[int, np.ndarray, float]] = []  # (row, years on, share)
+        self.workspaces: list[tuple[int, np.ndarray, float, float]] = []
+        self.loans: list[tuple[int, np.ndarray]] = []  # (row, L) with cost = L @ firms
+        for r, (_, inst) in enumerate(paying):
+            on = inst.active_years(h)
+            kind = inst.kind
+            if kind is InstrumentKind.TAX_ABATEMENT:
+                self.abatements.append((r, on, inst.param("share")))
+            elif kind is InstrumentKind.JOB_GRANT:
+                self.job_grant[r, :, 0] = on * inst.param("grant_per_job")
+            elif kind is InstrumentKind.STARTUP_GRANT:
+                self.constant[r, :, 0] = on * inst.param("grant") * inst.param(
+                    "startups_per_year")
+            elif kind is InstrumentKind.WORKSPACE_SUBSIDY:
+                self.workspaces.append((r, on, inst.param("rent_cap_share"),
+                                        inst.param("floor_area_m2")))
+            else:
+                term = int(inst.param("term_years"))
+                per_loan = inst.param("principal") * (
+                    inst.param("market_rate") - inst.param("concessional_rate"))
+                outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
+                self.loans.append(
+                    (r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+        self.any_grant = bool(self.job_grant.any())
+        private_rate = np.zeros(h)
+        ppp = [i for _, i in named if i.kind is InstrumentKind.PPP]
+        if ppp:
+            keep = np.ones(h)
+            for inst in ppp:
+                keep *= 1.0 - inst.param("private_share") * inst.active_years(h)
+            private_rate = 1.0 - keep
+        self.public_rate = (1.0 - private_rate)[None, :, None]
+        self.t = t.astype(float)[:, None]
+        self.t1 = np.arange(h + 1, dtype=float)[:, None]
+        for arr in (self.masks, self.masks_t, self.constant, self.job_grant, self.public_rate,
+                    self.t, self.t1, *(on for _, on, _ in self.abatements),
+                    *(m for _, m in self.loans)):
+            arr.setflags(write=False)
+
+
+_BATCH_PACKAGES: list[tuple[tuple, _BatchPackage]] = []
+
+
+def _batch_package(instruments: Sequence[Instrument], h: int) -> _BatchPackage:
+    """The ``_BatchPackage`` of ``instruments`` over ``h`` years, reused while neither
+    changes (keyed by value, like ``_package``: an instrument edited in place is a new
+    package)."""
+    global _BATCH_PACKAGES
+    key = _package_key(instruments)
+    if key is not None:
+        for entry in _BATCH_PACKAGES:
+            if entry[0] == (key, h):
+                return entry[1]
+    pkg = _BatchPackage(instruments, h)  # raises for a bad instrument, never kept
+    if key is not None:
+        _BATCH_PACKAGES = [((key, h), pkg), *_BATCH_PACKAGES[:_PACKAGES_KEPT - 1]]
+    return pkg
+
+
+def _batch_figures(inputs: EconomyInputs, pkg: _BatchPackage, a: Assumptions, h: int,
+                   varied: Mapping[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
+    """``evaluate_batch`` for the vectors whose package can settle. Arrays carry the
+    vectors on their last axis, so each step of the fixed point is one 2-D operation."""
+    def v(name: str) -> np.ndarray:
+        return np.asarray(varied[name], dtype=np.float64).reshape(k) if name in varied \
+            else np.full(k, float(a[name]))
+
+    t, t1 = pkg.t, pkg.t1  # plan years as columns: (h, 1) and (h + 1, 1)
+    # Baseline factors (projection.baseline_factors, per vector): (h + 1, K).
     rho = 1.0 if not math.isfinite(inputs.density_ratio) else float(inputs.density_ratio)
     if rho < 0:
         raise ValueError(f"density_ratio must be ≥ 0; got {inputs.density_ratio!r}.")
     rho = min(rho, DENSITY_RATIO_CAP)
     agg = v("agglomeration_coefficient") * np.log((1.0 + rho) / 2.0)
-    factor_f = (1.0 + (v("baseline_growth_firms") + agg))[col] ** t1
-    factor_j = (1.0 + (v("baseline_growth_jobs") + agg))[col] ** t1
+    factor_f = (1.0 + (v("baseline_growth_firms") + agg)) ** t1
+    factor_j = (1.0 + (v("baseline_growth_jobs") + agg)) ** t1
     n_sectors = len(CREATIVE_SECTORS)
-    base = np.empty((k, n_sectors, 2, h + 1))
-    np.multiply(inputs.creative_jobs_by_sector[None, :, None], factor_j[:, None, :],
-                out=base[:, :, 0])
-    np.multiply(inputs.creative_firms_by_sector[None, :, None], factor_f[:, None, :],
-                out=base[:, :, 1])
-    base_jobs, base_firms = base[:, :, 0], base[:, :, 1]
+    # [jobs | firms, sector, year 0..h, vector]
+    base = np.empty((2, n_sectors, h + 1, k))
+    np.multiply(inputs.creative_jobs_by_sector[:, None, None], factor_j, out=base[0])
+    np.multiply(inputs.creative_firms_by_sector[:, None, None], factor_f, out=base[1])
 
     rent = float(inputs.rent_median)
     rent0 = np.full(k, rent) if math.isfinite(rent) and rent > 0 else v("firm_rent_capacity")
@@ -1189,170 +1276,211 @@ def _batch_figures(inputs: EconomyInputs, paying: list[tuple[str, Instrument]],
         value0 = np.where(assessed > 0, assessed, rent0 * 12.0 / v("capitalisation_yield"))
     near = inputs.near_transit_share if math.isfinite(inputs.near_transit_share) else 0.0
     uplift_c = v("designation_uplift") + v("transit_uplift_commercial") * near
-    rent_growth = (1.0 + v("market_rent_growth"))[col] ** t
-    growth = (1.0 + uplift_c)[col] * rent_growth
+    rent_growth = (1.0 + v("market_rent_growth")) ** t
+    growth = (1.0 + uplift_c) * rent_growth  # (h, K)
 
-    n = len(paying)
-    masks = np.array([[s in set(i.eligible_sectors) for s in CREATIVE_SECTORS]
-                      for _, i in paying], dtype=float).reshape(n, n_sectors)
-    constant = np.zeros((k, n, h + 1))
-    abatement = np.zeros((k, n, h + 1))
-    job_grant = np.zeros((n, h + 1))
-    one_off = np.zeros(n, dtype=bool)
-    loans: list[tuple[int, np.ndarray]] = []
-    lag = t[:, None] - t[None, :]
-    ptr, fapj = v("property_tax_rate"), v("floor_area_per_job")
-    workspace_area = []
-    for r, (_, inst) in enumerate(paying):
-        on = inst.active_years(h)
-        kind = inst.kind
-        one_off[r] = kind in ONE_OFF_KINDS
-        if kind is InstrumentKind.TAX_ABATEMENT:
-            abatement[:, r, :h] = on * (inst.param("share") * value0[col] * growth
-                                        * ptr[col] * fapj[col])
-        elif kind is InstrumentKind.JOB_GRANT:
-            job_grant[r, :h] = on * inst.param("grant_per_job")
-        elif kind is InstrumentKind.STARTUP_GRANT:
-            constant[:, r, :h] = on * inst.param("grant") * inst.param("startups_per_year")
-        elif kind is InstrumentKind.WORKSPACE_SUBSIDY:
-            gap = np.maximum(0.0, rent0[col] * growth - inst.param("rent_cap_share")
-                             * rent0[col])
-            constant[:, r, :h] = on * gap * inst.param("floor_area_m2") * 12.0
-            if on.any():
-                workspace_area.append(r)
-        else:
-            term = int(inst.param("term_years"))
-            per_loan = inst.param("principal") * (
-                inst.param("market_rate") - inst.param("concessional_rate"))
-            outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
-            loans.append((r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+    n = pkg.n
+    abatement = np.zeros((n, h, k))
+    if pkg.abatements:
+        ptr, fapj = v("property_tax_rate"), v("floor_area_per_job")
+        for r, on, share in pkg.abatements:
+            abatement[r] = on[:, None] * (share * value0 * growth * ptr * fapj)
+    constant = pkg.constant
+    if pkg.workspaces:
+        constant = np.repeat(pkg.constant, k, axis=2)
+        for r, on, cap_share, area in pkg.workspaces:
+            gap = np.maximum(0.0, rent0 * growth - cap_share * rent0)
+            constant[r] = on[:, None] * gap * area * 12.0
     spread_n = v("grant_spread_years").astype(int)
-    since = lag.T[None]
-    spread = np.where((since >= 0) & (since < spread_n[:, None, None]),
-                      1.0 / spread_n[:, None, None], 0.0)  # [K, τ, t]
-    private_rate = np.zeros(h)
-    ppp = [i for _, i in named if i.kind is InstrumentKind.PPP]
-    if ppp:
-        keep = np.ones(h)
-        for inst in ppp:
-            keep *= 1.0 - inst.param("private_share") * inst.active_years(h)
-        private_rate = 1.0 - keep
-    public_rate = 1.0 - private_rate
     r_disc = v("discount_rate")
-    discount = (1.0 + r_disc)[col] ** -t.astype(float)
-    eligible_cost = v("operating_cost_per_job")[:, None, None] * (masks @ base_jobs[:, :, 1:])
-    # Value ÷ operating cost as one product: [K, row, τ, t] = what a cost paid in year τ
-    # is worth in year t (spread for one-off grants), ÷ the eligible firms' operating cost
-    # in year t (0 where they have none).
+    discount = (1.0 + r_disc) ** -t  # (h, K)
+    eligible_cost = v("operating_cost_per_job") * (
+        _product(pkg.masks, base[0].reshape(n_sectors, -1))).reshape(n, h + 1, k)[:, 1:]
     inv_cost = np.divide(1.0, eligible_cost, out=np.zeros_like(eligible_cost),
                          where=eligible_cost > 0)
-    worth = np.where(one_off[None, :, None, None], spread[:, None], np.eye(h)[None, None])
-    to_share = worth * inv_cost[:, :, None, :]
     eps = v("incentive_elasticity")
 
-    rows, shares, good = _solve_batch(masks, base, constant, abatement, job_grant, loans,
-                                      to_share, eps, h)
-    annual = np.add.reduce(rows * public_rate, axis=1)  # (K, h)
-    npv = np.einsum("kt,kt->k", annual, discount)
-    share_j, share_f = (_weighted_batch(shares, w) for w in (base_jobs[:, :, 1:],
-                                                               base_firms[:, :, 1:]))
-    del share_f  # the firms' path moves no headline figure
-    uplift = np.ones((k, h + 1))
-    uplift[:, 1:] = 1.0 + eps[col] * np.minimum(np.maximum(share_j, 0.0), 1.0)
+    rows, shares, good = _solve_batch(pkg, base, constant, abatement, inv_cost, spread_n,
+                                      eps, h)
+    annual = np.add.reduce(rows * pkg.public_rate, axis=0)  # (h, K)
+    npv = np.einsum("tk,tk->k", annual, discount)
+    w = base[0, :, 1:]
+    tot = np.add.reduce(w, axis=0)
+    share_j = np.divide(np.add.reduce(shares * w, axis=0), tot, out=np.zeros_like(tot),
+                        where=tot > 0)
+    uplift = np.ones((h + 1, k))
+    uplift[1:] = 1.0 + eps * np.minimum(np.maximum(share_j, 0.0), 1.0)
     jobs_base = inputs.jobs * factor_j
     jobs_with = jobs_base * uplift
     extra = jobs_with - jobs_base
-    end_discount = discount * (1.0 / (1.0 + r_disc))[col]
-    job_years = np.einsum("kt,kt->k", np.maximum(extra[:, 1:], 0.0), end_discount)
+    end_discount = discount * (1.0 / (1.0 + r_disc))
+    job_years = np.einsum("tk,tk->k", np.maximum(extra[1:], 0.0), end_discount)
     cap = float(a.budget_cap)
-    within = (~(annual > cap * (1 + 1e-12)).any(axis=1)).astype(float) if cap > 0 \
+    within = (~(annual > cap * (1 + 1e-12)).any(axis=0)).astype(float) if cap > 0 \
         else np.ones(k)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_job_year = np.where(job_years > 0, npv / job_years, np.nan)
     nan = ~good
-    out = {"creative_jobs_projected": jobs_with[:, -1], "npv": npv,
+    out = {"creative_jobs_projected": jobs_with[-1].copy(), "npv": npv,
            "cost_per_job_year": per_job_year, "within_budget": within}
     for f in out.values():
         f[nan] = np.nan
     return out
 
 
-def _weighted_batch(shares: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``_weighted`` per vector: shares (K, sectors, h) weighted by w (K, sectors, h)."""
-    tot = np.add.reduce(w, axis=1)
-    num = np.add.reduce(shares * w, axis=1)
-    return np.divide(num, tot, out=np.zeros_like(num), where=tot > 0)
+# OpenBLAS runs a product of m·n·k below 65536 × 4 on the calling thread (interface/gemm.c,
+# SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD); half that, for margin.
+_ONE_THREAD_PRODUCT = 1 << 17
 
 
-def _solve_batch(masks: np.ndarray, base: np.ndarray, constant: np.ndarray,
-                 abatement: np.ndarray, job_grant: np.ndarray,
-                 loans: list[tuple[int, np.ndarray]], to_share: np.ndarray,
+def _product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` for a 2-D ``b`` of many columns (vectors), in column blocks small enough
+    that OpenBLAS keeps each on the calling thread. A Monte Carlo's products are tiny
+    matrices times a thousand columns; threaded, on two loaded cores, the threads' waits
+    for a CPU cost 20 times the arithmetic (1,000 draws: 1.1 s instead of 50 ms)."""
+    cols = max(1, _ONE_THREAD_PRODUCT // max(1, a.shape[0] * a.shape[1]))
+    if b.shape[1] <= cols:
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]))
+    for i in range(0, b.shape[1], cols):
+        np.matmul(a, b[:, i:i + cols], out=out[:, i:i + cols])
+    return out
+
+
+def _solve_batch(pkg: _BatchPackage, base: np.ndarray, constant: np.ndarray,
+                 abatement: np.ndarray, inv_cost: np.ndarray, spread_n: np.ndarray,
                  eps: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``_solve`` for K vectors: costs (K, rows, h), sector shares (K, sectors, h) and
+    """``_solve`` for K vectors: costs (rows, h, K), sector shares (sectors, h, K) and
     which vectors settled. Each vector keeps the costs of the round at which it meets the
     scalar stopping rule, so its numbers are the scalar path's rounds, not more or fewer;
-    the rounds go on while any vector has not settled."""
-    k, n_sectors = base.shape[0], base.shape[1]
-    n = masks.shape[0]
-    if n == 0:
-        return np.zeros((k, 0, h)), np.zeros((k, n_sectors, h)), np.ones(k, dtype=bool)
-    masks_t = masks.T
-    grant = job_grant[:, :h]
+    the rounds go on while any vector has not settled.
 
-    def cost(path: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
-        eligible = masks @ path[:, :, 0]  # (K, rows, h + 1)
-        out = c["abatement"] * eligible + c["constant"]
-        net = np.maximum(0.0, eligible[:, :, 1:] - eligible[:, :, :-1]) * grant
-        out[:, :, :h] += net
+    A one-off grant's value in year t is its cost over the last ``grant_spread_years``
+    years ÷ that number: one product with the spread matrices of the distinct spreads,
+    stacked, then each vector's rows picked (a tornado holds three spreads, a Monte Carlo
+    a handful), rather than a (years × years) matrix per vector and row."""
+    n_sectors, k = base.shape[1], base.shape[3]
+    n, m = pkg.n, pkg.n_one_off
+    if n == 0:
+        return np.zeros((0, h, k)), np.zeros((n_sectors, h, k)), np.ones(k, dtype=bool)
+    masks, masks_t, grant, loans = pkg.masks, pkg.masks_t, pkg.job_grant, pkg.loans
+    add, subtract, multiply, minimum, maximum = \
+        np.add, np.subtract, np.multiply, np.minimum, np.maximum
+    spreads, which = np.unique(spread_n, return_inverse=True)
+    lag = np.arange(h)[:, None] - np.arange(h)[None, :]  # [t, τ] = t − τ
+    stacked = np.concatenate([np.where((lag >= 0) & (lag < s), 1.0 / s, 0.0)
+                              for s in spreads.tolist()])  # (spreads × h, h)
+    rows_of = which * h  # first row of each vector's spread matrix in ``stacked``
+    # A tornado's products fit on one thread whole: plain matmul, no blocks.
+    widest = max(n * n_sectors * (h + 1), stacked.size, h * h)
+    mm = np.matmul if widest * k <= _ONE_THREAD_PRODUCT else _product
+
+    def per_vector(ids: np.ndarray) -> dict[str, np.ndarray]:
+        """The arrays that differ by vector, for the vectors ``ids``."""
+        kk = ids.size
+        # Flat index of (row of the vector's spread matrix for year t, vector) in the
+        # (spreads × h, K') product.
+        pick = (rows_of[ids] + np.arange(h)[:, None]) * kk + np.arange(kk)
+        return {"base": base[..., ids], "abatement": abatement[..., ids],
+                "constant": constant[..., ids] if constant.shape[2] > 1 else constant,
+                "inv": inv_cost[..., ids], "eps": eps[ids], "pick": pick}
+
+    def cost(path: np.ndarray, c: dict[str, np.ndarray], out: np.ndarray) -> np.ndarray:
+        """Costs (rows, h, K) of the current path into ``out`` (see ``_solve``)."""
+        kk = path.shape[3]
+        eligible = mm(masks, path[0].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
+        multiply(c["abatement"], eligible[:, :h], out=out)
+        add(out, c["constant"], out=out)
+        if pkg.any_grant:
+            net = subtract(eligible[:, 1:], eligible[:, :h])
+            maximum(net, 0.0, out=net)
+            multiply(net, grant, out=net)
+            add(out, net, out=out)
         if loans:
-            firms_start = path[:, :, 1, :h]
+            firms = mm(masks, path[1].reshape(n_sectors, -1)).reshape(n, h + 1, kk)
             for r, matrix in loans:
-                out[:, r, :h] += (masks[r] @ firms_start) @ matrix.T
-        return out[:, :, :h]
+                add(out[r], mm(matrix, firms[r, :h]), out=out[r])
+        return out
 
     def sector_shares(costs: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
-        share = (costs[:, :, None, :] @ c["to_share"])[:, :, 0]
-        np.minimum(share, 1.0, out=share)
-        out = masks_t @ share  # (K, sectors, h)
-        return np.minimum(np.maximum(out, 0.0, out=out), 1.0, out=out)
+        """Share of operating cost offset per sector, year and vector."""
+        kk = costs.shape[2]
+        share = multiply(costs, c["inv"])
+        if m:
+            value = np.empty((m, stacked.shape[0], kk))
+            for i in range(m):
+                mm(stacked, costs[i], out=value[i])
+            value = value.reshape(m, -1)
+            multiply(np.take(value, c["pick"], axis=1), c["inv"][:m], out=share[:m])
+        minimum(share, 1.0, out=share)
+        out = mm(masks_t, share.reshape(n, -1)).reshape(n_sectors, h, kk)
+        return minimum(maximum(out, 0.0, out=out), 1.0, out=out)
 
-    full = {"base": base, "constant": constant, "abatement": abatement,
-            "to_share": to_share, "eps": eps}
-    cur = full
-    ids = np.arange(k)  # the vectors still iterating, as rows of ``cur``
-    going = np.ones(k, dtype=bool)  # per row of ``cur``: not yet settled or failed
+    # The vectors still iterating are the columns ``ids``. With a few dozen vectors a
+    # round costs numpy's per-call overhead, so settled ones ride along (their costs
+    # already kept); with many, once half have stopped the rest go on alone.
+    ids = np.arange(k)
+    full = cur = per_vector(ids)
+    going = np.ones(k, dtype=bool)  # per column of ``cur``: not yet settled or failed
     path = base.copy()
-    final = np.zeros((k, n, h))
+    final = np.zeros((n, h, k))
     settled = np.zeros(k, dtype=bool)
-    base_tail, eps_col = base[:, :, :, 1:], eps[:, None, None]
+    kept, kept_settled = final, settled  # per column of ``cur``
+
+    def buffers_for(kk: int) -> list[np.ndarray]:
+        """Two rounds' [costs | change] (the round after next reuses the first), each
+        with a row of ones so one reduction gives max(scale, 1) and the change."""
+        out = []
+        for _ in range(2):
+            b = np.empty((2, n * h + 1, kk))
+            b[0, -1], b[1, -1] = 1.0, 0.0
+            out.append(b)
+        return out
+
+    def costs_of(b: np.ndarray, kk: int) -> np.ndarray:
+        return b[0, :-1].reshape(n, h, kk)
+
+    bufs = buffers_for(k)
+    size = np.empty_like(bufs[0])
     with np.errstate(over="ignore", invalid="ignore"):
-        last = cost(path, cur)
+        last = cost(path, cur, costs_of(bufs[0], k))
         for iteration in range(MAX_ITERATIONS):
-            shares = sector_shares(last, cur)
-            shares *= eps_col
-            shares += 1.0
-            np.multiply(base_tail, shares[:, :, None, :], out=path[:, :, :, 1:])
-            new = cost(path, cur)
-            scale = np.abs(new).max(axis=(1, 2))
-            change = np.abs(new - last).max(axis=(1, 2))
-            done = change <= _TOLERANCE * np.maximum(scale, 1.0)
+            up = sector_shares(last, cur)
+            multiply(up, cur["eps"], out=up)
+            add(up, 1.0, out=up)
+            multiply(cur["base"][:, :, 1:], up, out=path[:, :, 1:])
+            b = bufs[(iteration + 1) & 1]
+            kk = b.shape[2]
+            new = cost(path, cur, costs_of(b, kk))
+            subtract(new, last, out=b[1, :-1].reshape(n, h, kk))
+            np.abs(b, out=size)
+            scale, change = maximum.reduce(size, axis=1)  # scale: max(|cost|, 1)
+            done = change <= _TOLERANCE * scale
             # Costs that overflowed never settle (rare: the feedback ratio is below 0.9);
             # looked for now and then rather than every round.
-            finite = np.isfinite(scale) if done.any() or iteration % 64 == 63 else None
-            if finite is not None:
+            if done.any() or iteration % 64 == 63:
+                finite = np.isfinite(scale)
                 done &= finite & going
-                stop = done | (~finite & going)
-                final[ids[done]] = new[done]
-                settled[ids[done]] = True
-                going &= ~stop
+                np.copyto(kept, new, where=done)
+                kept_settled |= done
+                going &= ~done & finite
                 if not going.any():
                     break
-                # A few vectors (a feedback ratio near its limit) need many more rounds
-                # than the rest: carry on with those alone once half have stopped.
-                if 2 * int(going.sum()) <= going.size:
-                    ids, path, new = ids[going], path[going], new[going]
-                    cur = {key: arr[ids] for key, arr in full.items()}
-                    base_tail, eps_col = cur["base"][:, :, :, 1:], cur["eps"][:, None, None]
+                if going.size > 64 and 2 * int(going.sum()) <= going.size:
+                    if kept is not final:
+                        final[..., ids], settled[ids] = kept, kept_settled
+                    ids = ids[going]
+                    path, kept_new = path[..., going], new[..., going]
+                    cur = per_vector(ids)
                     going = np.ones(ids.size, dtype=bool)
+                    kept, kept_settled = np.zeros_like(kept_new), np.zeros(ids.size, dtype=bool)
+                    # ``new`` becomes ``last``: the next round writes the other buffer.
+                    bufs = buffers_for(ids.size)
+                    size = np.empty_like(bufs[0])
+                    new = costs_of(bufs[(iteration + 1) & 1], ids.size)
+                    new[...] = kept_new
             last = new
+    if kept is not final:
+        final[..., ids], settled[ids] = kept, kept_settled
     return final, sector_shares(final, full), settled

@@ -96,9 +96,11 @@ class _AffordabilityInputs:
     rent: np.ndarray
     income: np.ndarray
     low_income_at: np.ndarray  # ln(low_income_fraction · area median income)
+    low_income_gap: np.ndarray  # low_income_at - ln(median income), per neighbourhood
+    households_known: bool  # no household count to derive from population
     market_rank: np.ndarray
     creative_rents: np.ndarray  # sorted, finite
-    rent_sums: tuple[np.ndarray, np.ndarray, np.ndarray]  # sorted rents, Σr, Σr² prefixes
+    rent_sums: _RentSums  # the sorted rents' Σr, Σr² over leading runs
     designated: bool
     station_share: float
     known: bool  # a rent layer: without one the figures are unknown whatever assumed
@@ -113,9 +115,9 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
     r = np.asarray(sel.creative_rent, dtype=np.float64)
     if base is None:
         empty = np.empty(0)
-        rs = np.sort(r[np.isfinite(r)])
+        rs = _sorted_finite(r)
         return _AffordabilityInputs(empty, empty, empty, empty, empty, empty, np.nan, empty,
-                                    rs, _prefix_sums(rs), False, 0.0,
+                                    True, empty, rs, _RentSums(rs), False, 0.0,
                                     index.city.rent_kind is not None, r.size, False)
     rank = np.vstack([base.rent_rank[i], base.growth_rank[i]])
     ok = np.isfinite(rank)
@@ -124,16 +126,24 @@ def _affordability_inputs(index: CityIndex, sel: Selection, a: Assumptions,
     with np.errstate(divide="ignore", invalid="ignore"):
         low_at = math.log(a.low_income_fraction * base.area_median_income) \
             if base.area_median_income > 0 else float("nan")
+    households, income = base.households[i], base.median_income[i]
     return _AffordabilityInputs(
-        households=base.households[i], population=base.population[i],
+        households=households, population=base.population[i],
         fraction=np.asarray(sel.nbhd_fraction, dtype=np.float64),
-        renters=base.renter_share[i], rent=base.rent[i], income=base.median_income[i],
-        low_income_at=low_at, market_rank=market,
-        creative_rents=(rs := np.sort(r[np.isfinite(r)])), rent_sums=_prefix_sums(rs),
+        renters=base.renter_share[i], rent=base.rent[i], income=income,
+        low_income_at=low_at, low_income_gap=low_at - np.log(income),
+        households_known=bool(np.isfinite(households).all()), market_rank=market,
+        creative_rents=(rs := _sorted_finite(r)), rent_sums=_RentSums(rs),
         designated=not sel.whole_city and sel.area_m2 > 0, station_share=station_share,
         known=index.city.rent_kind is not None, creative_firms=r.size,
         has_neighbourhoods=True,
     )
+
+
+def _sorted_finite(r: np.ndarray) -> np.ndarray:
+    """The finite values of ``r``, ascending (no copy to mask when all are finite)."""
+    ok = np.isfinite(r)
+    return np.sort(r if ok.all() else r[ok])
 
 
 def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
@@ -165,7 +175,8 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     out: dict[str, np.ndarray] = {}
     # Creative firms: Σ_j P(r_j ≤ C < r_j·f), f = market·(1 + u_c) / income, is
     # Σ_j G(f·r_j) - Σ_j G(r_j) when f ≥ 1 (G rises) and 0 otherwise, each sum from
-    # prefix sums of the sorted rents: O(log n) per draw, whatever the number of firms.
+    # sums over runs of the sorted rents: O(log n) per draw, whatever the number of firms
+    # (both sums of every draw in one call).
     c = v("firm_rent_capacity")[:, 0]
     w = v("firm_rent_capacity_spread")[:, 0] * c
     factor = (market * (1 + up_com) / income)[:, 0]
@@ -173,8 +184,9 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     # Unknown as affordability() says: creative firms but no rent known for any of them.
     firms_unknown = inp.creative_firms > 0 and (not inp.known or inp.creative_rents.size == 0)
     if not only_displacement:
-        firms = np.maximum(_sum_below(sums, factor, c, w)
-                           - _sum_below(sums, np.ones(k), c, w), 0.0)
+        both = _sum_below(sums, np.concatenate([factor, np.ones(k)]), np.tile(c, 2),
+                          np.tile(w, 2))
+        firms = np.maximum(both[:k] - both[k:], 0.0)
         firms = np.where(factor >= 1, firms, 0.0)
         out["firms_priced_out"] = nan if firms_unknown else firms
     if not inp.has_neighbourhoods or not inp.known:
@@ -183,9 +195,12 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
     if inp.households.size == 0:  # a district touching no neighbourhood holds none
         out["households_priced_out"] = out["displacement_risk"] = np.zeros(k)
         return out
-    hh = np.where(np.isfinite(inp.households), inp.households,
-                  inp.population / v("household_size"))
-    h = hh * inp.fraction
+    if inp.households_known:  # every household count known: the same for every vector
+        h = (inp.households * inp.fraction)[None, :]
+    else:
+        hh = np.where(np.isfinite(inp.households), inp.households,
+                      inp.population / v("household_size"))
+        h = hh * inp.fraction
     rh = h * inp.renters
     floor12 = v("dwelling_floor_area") * 12
     t = a.rent_burden_threshold
@@ -197,34 +212,68 @@ def affordability_batch(inp: _AffordabilityInputs, p: Mapping[str, np.ndarray],
             b_plan = ndtr((ln_now + np.log(market * (1 + up_res)) - np.log(income)
                            - ln_renter) / sigma)
             out["households_priced_out"] = (rh * np.maximum(b_plan - b_now, 0.0)).sum(axis=1)
-        low = ndtr((inp.low_income_at - np.log(inp.income)) / sigma)
+        # Vulnerability depends on sigma alone: once per distinct sigma (a switching-value
+        # grid of 520 vectors holds 66), then gathered.
+        sigmas, which = np.unique(sigma[:, 0], return_inverse=True)
+        low = ndtr(inp.low_income_gap / sigmas[:, None])
     vm = np.stack([low, np.broadcast_to(inp.renters, low.shape)])
     ok = np.isfinite(vm)
     cnt = ok.sum(axis=0)
     vuln = np.where(cnt > 0, np.where(ok, vm, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan)
     plan = np.minimum(1.0, inp.fraction * up_res / v("uplift_full_pressure"))
-    wv, wm, wp = v("weight_vulnerability"), v("weight_market"), v("weight_plan")
+    wv, wm, wp = v("weight_vulnerability")[:, 0], v("weight_market")[:, 0], \
+        v("weight_plan")[:, 0]
     wsum = wv + wm + wp
-    r_i = np.where(wsum > 0, (wv * vuln + wm * inp.market_rank + wp * plan)
-                   / np.where(wsum > 0, wsum, 1.0), 0.0)
+    # D = Σ_i h_i r_i / Σ_i h_i with r_i = (wv·V_i + wm·M_i + wp·P_i) / Σw is, per vector,
+    # (wv·Σ hV + wm·Σ hM + wp·Σ hP) / (Σw · Σ h): three weighted sums rather than (K, n)
+    # arrays of every term (NaN where any term is, as element by element).
+    # einsum, not @: a BLAS product of a Monte Carlo's size runs threaded, and on two
+    # loaded cores its threads' waits cost more than the sums.
+    one_h = h.shape[0] == 1
+    hv = np.einsum("kn,n->k", vuln, h[0])[which] if one_h \
+        else np.einsum("kn,kn->k", vuln[which], h)
+    hm = np.full(k, np.einsum("n,n->", h[0], inp.market_rank)) if one_h \
+        else np.einsum("kn,n->k", h, inp.market_rank)
+    hp = np.einsum("kn,kn->k", plan, np.broadcast_to(h, plan.shape))
+    num = np.where(wsum > 0, (wv * hv + wm * hm + wp * hp) / np.where(wsum > 0, wsum, 1.0), 0.0)
     hsum = h.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.where(hsum > 0, (h * r_i).sum(axis=1) / hsum, 0.0)
+        d = np.where(hsum > 0, num / hsum, 0.0)
     d = np.where(np.isfinite(hsum), d, np.nan)
     out["displacement_risk"] = d
     return out
 
 
-def _prefix_sums(rs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ascending rents and the running sums of r and r² (with a leading 0)."""
-    return rs, np.r_[0.0, np.cumsum(rs)], np.r_[0.0, np.cumsum(rs * rs)]
+class _RentSums:
+    """Ascending rents, and Σr and Σr² over the first j of them for the j asked for only:
+    segment sums between those j (np.add.reduceat) rather than running sums over every
+    firm, two sequential passes that cost more than the sort itself."""
+
+    def __init__(self, rs: np.ndarray) -> None:
+        self.rs = rs
+        self._squares: np.ndarray | None = None
+
+    def below(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_{i<j} r_i and Σ_{i<j} r_i² for each j of ``idx`` (0 ≤ j ≤ n; n ≥ 1)."""
+        rs, n = self.rs, self.rs.size
+        if self._squares is None:
+            self._squares = np.square(rs)
+        u, inv = np.unique(idx.ravel(), return_inverse=True)
+        starts = np.concatenate(([0], u[(u > 0) & (u < n)]))
+        # The k-th cumulated segment ends where start k + 1 begins (the last at n).
+        at = np.searchsorted(starts, u) - 1  # -1 for j = 0
+        first = at >= 0
+        out = []
+        for values in (rs, self._squares):
+            ends = np.cumsum(np.add.reduceat(values, starts))
+            out.append(np.where(first, ends[np.maximum(at, 0)], 0.0)[inv].reshape(idx.shape))
+        return out[0], out[1]
 
 
-def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
-               c: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _sum_below(sums: _RentSums, f: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Σ_j G(f·r_j) per draw, G = :func:`affordability.capacity_below` (triangular on
-    c ± w; the step x > c when w = 0), from the sorted rents' prefix sums."""
-    rs, s1, s2 = sums
+    c ± w; the step x > c when w = 0), from sums over runs of the sorted rents."""
+    rs = sums.rs
     n = rs.size
     out = np.zeros(f.size)
     if n == 0:
@@ -236,19 +285,20 @@ def _sum_below(sums: tuple[np.ndarray, np.ndarray, np.ndarray], f: np.ndarray,
     if t.any():
         ft, ct, wt = f[t], c[t], w[t]
         lo, hi = ct - wt, ct + wt
-        i1 = np.searchsorted(rs, lo / ft, side="right")
-        i2 = np.searchsorted(rs, ct / ft, side="right")
-        i3 = np.searchsorted(rs, hi / ft, side="left")
+        i = np.stack([np.searchsorted(rs, lo / ft, side="right"),
+                      np.searchsorted(rs, ct / ft, side="right"),
+                      np.searchsorted(rs, hi / ft, side="left")])
+        s1, s2 = sums.below(i)
 
-        def part(a: np.ndarray, b: np.ndarray, x0: np.ndarray) -> np.ndarray:
-            """Σ over indices a..b-1 of (f·r - x0)²."""
-            m = b - a
+        def part(a: int, b: int, x0: np.ndarray) -> np.ndarray:
+            """Σ over sorted indices i[a]..i[b]-1 of (f·r - x0)²."""
+            m = i[b] - i[a]
             return (ft * ft * (s2[b] - s2[a]) - 2 * ft * x0 * (s1[b] - s1[a]) + x0 * x0 * m)
 
         denom = 2 * wt * wt
-        left = part(i1, i2, lo) / denom
-        right = (i3 - i2) - part(i2, i3, hi) / denom
-        out[t] = left + right + (n - i3)
+        left = part(0, 1, lo) / denom
+        right = (i[2] - i[1]) - part(1, 2, hi) / denom
+        out[t] = left + right + (n - i[2])
     return out
 
 
@@ -289,6 +339,57 @@ def incentive_figures_batch(inputs: EconomyInputs, instruments: Sequence[Instrum
         k = len(next(iter(p.values()))) if p else 1
         return {key: np.full(k, np.nan) for key in
                 ("creative_jobs_projected", "npv", "cost_per_job_year", "within_budget")}
+
+
+# ---- the assumption vectors of a tornado ------------------------------------------------
+
+
+class _Vectors:
+    """The assumption vectors a tornado evaluates. They depend on the assumptions alone,
+    not on the district, so a vertex drag builds them once (``_vectors``) rather than
+    every frame. Read-only: the batch functions share the arrays."""
+
+    def __init__(self, a: Assumptions) -> None:
+        self.ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
+        # Affordability: each name alone at its low end, its high end; last, all as set.
+        self.aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
+        self.aff = self._ends(a, self.aff_names, extra=1)
+        self.inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY]
+        self.inc = self._ends(a, self.inc_names, extra=0)
+        # The switching-value grids (``Analysis._class_switches``): row block j varies
+        # grid_names[j] alone over ``GRID`` points across its range.
+        self.grid_names = [n for n in self.aff_names if n in DISPLACEMENT_PARAMETERS]
+        self.grids = {n: np.linspace(*self.ends[n], GRID) for n in self.grid_names}
+        self.grid = {n: np.full(GRID * len(self.grid_names), a[n]) for n in self.grid_names}
+        for j, n in enumerate(self.grid_names):
+            self.grid[n][j * GRID:(j + 1) * GRID] = self.grids[n]
+        for arr in (*self.aff.values(), *self.inc.values(), *self.grids.values(),
+                    *self.grid.values()):
+            arr.setflags(write=False)
+
+    def _ends(self, a: Assumptions, names: list[str], extra: int) -> dict[str, np.ndarray]:
+        p = {n: np.full(2 * len(names) + extra, a[n]) for n in names}
+        for j, n in enumerate(names):
+            p[n][2 * j], p[n][2 * j + 1] = self.ends[n]
+        return p
+
+
+GRID = 65  # points of a switching-value grid
+# The vectors of the last few assumptions, most recent first: (assumptions, vectors).
+# Replaced, never mutated, so a worker thread reading it sees a consistent list.
+_VECTORS: list[tuple[Assumptions, _Vectors]] = []
+_VECTORS_KEPT = 4
+
+
+def _vectors(a: Assumptions) -> _Vectors:
+    """The tornado's vectors under ``a``, reused while the assumptions are equal."""
+    global _VECTORS
+    for entry in _VECTORS:
+        if entry[0] is a or entry[0] == a:
+            return entry[1]
+    vec = _Vectors(a)
+    _VECTORS = [(a, vec), *_VECTORS[:_VECTORS_KEPT - 1]]
+    return vec
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -419,20 +520,15 @@ class Analysis:
     def _inc_batch(self, p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return incentive_figures_batch(self.economy, self.instruments, self.a, p)
 
-    def _inc_ends(self, names: list[str], ends: dict[str, tuple[float, float]]
-                  ) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
-        """The incentive figures with each of ``names`` alone at its low and high end:
-        one batch of 2 × len(names) vectors."""
-        if not names:
+    def _inc_ends(self, vec: _Vectors) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+        """The incentive figures with each uncertain assumption alone at its low and high
+        end: one batch of 2 × len(names) vectors."""
+        if not vec.inc_names:
             return {}
-        k = 2 * len(names)
-        p = {n: np.full(k, self.a[n]) for n in names}
-        for j, n in enumerate(names):
-            p[n][2 * j], p[n][2 * j + 1] = ends[n]
-        res = self._inc_batch(p)
-        return {n: tuple({key: float(res[key][2 * j + e]) for key in res}
+        res = {key: x.tolist() for key, x in self._inc_batch(vec.inc).items()}
+        return {n: tuple({key: x[2 * j + e] for key, x in res.items()}
                          for e in (0, 1))  # type: ignore[misc]
-                for j, n in enumerate(names)}
+                for j, n in enumerate(vec.inc_names)}
 
     def _with(self, name: str, value: float) -> Assumptions:
         if parameter(name).integer:
@@ -446,25 +542,22 @@ class Analysis:
         ``include_incentives`` the incentive figures get no tornado (milliseconds: what a
         vertex drag can afford; the rest comes with the Monte Carlo)."""
         a = self.a
-        ends = {n: _range(n, a[n])[:2] for n in UNCERTAINTY}
-        aff_names = [n for n in AFFORDABILITY_PARAMETERS if n in UNCERTAINTY]
+        vec = _vectors(a)
+        ends, aff_names = vec.ends, vec.aff_names
         k = 2 * len(aff_names)
-        p = {n: np.full(k + 1, a[n]) for n in aff_names}  # the last vector: as set
-        for j, n in enumerate(aff_names):
-            p[n][2 * j], p[n][2 * j + 1] = ends[n]
-        aff = affordability_batch(self.aff, p, a)
+        aff = affordability_batch(self.aff, vec.aff, a)
         if self._values is None:
             self._set_values(aff, k)
-        inc_names = [n for n in INCENTIVE_PARAMETERS if n in UNCERTAINTY] \
-            if self.has_package and include_incentives else []
-        inc = self._inc_ends(inc_names, ends)
+        inc_names = vec.inc_names if self.has_package and include_incentives else []
+        inc = self._inc_ends(vec) if inc_names else {}
+        aff_lists = {key: x.tolist() for key, x in aff.items()}
         figures: dict[str, FigureSensitivity] = {}
         for key, (label, model) in HEADLINE.items():
             rows = []
             if model == "affordability":
+                values = aff_lists[key]
                 for j, n in enumerate(aff_names):
-                    rows.append(TornadoEntry(n, *ends[n], float(aff[key][2 * j]),
-                                             float(aff[key][2 * j + 1])))
+                    rows.append(TornadoEntry(n, *ends[n], values[2 * j], values[2 * j + 1]))
             else:
                 for n in inc_names:
                     rows.append(TornadoEntry(n, *ends[n], inc[n][0][key], inc[n][1][key]))
@@ -480,7 +573,7 @@ class Analysis:
                       "creative share of establishments. One establishment moves it by "
                       f"{lq['one_establishment_change']:.2f}"
                       + (" (flagged: more than 0.1)" if lq["flag"] else "")))
-        figures["displacement_risk"].switching_values = self._class_switches(aff_names, ends)
+        figures["displacement_risk"].switching_values = self._class_switches(vec)
         if inc_names and a.budget_cap > 0:
             figures["npv"].switching_values = self._budget_switches(inc_names, ends, inc)
         if not self.has_package:
@@ -489,8 +582,7 @@ class Analysis:
                     figures[key].note = "no instrument in the package"
         return Sensitivity(figures)
 
-    def _class_switches(self, names: list[str], ends: dict[str, tuple[float, float]]
-                        ) -> list[SwitchingValue]:
+    def _class_switches(self, vec: _Vectors) -> list[SwitchingValue]:
         """Where the composite's class changes, per assumption, on a fine grid (65
         points across the range, then linear interpolation between the two that
         straddle the change nearest the current value)."""
@@ -499,19 +591,15 @@ class Analysis:
         if now < 0:
             return []
         out = []
-        names = [n for n in names if n in DISPLACEMENT_PARAMETERS]
-        # Every assumption's grid in one batch: row block j varies names[j] alone.
-        g = 65
-        grids = {n: np.linspace(*ends[n], g) for n in names}
-        p = {n: np.full(g * len(names), a[n]) for n in names}
-        for j, n in enumerate(names):
-            p[n][j * g:(j + 1) * g] = grids[n]
-        all_d = affordability_batch(self.aff, p, a, only_displacement=True)[
+        # Every assumption's grid in one batch: row block j varies grid_names[j] alone.
+        g = GRID
+        all_d = affordability_batch(self.aff, vec.grid, a, only_displacement=True)[
             "displacement_risk"]
-        for j, n in enumerate(names):
-            grid = grids[n]
+        all_cls = _class_index(all_d)
+        for j, n in enumerate(vec.grid_names):
+            grid = vec.grids[n]
             d = all_d[j * g:(j + 1) * g]
-            cls = _class_index(d)
+            cls = all_cls[j * g:(j + 1) * g]
             change = np.flatnonzero(cls[1:] != cls[:-1])
             if change.size == 0:
                 continue
