@@ -536,6 +536,21 @@ def _plain_evaluate(inputs: EconomyInputs, instruments, a: Assumptions) -> dict:
     }
 
 
+def _close(got, want, rel: float = 1e-12) -> bool:
+    """Equal to the last few bits: the plain reference sums in another order (hypothesis
+    found a one-year package 5e-15 apart), so exact equality is too strict; a wrong round,
+    sector or instrument is far larger. Iteration counts and keys must match exactly."""
+    if isinstance(want, dict):
+        return got.keys() == want.keys() and all(_close(got[k], want[k], rel) for k in want)
+    if isinstance(want, list):
+        return len(got) == len(want) and all(
+            _close(g, w, rel) for g, w in zip(got, want, strict=True))
+    if isinstance(want, float):
+        both_nan = got != got and want != want
+        return both_nan or math.isclose(got, want, rel_tol=rel, abs_tol=1e-9)
+    return got == want
+
+
 def _fast(r) -> dict:
     return {
         "gross": {n: v.tolist() for n, v in r.gross_cost_by_instrument.items()},
@@ -591,8 +606,9 @@ def test_evaluate_equals_the_plain_fixed_point(pkg, seed, horizon, eps, growth, 
     except IncentiveError:
         return
     expected = _plain_evaluate(inp, pkg, a)
-    assert _fast(evaluate(inp, pkg, a)) == expected
-    assert _fast(evaluate(inp, pkg, a)) == expected  # the cached package gives the same
+    first = _fast(evaluate(inp, pkg, a))
+    assert _close(first, expected)
+    assert _fast(evaluate(inp, pkg, a)) == first  # the cached package gives the same bits
 
 
 def test_package_cache_follows_edits_in_place():
