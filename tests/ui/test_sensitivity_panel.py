@@ -21,6 +21,12 @@ def test_tornado_follows_the_district_and_intervals_arrive(window, qtbot):
     assert panel.full is not None and panel.full.draws == 1000
     assert tile.interval_label.text().startswith("index 90%: ")
     assert window.incentives.tiles["npv"].interval_label.text().startswith("90%: ")
+    # The LQ tile's value is on jobs; the dock's interval is of the LQ on firm counts, so
+    # that line names its own value, and the detail line carries the value's own interval.
+    lq = window.concentration.tiles["location_quotient"]
+    firms = panel.full.figures["location_quotient"]
+    assert lq.interval_label.text().startswith(f"on firm counts {firms.value:.2f}, 90%: ")
+    assert "on jobs, 90%: " in lq.detail_label.text()
     assert "pending" not in panel.value_label.text()
     # A vertex edit: the tornado is recomputed inline, the interval pending again.
     moved = affinity.translate(first.geometry, 150, 0)

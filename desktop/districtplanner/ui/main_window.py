@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         c, f, i = self.concentration.tiles, self.affordability.tiles, self.incentives.tiles
         self.sensitivity.bind_tiles({
             "creative_jobs_projected": [(c["creative_jobs"], "at the horizon, ")],
-            "location_quotient": [(c["location_quotient"], "firms basis, ")],
+            "location_quotient": [(c["location_quotient"], "on firm counts {value}, ")],
             "households_priced_out": [(f["households_priced_out"], "before mitigation, ")],
             "firms_priced_out": [(f["creative_firms_priced_out"], "before mitigation, ")],
             "displacement_risk": [(f["displacement_risk"], "index ")],

@@ -175,11 +175,14 @@ class SensitivityPanel(QWidget):
             fig = None if result is None else result.figures.get(key)
             for tile, prefix in targets:
                 if pending:
-                    tile.set_interval(f"{prefix}90% interval pending…")
+                    tile.set_interval(prefix.replace(" {value}", "") + "90% interval pending…")
                 elif fig is None or not fig.interval:
                     tile.set_interval("")
                 else:
-                    tile.set_interval(prefix + interval_text(key, fig.interval, cur))
+                    # A prefix naming "{value}" shows the figure the interval is of, where
+                    # the tile's own value is on another basis (the LQ on jobs).
+                    shown = prefix.format(value=format_figure(key, fig.value, cur))
+                    tile.set_interval(shown + interval_text(key, fig.interval, cur))
 
     # ---------------------------------------------------------------- figures
     def show_bundle(self, bundle: MetricsBundle) -> None:
