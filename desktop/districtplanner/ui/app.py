@@ -9,15 +9,18 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from districtplanner.model.build import open_files, open_sample_city
-from districtplanner.model.document import Document
-from districtplanner.paths import resources_dir
+from districtplanner.paths import resources_dir, sample_city_dir
 from districtplanner.ui import theme
+
+if TYPE_CHECKING:
+    from districtplanner.model.document import Document
+    from districtplanner.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def application() -> QApplication:
 
 def open_document(files: list[Path]) -> tuple[Document, list[str]]:
     """The sample city, or a document of ``files`` when given, and the problems met."""
+    from districtplanner.model.build import open_files, open_sample_city
+
     if not files:
         return open_sample_city(), []
     return open_files(files)
@@ -60,23 +65,45 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 
 def run_gui(files: list[Path]) -> int:
+    """Open the window on ``files``, or on the sample city. The sample city is painted
+    first from its prepared arrays (io/first_frame.py), before the heavy libraries are
+    imported; its layers, index and figures are built right after that first paint."""
+    from districtplanner.io.first_frame import read_first_frame
     from districtplanner.ui.main_window import MainWindow
 
     t0 = time.perf_counter()
     app = application()
     sys.excepthook = _excepthook
-    document, problems = open_document(files)
-    window = MainWindow(document)
-    window.show()
-    app.processEvents()
-    if problems:
-        window.show_notice(problems[0])
-        QMessageBox.warning(window, "Some files could not be opened", "\n\n".join(problems))
+    quit_after_draw = bool(os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"))
+    frame = None if files else read_first_frame(sample_city_dir())
+    if frame is None:  # own files, or a sample city without (or with a stale) first frame
+        document, problems = open_document(files)
+        window = MainWindow(document)
+        window.show()
+        app.processEvents()
+        if problems:
+            window.show_notice(problems[0])
+            QMessageBox.warning(window, "Some files could not be opened", "\n\n".join(problems))
+    else:
+        window = MainWindow(first_frame=frame)
+        window.show()
+        app.processEvents()
+        window.repaint()  # on screen now, not at some later turn of the event loop
+        log.info("first frame shown after %.2f s", time.perf_counter() - t0)
+        if quit_after_draw:
+            print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+            _finish_sample_city(window)
+        else:
+            QTimer.singleShot(0, window, lambda: _finish_sample_city(window))
     log.info("window shown after %.2f s", time.perf_counter() - t0)
-    if os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"):
-        # benchmarks/bench_startup.py: stop once the map has been painted on screen.
+    if quit_after_draw:
+        # benchmarks/bench_startup.py: stop once the map (and, from a first frame, the
+        # figures) have been painted on screen.
         window.canvas.viewport().repaint()
-        print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+        if frame is None:
+            print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+        window.repaint()
+        print(f"figures shown after {time.perf_counter() - t0:.3f} s in-process", flush=True)
         grab = os.environ.get("DISTRICT_PLANNER_SCREEN_GRAB")
         if grab:
             # installer/smoke.sh: what the display server shows (xcb), not a re-render.
@@ -85,6 +112,15 @@ def run_gui(files: list[Path]) -> int:
             print(f"screen grabbed to {grab}: {shot.save(grab, 'PNG')}", flush=True)
         return 0
     return app.exec()
+
+
+def _finish_sample_city(window: MainWindow) -> None:
+    """Read the sample city's layers and turn the first frame into the full window."""
+    from districtplanner.model.build import open_sample_city
+
+    if window.ready or not window.isVisible():
+        return  # closed on the first frame
+    window.finish(open_sample_city())
 
 
 def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bool = False,
