@@ -19,6 +19,7 @@ from districtplanner.paths import resources_dir, sample_city_dir
 from districtplanner.ui import theme
 
 if TYPE_CHECKING:
+    from districtplanner.io.first_frame import FirstFrame
     from districtplanner.model.document import Document
     from districtplanner.ui.main_window import MainWindow
 
@@ -76,6 +77,13 @@ def run_gui(files: list[Path]) -> int:
     sys.excepthook = _excepthook
     quit_after_draw = bool(os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"))
     frame = None if files else read_first_frame(sample_city_dir())
+    window = None
+    if frame is not None:
+        try:
+            window = show_first_frame(frame)
+        except Exception:  # a first frame is a nicety: start the ordinary way instead
+            log.exception("first frame failed")
+            frame = None
     if frame is None:  # own files, or a sample city without (or with a stale) first frame
         document, problems = open_document(files)
         window = MainWindow(document)
@@ -85,16 +93,14 @@ def run_gui(files: list[Path]) -> int:
             window.show_notice(problems[0])
             QMessageBox.warning(window, "Some files could not be opened", "\n\n".join(problems))
     else:
-        window = MainWindow(first_frame=frame)
-        window.show()
-        app.processEvents()
-        window.repaint()  # on screen now, not at some later turn of the event loop
+        assert window is not None
         log.info("first frame shown after %.2f s", time.perf_counter() - t0)
         if quit_after_draw:
             print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
-            _finish_sample_city(window)
+            finish_sample_city(window)
+            app.processEvents()  # the docks and the map fitted to the panels
         else:
-            QTimer.singleShot(0, window, lambda: _finish_sample_city(window))
+            QTimer.singleShot(0, window, lambda: finish_sample_city(window))
     log.info("window shown after %.2f s", time.perf_counter() - t0)
     if quit_after_draw:
         # benchmarks/bench_startup.py: stop once the map (and, from a first frame, the
@@ -114,7 +120,19 @@ def run_gui(files: list[Path]) -> int:
     return app.exec()
 
 
-def _finish_sample_city(window: MainWindow) -> None:
+def show_first_frame(frame: FirstFrame) -> MainWindow:
+    """The window on the sample city's first frame, shown and painted (the caller then
+    runs ``finish_sample_city``, at once or from the event loop)."""
+    from districtplanner.ui.main_window import MainWindow
+
+    window = MainWindow(first_frame=frame)
+    window.show()
+    QApplication.processEvents()
+    window.repaint()  # on screen now, not at some later turn of the event loop
+    return window
+
+
+def finish_sample_city(window: MainWindow) -> None:
     """Read the sample city's layers and turn the first frame into the full window."""
     from districtplanner.model.build import open_sample_city
 

@@ -206,12 +206,15 @@ class MainWindow(QMainWindow):
         self.ready = True
         self._update_title()
         if self.isVisible():
-            # Shown on the first frame: fit the real panels and the map as a first show
-            # does (a restored layout keeps the sizes the planner left).
-            if self._placed is not None or not screen_fit.restore_docks(self):
-                self.fit_docks()
-            QTimer.singleShot(0, self.canvas.zoom_to_all)
+            # Shown on the first frame: once the panels are laid out, size the docks and
+            # fit the map as a first show does (a restored layout keeps its sizes).
+            QTimer.singleShot(0, self, self._fit_after_first_frame)
         self.recompute.run_now()
+
+    def _fit_after_first_frame(self) -> None:
+        if self._placed is not None or not screen_fit.restore_docks(self):
+            self.fit_docks()
+        self.canvas.zoom_to_all()
 
     # ------------------------------------------------------------------ chrome
     def _add_sensitivity_panel(self, document: Document) -> None:
