@@ -47,7 +47,10 @@ def test_window_opens_on_the_first_frame_and_fills_by_itself(qtbot, frame):
     assert not window.ready and window.first_frame.paint_count >= 1
     assert window.windowTitle() == "Port Verity (synthetic sample city) — District Planner"
     assert window.concentration_dock.widget().text() == "computing…"
-    assert not window.menuBar().actions()  # nothing to edit until the document is there
+    # Menus in their place but nothing to edit until the document is there.
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Edit", "&View",
+                                                              "&Help"]
+    assert not any(a.isEnabled() for a in window.menuBar().actions())
     grabbed = window.first_frame.grab().toImage()
     # The city is drawn: many colours, not a blank background.
     colours = {grabbed.pixel(x, y) for x in range(0, grabbed.width(), 7)

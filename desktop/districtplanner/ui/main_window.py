@@ -87,6 +87,12 @@ class MainWindow(QMainWindow):
 
         self.first_frame = FirstFrameMap(first_frame)
         self.setCentralWidget(self.first_frame)
+        # The menu bar and a toolbar row, disabled, where the real ones will be: the map
+        # does not jump down when they arrive.
+        for title in ("&File", "&Edit", "&View", "&Help"):
+            self.menuBar().addMenu(title).setEnabled(False)
+        self._placeholder_bar = self.addToolBar("Loading")
+        self._placeholder_bar.addAction("Zoom to all").setEnabled(False)
         self.setWindowTitle(f"{first_frame.title} — District Planner")
         self.statusBar().showMessage(f"{first_frame.title}: loading the layers and the "
                                      "figures…")
@@ -191,6 +197,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._new_district_count = 0
         self._build_status_bar()
+        placeholder = getattr(self, "_placeholder_bar", None)
+        if placeholder is not None:  # the first frame's stand-ins
+            self.menuBar().clear()
+            self.removeToolBar(placeholder)
+            placeholder.deleteLater()
+            self._placeholder_bar = None
         self._build_actions()
         self._build_tools()
         self._connect_canvas()
