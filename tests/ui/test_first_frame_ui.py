@@ -86,3 +86,23 @@ def test_closing_on_the_first_frame_loses_nothing_and_stops_the_start(qtbot, fra
     window.close()
     app_module.finish_sample_city(window)  # the zero-timer firing after the close
     assert not window.ready
+
+
+def test_a_sample_city_that_cannot_be_read_after_the_first_frame_says_so(qtbot, frame,
+                                                                         monkeypatch):
+    from districtplanner.ui import app as app_module
+
+    def missing():
+        raise FileNotFoundError("sample_city.gpkg: the sample city file is missing")
+
+    said = []
+    monkeypatch.setattr("districtplanner.model.build.open_sample_city", missing)
+    monkeypatch.setattr("districtplanner.ui.app.QMessageBox.critical",
+                        staticmethod(lambda _parent, _title, text: said.append(text)))
+    window = app_module.show_first_frame(frame)
+    qtbot.addWidget(window)
+    app_module.finish_sample_city(window)  # no exception escapes into the event loop
+    assert not window.ready
+    assert "sample city file is missing" in said[0]
+    assert "could not be opened" in window.statusBar().currentMessage()
+    window.close()

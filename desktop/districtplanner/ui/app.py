@@ -138,7 +138,16 @@ def finish_sample_city(window: MainWindow) -> None:
 
     if window.ready or not window.isVisible():
         return  # closed on the first frame
-    window.finish(open_sample_city())
+    try:
+        document = open_sample_city()
+    except Exception as exc:  # e.g. a file removed since the first frame was read
+        log.exception("sample city failed")
+        window.statusBar().showMessage(f"The sample city could not be opened: {exc}")
+        QMessageBox.critical(window, "District Planner",
+                             f"The sample city could not be opened.\n\n{exc}\n\nOpen your "
+                             "own files with 'district-planner FILE…' or reinstall the app.")
+        return
+    window.finish(document)
 
 
 def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bool = False,
