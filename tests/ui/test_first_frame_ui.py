@@ -61,6 +61,8 @@ def test_window_opens_on_the_first_frame_and_fills_by_itself(qtbot, frame):
     qtbot.waitUntil(lambda: window.ready, timeout=60000)
     assert window.first_frame is None and window.centralWidget() is window.canvas
     assert not isinstance(window.concentration_dock.widget(), QLabel)
+    qtbot.waitUntil(lambda: not [w for w in window.findChildren(QLabel)
+                                 if w.text() == "computing…"], timeout=5000)
     bundle = window.recompute.latest
     assert bundle is not None and bundle.active is not None
     assert window.concentration.tiles["creative_establishments"].value_label.text() == "538"

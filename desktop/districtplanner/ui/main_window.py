@@ -50,6 +50,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _set_panel(dock: QDockWidget, panel: QWidget) -> None:
+    """Put ``panel`` in ``dock`` in place of its "computing…" label, which is dropped."""
+    old = dock.widget()
+    dock.setWidget(panel)
+    if old is not None and old is not panel:
+        old.deleteLater()
+
+
 def _computing() -> QLabel:
     """What a dock holds until its panel is built (the first second of a start)."""
     label = QLabel("computing…")
@@ -158,24 +166,24 @@ class MainWindow(QMainWindow):
         self.layer_list = LayerList(document, self.undo_stack)
         self.layer_list.notice.connect(self.show_notice)
         self.layer_list.layer_activated.connect(self._zoom_to_layer)
-        self.layers_dock.setWidget(self.layer_list)
+        _set_panel(self.layers_dock, self.layer_list)
         self.district_list = DistrictList(document, self.undo_stack)
         self.district_list.zoom_requested.connect(self._zoom_to_district)
-        self.districts_dock.setWidget(self.district_list)
+        _set_panel(self.districts_dock, self.district_list)
         self.assumptions = AssumptionsPanel(document, self.undo_stack)
-        self.assumptions_dock.setWidget(self.assumptions)
+        _set_panel(self.assumptions_dock, self.assumptions)
 
         self.concentration = ConcentrationPanel(document)
         self.affordability = AffordabilityPanel(document, self.undo_stack)
         self.incentives = IncentivesPanel(document, self.undo_stack)
         self.compare = CompareView()
         self.panels = [self.concentration, self.affordability, self.incentives, self.compare]
-        self.concentration_dock.setWidget(self.concentration)
-        self.affordability_dock.setWidget(self.affordability)
-        self.incentives_dock.setWidget(self.incentives)
-        self.compare_dock.setWidget(self.compare)
+        _set_panel(self.concentration_dock, self.concentration)
+        _set_panel(self.affordability_dock, self.affordability)
+        _set_panel(self.incentives_dock, self.incentives)
+        _set_panel(self.compare_dock, self.compare)
         self.explain = ExplainPanel()
-        self.explain_dock.setWidget(self.explain)
+        _set_panel(self.explain_dock, self.explain)
         self.panels.append(self.explain)  # it follows the selection and names the district
         self._add_sensitivity_panel(document)
         for panel in (self.concentration, self.affordability, self.incentives):
@@ -235,7 +243,7 @@ class MainWindow(QMainWindow):
         from districtplanner.ui.panels.sensitivity import SensitivityPanel
 
         self.sensitivity = SensitivityPanel(document, self.recompute)
-        self.sensitivity_dock.setWidget(self.sensitivity)
+        _set_panel(self.sensitivity_dock, self.sensitivity)
         self.panels.append(self.sensitivity)
         c, f, i = self.concentration.tiles, self.affordability.tiles, self.incentives.tiles
         self.sensitivity.bind_tiles({
