@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
 from districtplanner.io.first_frame import read_first_frame
@@ -57,8 +56,11 @@ def test_window_opens_on_the_first_frame_and_fills_by_itself(qtbot, frame):
                for y in range(0, grabbed.height(), 7)}
     assert len(colours) > 50
 
-    QTimer.singleShot(0, window, lambda: app_module.finish_sample_city(window))
-    qtbot.waitUntil(lambda: window.ready, timeout=60000)
+    # As run_gui: the city is read in a worker while the first frame stays responsive.
+    reading = app_module.read_sample_city_then_finish(window)
+    window.resize(window.width() - 40, window.height())  # repainted meanwhile, no waiting
+    qtbot.waitUntil(reading.done, timeout=60000)
+    assert reading.result() is True and window.ready
     assert window.first_frame is None and window.centralWidget() is window.canvas
     assert not isinstance(window.concentration_dock.widget(), QLabel)
     qtbot.waitUntil(lambda: not [w for w in window.findChildren(QLabel)
@@ -85,9 +87,10 @@ def test_closing_on_the_first_frame_loses_nothing_and_stops_the_start(qtbot, fra
 
     window = app_module.show_first_frame(frame)
     qtbot.addWidget(window)
-    window.close()
-    app_module.finish_sample_city(window)  # the zero-timer firing after the close
-    assert not window.ready
+    reading = app_module.read_sample_city_then_finish(window)
+    window.close()  # before the city has been read
+    qtbot.waitUntil(reading.done, timeout=60000)
+    assert reading.result() is False and not window.ready
 
 
 def test_a_sample_city_that_cannot_be_read_after_the_first_frame_says_so(qtbot, frame,
@@ -103,7 +106,8 @@ def test_a_sample_city_that_cannot_be_read_after_the_first_frame_says_so(qtbot, 
                         staticmethod(lambda _parent, _title, text: said.append(text)))
     window = app_module.show_first_frame(frame)
     qtbot.addWidget(window)
-    app_module.finish_sample_city(window)  # no exception escapes into the event loop
+    reading = app_module.read_sample_city_then_finish(window)
+    qtbot.waitUntil(reading.done, timeout=60000)  # no exception escapes into the event loop
     assert not window.ready
     assert "sample city file is missing" in said[0]
     assert "could not be opened" in window.statusBar().currentMessage()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
+from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -68,7 +72,8 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 def run_gui(files: list[Path]) -> int:
     """Open the window on ``files``, or on the sample city. The sample city is painted
     first from its prepared arrays (io/first_frame.py), before the heavy libraries are
-    imported; its layers, index and figures are built right after that first paint."""
+    imported; its layers are then read in a worker thread (the first frame stays
+    responsive) and the same window becomes the full one with the index and figures."""
     from districtplanner.io.first_frame import read_first_frame
     from districtplanner.ui.main_window import MainWindow
 
@@ -97,10 +102,15 @@ def run_gui(files: list[Path]) -> int:
         log.info("first frame shown after %.2f s", time.perf_counter() - t0)
         if quit_after_draw:
             print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
-            finish_sample_city(window)
+        reading = read_sample_city_then_finish(window)
+        if quit_after_draw:
+            loop = QEventLoop()  # the event loop runs meanwhile, as under app.exec()
+            reading.add_done_callback(lambda _f: loop.quit())
+            if not reading.done():
+                loop.exec()
             app.processEvents()  # the docks and the map fitted to the panels
-        else:
-            QTimer.singleShot(0, window, lambda: finish_sample_city(window))
+            if not window.ready:
+                return 1
     log.info("window shown after %.2f s", time.perf_counter() - t0)
     if quit_after_draw:
         # benchmarks/bench_startup.py: stop once the map (and, from a first frame, the
@@ -122,7 +132,7 @@ def run_gui(files: list[Path]) -> int:
 
 def show_first_frame(frame: FirstFrame) -> MainWindow:
     """The window on the sample city's first frame, shown and painted (the caller then
-    runs ``finish_sample_city``, at once or from the event loop)."""
+    reads the city: ``read_sample_city_then_finish``)."""
     from districtplanner.ui.main_window import MainWindow
 
     window = MainWindow(first_frame=frame)
@@ -132,20 +142,56 @@ def show_first_frame(frame: FirstFrame) -> MainWindow:
     return window
 
 
-def finish_sample_city(window: MainWindow) -> None:
-    """Read the sample city's layers and turn the first frame into the full window."""
+class _Delivery(QObject):
+    """Brings the worker's result to the GUI thread (a queued signal)."""
+
+    arrived = Signal(object)
+
+
+def read_sample_city_then_finish(window: MainWindow) -> Future:
+    """Read the sample city (imports included: about a second) in a worker thread while
+    the first frame stays responsive, then turn it into the full window on the GUI thread.
+    The returned future is done once the window is finished (or has said why not)."""
     from districtplanner.model.build import open_sample_city
 
-    if window.ready or not window.isVisible():
+    done: Future = Future()
+    delivery = _Delivery(window)
+
+    def arrived(result: object) -> None:
+        try:
+            finish_sample_city(window, result)
+        finally:
+            delivery.deleteLater()
+            done.set_result(window.ready)
+
+    delivery.arrived.connect(arrived, Qt.ConnectionType.QueuedConnection)
+
+    def work() -> None:
+        try:
+            result: object = open_sample_city()
+        except Exception as exc:  # shown by finish_sample_city, never raised in the thread
+            result = exc
+        with contextlib.suppress(RuntimeError):  # the window was destroyed meanwhile
+            delivery.arrived.emit(result)
+
+    threading.Thread(target=work, name="sample-city", daemon=True).start()
+    return done
+
+
+def finish_sample_city(window: MainWindow, document: Document | BaseException) -> None:
+    """Turn the first frame into the full window on ``document`` (read by
+    ``read_sample_city_then_finish``), or say why the sample city could not be read."""
+    if window.ready or not shiboken6.isValid(window) or not window.isVisible():
         return  # closed on the first frame
-    try:
-        document = open_sample_city()
-    except Exception as exc:  # e.g. a file removed since the first frame was read
-        log.exception("sample city failed")
-        window.statusBar().showMessage(f"The sample city could not be opened: {exc}")
+    if isinstance(document, BaseException):  # e.g. a file removed since the first frame
+        log.error("sample city failed: %s", document)
+        window.statusBar().showMessage(f"The sample city could not be opened: {document}")
+        if os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"):  # no one to close a dialog
+            print(f"error: the sample city could not be opened: {document}", file=sys.stderr)
+            return
         QMessageBox.critical(window, "District Planner",
-                             f"The sample city could not be opened.\n\n{exc}\n\nOpen your "
-                             "own files with 'district-planner FILE…' or reinstall the app.")
+                             f"The sample city could not be opened.\n\n{document}\n\nOpen "
+                             "your own files with 'district-planner FILE…' or reinstall the app.")
         return
     window.finish(document)
 
