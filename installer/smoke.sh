@@ -108,7 +108,7 @@ xvfb-run -a -s "-screen 0 1600x1000x24" /bin/sh -c '
 grep "drawn after" "$KEEP/gui-xcb.txt" || { cat "$KEEP/gui-xcb.txt"; fail "the GUI never drew"; }
 grep -q "screen grabbed to .*: True" "$KEEP/gui-xcb.txt" || fail "no grab of the X screen"
 
-step "start time from the bundle (command to drawn sample city, offscreen, clean env)"
+step "start time from the bundle (command to drawn sample city and to its figures shown, offscreen, clean env)"
 python3 benchmarks/bench_startup.py --exe "$APP" --runs 7 | tee "$KEEP/startup.txt"
 
 step "ldd over every shared library in the bundle"

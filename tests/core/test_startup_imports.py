@@ -1,7 +1,9 @@
 """Start-up import discipline: opening the app on the sample city must not import what it
 does not need to draw it (issue 15). The generator (`sample_city.py`) and scipy.ndimage
 cost ~0.3 s and are needed only to make a city or a hot-spot surface; the metrics command
-pulls in the whole analysis stack at parse time unless it is loaded lazily."""
+pulls in the whole analysis stack at parse time unless it is loaded lazily. The first
+frame (the city painted from resources/sample_city/first_frame.npz) comes before geopandas,
+pandas, pyogrio, rasterio, pyproj, scipy and pyqtgraph, about a second of imports."""
 
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ NOT_AT_START = (
     "districtplanner.cli.selftest",
     "districtplanner.cli.report",
 )
+
+
+# Not imported before the first frame is on screen (all are needed by the full window).
+NOT_BEFORE_FIRST_PAINT = ("geopandas", "pandas", "pyogrio", "rasterio", "pyproj", "scipy",
+                          "pyqtgraph", "districtplanner.model.document",
+                          "districtplanner.analysis.index")
 
 
 def test_sample_city_title_matches_the_generator() -> None:
@@ -50,8 +58,19 @@ def test_opening_the_app_draws_the_city_without_the_generator_or_ndimage() -> No
     """The real start path (`district-planner` with no arguments) up to the painted map."""
     code = (
         "import json, sys\n"
+        "from districtplanner.ui import app\n"
+        "first = {}\n"
+        "finish = app.read_sample_city_then_finish\n"
+        "def spy(window):\n"
+        "    first['modules'] = sorted(sys.modules)\n"
+        "    first['painted'] = window.first_frame.paint_count\n"
+        "    done = finish(window)\n"
+        "    done.add_done_callback(lambda f: first.update(ready=f.result()))\n"
+        "    return done\n"
+        "app.read_sample_city_then_finish = spy\n"
         "from districtplanner.cli import main\n"
         "rc = main([])\n"
+        "print('FIRST ' + json.dumps(first))\n"
         "print('MODULES ' + json.dumps(sorted(sys.modules)))\n"
         "sys.exit(rc)\n"
     )
@@ -65,6 +84,17 @@ def test_opening_the_app_draws_the_city_without_the_generator_or_ndimage() -> No
     assert "districtplanner.ui.main_window" in modules  # it did open the window
     loaded = sorted(m for m in NOT_AT_START if m in modules)
     assert not loaded, f"imported at start: {loaded}"
+    # The map was painted from the first frame before the heavy libraries came in, and
+    # then the same window became the full one.
+    assert proc.stdout.index("drawn after") < proc.stdout.index("figures shown after")
+    first = json.loads(next(x for x in proc.stdout.splitlines()
+                            if x.startswith("FIRST ")).removeprefix("FIRST "))
+    assert first["painted"] >= 1 and first["ready"]
+    early = sorted({m.split(".")[0] if not m.startswith("districtplanner") else m
+                    for m in first["modules"]
+                    if m in NOT_BEFORE_FIRST_PAINT or m.split(".")[0] in NOT_BEFORE_FIRST_PAINT})
+    assert not early, f"imported before the first frame was painted: {early}"
+    assert {"geopandas", "pyqtgraph", "districtplanner.analysis.index"} <= modules
 
 
 @pytest.mark.skipif(importlib.util.find_spec("PySide6") is None, reason="needs Qt")

@@ -108,7 +108,7 @@ def test_import_dialog_is_given_the_open_plan(window, monkeypatch, tmp_path):
             seen["plan"] = plan
             raise __import__("districtplanner.io.errors", fromlist=["x"]).EmptyFile(path)
 
-    monkeypatch.setattr("districtplanner.ui.main_window.ImportDialog", Probe)
+    monkeypatch.setattr("districtplanner.ui.dialogs.import_layer.ImportDialog", Probe)
     monkeypatch.setattr("districtplanner.ui.main_window.QMessageBox.warning",
                         staticmethod(lambda *a, **k: None))
     window.add_layer_files([tmp_path / "x.csv"])

@@ -109,11 +109,15 @@ def _make_sample_city(args: argparse.Namespace) -> int:
     if args.establishments < 1:
         print("error: --establishments must be at least 1", file=sys.stderr)
         return 2
+    from districtplanner.io.first_frame import write_first_frame
+
     out = make_sample_city(
         args.out, args.establishments, seed=args.seed, n_rent_points=args.rent_points,
         n_stops=args.stops, n_institutions=args.institutions,
         n_neighbourhoods=args.neighbourhoods,
     )
+    # The arrays the app paints its first frame from, made from the files just written.
+    write_first_frame(Path(args.out))
     print(f"wrote {out}")
     return 0
 

@@ -15,25 +15,12 @@ from districtplanner.io.readers import read_files
 from districtplanner.io.sample import SAMPLE_TITLE, load_sample_city
 from districtplanner.model.district import DISTRICT_COLOURS, District
 from districtplanner.model.document import Document
-from districtplanner.model.layer import Layer, LayerStyle
+from districtplanner.model.layer import Layer
+from districtplanner.model.styles import ROLE_STYLES, default_style
 from districtplanner.paths import sample_city_dir
 
-# Colour-blind-safe defaults per role (Okabe-Ito and greys), chosen to read on a projector.
-ROLE_STYLES: dict[LayerRole, LayerStyle] = {
-    LayerRole.NEIGHBOURHOODS: LayerStyle(colour="#8C8C8C", fill="", size=1.0, opacity=1.0),
-    LayerRole.TRANSIT_LINES: LayerStyle(colour="#0072B2", size=3.0),
-    LayerRole.TRANSIT_STOPS: LayerStyle(colour="#0072B2", fill="#FFFFFF", size=8.0),
-    LayerRole.ESTABLISHMENTS: LayerStyle(colour="#444444", size=3.0, colour_by="sector"),
-    LayerRole.INSTITUTIONS: LayerStyle(colour="#CC79A7", fill="#CC79A7", size=7.0),
-    LayerRole.RENTS: LayerStyle(colour="#E69F00", opacity=0.55, colormap="cividis"),
-    LayerRole.CONTEXT: LayerStyle(colour="#666666"),
-    LayerRole.BASEMAP: LayerStyle(opacity=1.0),
-}
-
-
-def default_style(role: LayerRole) -> LayerStyle:
-    base = ROLE_STYLES.get(role, LayerStyle())
-    return LayerStyle(**vars(base))
+__all__ = ["ROLE_STYLES", "default_style", "districts_from_frame", "document_from_loaded",
+           "layer_from_loaded", "open_files", "open_sample_city"]
 
 
 def layer_from_loaded(loaded: LoadedLayer) -> Layer:

@@ -13,6 +13,7 @@ from districtplanner.analysis.raster import Raster
 from districtplanner.analysis.roles import ROLE_LABELS, LayerRole
 from districtplanner.io.loaded import data_bounds
 from districtplanner.io.readers import kind_of_geometries
+from districtplanner.model.styles import LayerStyle
 
 __all__ = ["ROLE_LABELS", "Layer", "LayerRole", "LayerStyle", "new_layer_id"]
 
@@ -22,18 +23,6 @@ ROLE_EMPTY_KIND = {
     LayerRole.NEIGHBOURHOODS: "polygon",
     LayerRole.DISTRICTS: "polygon",
 }
-
-
-@dataclass
-class LayerStyle:
-    """How a layer is drawn. Colours are '#rrggbb'; ``colour_by`` names a column or ''."""
-
-    colour: str = "#444444"
-    fill: str = ""
-    size: float = 3.0
-    opacity: float = 1.0
-    colour_by: str = ""
-    colormap: str = "viridis"
 
 
 _ids = itertools.count(1)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
+from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from districtplanner.model.build import open_files, open_sample_city
-from districtplanner.model.document import Document
-from districtplanner.paths import resources_dir
+from districtplanner.paths import resources_dir, sample_city_dir
 from districtplanner.ui import theme
+
+if TYPE_CHECKING:
+    from districtplanner.io.first_frame import FirstFrame
+    from districtplanner.model.document import Document
+    from districtplanner.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,8 @@ def application() -> QApplication:
 
 def open_document(files: list[Path]) -> tuple[Document, list[str]]:
     """The sample city, or a document of ``files`` when given, and the problems met."""
+    from districtplanner.model.build import open_files, open_sample_city
+
     if not files:
         return open_sample_city(), []
     return open_files(files)
@@ -60,23 +70,56 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 
 def run_gui(files: list[Path]) -> int:
+    """Open the window on ``files``, or on the sample city. The sample city is painted
+    first from its prepared arrays (io/first_frame.py), before the heavy libraries are
+    imported; its layers are then read in a worker thread (the first frame stays
+    responsive) and the same window becomes the full one with the index and figures."""
+    from districtplanner.io.first_frame import read_first_frame
     from districtplanner.ui.main_window import MainWindow
 
     t0 = time.perf_counter()
     app = application()
     sys.excepthook = _excepthook
-    document, problems = open_document(files)
-    window = MainWindow(document)
-    window.show()
-    app.processEvents()
-    if problems:
-        window.show_notice(problems[0])
-        QMessageBox.warning(window, "Some files could not be opened", "\n\n".join(problems))
+    quit_after_draw = bool(os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"))
+    frame = None if files else read_first_frame(sample_city_dir())
+    window = None
+    if frame is not None:
+        try:
+            window = show_first_frame(frame)
+        except Exception:  # a first frame is a nicety: start the ordinary way instead
+            log.exception("first frame failed")
+            frame = None
+    if frame is None:  # own files, or a sample city without (or with a stale) first frame
+        document, problems = open_document(files)
+        window = MainWindow(document)
+        window.show()
+        app.processEvents()
+        if problems:
+            window.show_notice(problems[0])
+            QMessageBox.warning(window, "Some files could not be opened", "\n\n".join(problems))
+    else:
+        assert window is not None
+        log.info("first frame shown after %.2f s", time.perf_counter() - t0)
+        if quit_after_draw:
+            print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+        reading = read_sample_city_then_finish(window)
+        if quit_after_draw:
+            loop = QEventLoop()  # the event loop runs meanwhile, as under app.exec()
+            reading.add_done_callback(lambda _f: loop.quit())
+            if not reading.done():
+                loop.exec()
+            app.processEvents()  # the docks and the map fitted to the panels
+            if not window.ready:
+                return 1
     log.info("window shown after %.2f s", time.perf_counter() - t0)
-    if os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"):
-        # benchmarks/bench_startup.py: stop once the map has been painted on screen.
+    if quit_after_draw:
+        # benchmarks/bench_startup.py: stop once the map (and, from a first frame, the
+        # figures) have been painted on screen.
         window.canvas.viewport().repaint()
-        print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+        if frame is None:
+            print(f"drawn after {time.perf_counter() - t0:.3f} s in-process", flush=True)
+        window.repaint()
+        print(f"figures shown after {time.perf_counter() - t0:.3f} s in-process", flush=True)
         grab = os.environ.get("DISTRICT_PLANNER_SCREEN_GRAB")
         if grab:
             # installer/smoke.sh: what the display server shows (xcb), not a re-render.
@@ -85,6 +128,72 @@ def run_gui(files: list[Path]) -> int:
             print(f"screen grabbed to {grab}: {shot.save(grab, 'PNG')}", flush=True)
         return 0
     return app.exec()
+
+
+def show_first_frame(frame: FirstFrame) -> MainWindow:
+    """The window on the sample city's first frame, shown and painted (the caller then
+    reads the city: ``read_sample_city_then_finish``)."""
+    from districtplanner.ui.main_window import MainWindow
+
+    window = MainWindow(first_frame=frame)
+    window.show()
+    QApplication.processEvents()
+    window.repaint()  # on screen now, not at some later turn of the event loop
+    return window
+
+
+class _Delivery(QObject):
+    """Brings the worker's result to the GUI thread (a queued signal)."""
+
+    arrived = Signal(object)
+
+
+def read_sample_city_then_finish(window: MainWindow) -> Future:
+    """Read the sample city (imports included: about a second) in a worker thread while
+    the first frame stays responsive, then turn it into the full window on the GUI thread.
+    The returned future is done once the window is finished (or has said why not)."""
+    from districtplanner.model.build import open_sample_city
+
+    done: Future = Future()
+    delivery = _Delivery(window)
+
+    def arrived(result: object) -> None:
+        try:
+            finish_sample_city(window, result)
+        finally:
+            delivery.deleteLater()
+            done.set_result(window.ready)
+
+    delivery.arrived.connect(arrived, Qt.ConnectionType.QueuedConnection)
+
+    def work() -> None:
+        try:
+            result: object = open_sample_city()
+        except Exception as exc:  # shown by finish_sample_city, never raised in the thread
+            result = exc
+        with contextlib.suppress(RuntimeError):  # the window was destroyed meanwhile
+            delivery.arrived.emit(result)
+
+    threading.Thread(target=work, name="sample-city", daemon=True).start()
+    return done
+
+
+def finish_sample_city(window: MainWindow, document: Document | BaseException) -> None:
+    """Turn the first frame into the full window on ``document`` (read by
+    ``read_sample_city_then_finish``), or say why the sample city could not be read."""
+    if window.ready or not shiboken6.isValid(window) or not window.isVisible():
+        return  # closed on the first frame
+    if isinstance(document, BaseException):  # e.g. a file removed since the first frame
+        log.error("sample city failed: %s", document)
+        window.statusBar().showMessage(f"The sample city could not be opened: {document}")
+        if os.environ.get("DISTRICT_PLANNER_QUIT_AFTER_DRAW"):  # no one to close a dialog
+            print(f"error: the sample city could not be opened: {document}", file=sys.stderr)
+            return
+        QMessageBox.critical(window, "District Planner",
+                             f"The sample city could not be opened.\n\n{document}\n\nOpen "
+                             "your own files with 'district-planner FILE…' or reinstall the app.")
+        return
+    window.finish(document)
 
 
 def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bool = False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
@@ -31,103 +32,163 @@ from PySide6.QtWidgets import (
 )
 
 from districtplanner import __version__
-from districtplanner.analysis.incentives import default_instruments
-from districtplanner.analysis.roles import LayerRole
-from districtplanner.io.crs import far_warning
-from districtplanner.io.errors import BadValues, DataImportError, MissingCRS
-from districtplanner.io.loaded import LoadedLayer
-from districtplanner.model.commands import (
-    AddDistrict,
-    AddLayers,
-    SetDistrictGeometry,
-    SetProjectCRS,
-)
-from districtplanner.model.document import Document
-from districtplanner.model.figures import MetricsBundle
-from districtplanner.model.session import Session
 from districtplanner.ui import screen_fit
-from districtplanner.ui.dialogs.analysed_layer import ask_analysed_use
-from districtplanner.ui.dialogs.import_layer import (
-    ImportChoice,
-    ImportDialog,
-    offer_new_plan,
-    plan_extent,
-)
-from districtplanner.ui.loader import LayerLoader
-from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
-from districtplanner.ui.map.canvas import MapCanvas
-from districtplanner.ui.panels.affordability import AffordabilityPanel
-from districtplanner.ui.panels.assumptions import AssumptionsPanel
-from districtplanner.ui.panels.compare import CompareView
-from districtplanner.ui.panels.concentration import ConcentrationPanel
-from districtplanner.ui.panels.districts import DistrictList
-from districtplanner.ui.panels.explain import ExplainPanel
-from districtplanner.ui.panels.incentives import IncentivesPanel
-from districtplanner.ui.panels.layers import LayerList
-from districtplanner.ui.recompute import Recompute
-from districtplanner.ui.undo import HistoryView, UndoActions
+
+# Only Qt and the light modules above at import: the sample city's first frame is painted
+# by this window before geopandas, pandas, pyogrio, rasterio, scipy and pyqtgraph are
+# imported (about a second), so everything the full window needs is imported in
+# ``finish`` and in the handlers that use it.
+if TYPE_CHECKING:
+    from districtplanner.io.errors import DataImportError
+    from districtplanner.io.first_frame import FirstFrame
+    from districtplanner.io.loaded import LoadedLayer
+    from districtplanner.model.document import Document
+    from districtplanner.model.figures import MetricsBundle
+    from districtplanner.model.session import Session
+    from districtplanner.ui.dialogs.import_layer import ImportChoice
 
 log = logging.getLogger(__name__)
 
 
+def _set_panel(dock: QDockWidget, panel: QWidget) -> None:
+    """Put ``panel`` in ``dock`` in place of its "computing…" label, which is dropped."""
+    old = dock.widget()
+    dock.setWidget(panel)
+    if old is not None and old is not panel:
+        old.deleteLater()
+
+
+def _computing() -> QLabel:
+    """What a dock holds until its panel is built (the first second of a start)."""
+    label = QLabel("computing…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setEnabled(False)
+    return label
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, document: Document | Session, parent: QWidget | None = None) -> None:
+    """The app's window on ``document`` (or a Session). Without a document it opens on
+    ``first_frame`` (the sample city drawn from its prepared arrays, every dock saying
+    "computing…") and becomes the full window when ``finish`` is given the document;
+    until then it has no menus or tools, so no edit can be made that could be lost."""
+
+    def __init__(self, document: Document | Session | None = None,
+                 parent: QWidget | None = None, *,
+                 first_frame: FirstFrame | None = None) -> None:
         super().__init__(parent)
-        # The window drives a Session (document + undo stack + figures), as the CLI does.
-        self.session = document if isinstance(document, Session) else Session(document)
-        document = self.session.document
-        self.document = document
-        self.undo_stack = self.session.stack
         self.setObjectName("MainWindow")
+        self.ready = False
         self._placed = screen_fit.place(self)
         self.setDockNestingEnabled(True)
         # The figure panels on the right run the full height; the incentives strip sits
         # under the layer list and the map.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._docks_fitted = False
+        self._build_docks()
+        if document is not None:
+            self.finish(document)
+            return
+        if first_frame is None:
+            raise ValueError("MainWindow needs a document or a first frame to show")
+        from districtplanner.ui.map.first_frame import FirstFrameMap
+
+        self.first_frame = FirstFrameMap(first_frame)
+        self.setCentralWidget(self.first_frame)
+        # The menu bar and a toolbar row, disabled, where the real ones will be: the map
+        # does not jump down when they arrive.
+        for title in ("&File", "&Edit", "&View", "&Help"):
+            self.menuBar().addMenu(title).setEnabled(False)
+        self._placeholder_bar = self.addToolBar("Loading")
+        self._placeholder_bar.addAction("Zoom to all").setEnabled(False)
+        self.setWindowTitle(f"{first_frame.title} — District Planner")
+        self.statusBar().showMessage(f"{first_frame.title}: loading the layers and the "
+                                     "figures…")
+
+    def _build_docks(self) -> None:
+        """Every dock in its place, each holding "computing…" until ``finish`` gives it
+        its panel: the window keeps its layout from the first frame on."""
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.layers_dock = self._dock("Layers", _computing(), left)
+        self.districts_dock = self._dock("Districts", _computing(), left)
+        self.assumptions_dock = self._dock("Assumptions", _computing(), left)
+        self.tabifyDockWidget(self.districts_dock, self.assumptions_dock)
+        self.districts_dock.raise_()
+        self.concentration_dock = self._dock("Concentration", _computing(), right)
+        self.affordability_dock = self._dock("Affordability", _computing(), right)
+        self.incentives_dock = self._dock("Incentives", _computing(), bottom)
+        self.compare_dock = self._dock("Compare", _computing(), bottom)
+        self.compare_dock.hide()
+        self.explain_dock = self._dock("Explain", _computing(), bottom)
+        self.tabifyDockWidget(self.compare_dock, self.explain_dock)
+        self.explain_dock.hide()
+        # The Sensitivity dock is a tab beside Affordability, tabbed once the window is
+        # laid out: tabified before its first show, Qt left a second, stale tab bar over
+        # the incentives strip.
+        self.sensitivity_dock = self._dock("Sensitivity", _computing(), right)
+        QTimer.singleShot(0, self, lambda: (
+            self.tabifyDockWidget(self.affordability_dock, self.sensitivity_dock),
+            self.affordability_dock.raise_()))
+
+    def finish(self, document: Document | Session) -> None:
+        """Build the full window on ``document``: map, panels, menus, tools, the undo stack
+        and the project machinery; the figures are computed before it returns."""
+        from districtplanner.model.session import Session
+        from districtplanner.ui.loader import LayerLoader
+        from districtplanner.ui.map.analysis_overlays import AnalysisOverlays
+        from districtplanner.ui.map.canvas import MapCanvas
+        from districtplanner.ui.panels.affordability import AffordabilityPanel
+        from districtplanner.ui.panels.assumptions import AssumptionsPanel
+        from districtplanner.ui.panels.compare import CompareView
+        from districtplanner.ui.panels.concentration import ConcentrationPanel
+        from districtplanner.ui.panels.districts import DistrictList
+        from districtplanner.ui.panels.explain import ExplainPanel
+        from districtplanner.ui.panels.incentives import IncentivesPanel
+        from districtplanner.ui.panels.layers import LayerList
+        from districtplanner.ui.recompute import Recompute
+
+        if self.ready:
+            raise RuntimeError("the window already shows a document")
+        # The window drives a Session (document + undo stack + figures), as the CLI does.
+        self.session = document if isinstance(document, Session) else Session(document)
+        document = self.session.document
+        self.document = document
+        self.undo_stack = self.session.stack
+        self.statusBar().clearMessage()
 
         self.recompute = Recompute(document, self, figures=self.session.figures)
         self.canvas = MapCanvas(document, self)
-        self.setCentralWidget(self.canvas)
+        self.setCentralWidget(self.canvas)  # deletes the first frame, if there was one
+        self.first_frame = None
 
         self.layer_list = LayerList(document, self.undo_stack)
         self.layer_list.notice.connect(self.show_notice)
         self.layer_list.layer_activated.connect(self._zoom_to_layer)
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
-        self.layers_dock = self._dock("Layers", self.layer_list, left)
-
+        _set_panel(self.layers_dock, self.layer_list)
         self.district_list = DistrictList(document, self.undo_stack)
         self.district_list.zoom_requested.connect(self._zoom_to_district)
-        self.districts_dock = self._dock("Districts", self.district_list, left)
+        _set_panel(self.districts_dock, self.district_list)
         self.assumptions = AssumptionsPanel(document, self.undo_stack)
-        self.assumptions_dock = self._dock("Assumptions", self.assumptions, left)
-        self.tabifyDockWidget(self.districts_dock, self.assumptions_dock)
-        self.districts_dock.raise_()
+        _set_panel(self.assumptions_dock, self.assumptions)
 
         self.concentration = ConcentrationPanel(document)
         self.affordability = AffordabilityPanel(document, self.undo_stack)
         self.incentives = IncentivesPanel(document, self.undo_stack)
         self.compare = CompareView()
         self.panels = [self.concentration, self.affordability, self.incentives, self.compare]
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.concentration_dock = self._dock("Concentration", self.concentration, right)
-        self.affordability_dock = self._dock("Affordability", self.affordability, right)
-        self.incentives_dock = self._dock("Incentives", self.incentives,
-                                          Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.compare_dock = self._dock("Compare", self.compare,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.compare_dock.hide()
+        _set_panel(self.concentration_dock, self.concentration)
+        _set_panel(self.affordability_dock, self.affordability)
+        _set_panel(self.incentives_dock, self.incentives)
+        _set_panel(self.compare_dock, self.compare)
         self.explain = ExplainPanel()
-        self.explain_dock = self._dock("Explain", self.explain,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.compare_dock, self.explain_dock)
-        self.explain_dock.hide()
+        _set_panel(self.explain_dock, self.explain)
         self.panels.append(self.explain)  # it follows the selection and names the district
-        self._add_sensitivity_dock(document)
+        self._add_sensitivity_panel(document)
         for panel in (self.concentration, self.affordability, self.incentives):
             for tile in panel.tiles.tiles.values():
                 tile.explain_requested.connect(lambda _k, t=tile: self.explain_figure(t))
-        self._docks_fitted = False
 
         self.recompute.metrics_ready.connect(self._show_bundle)
         self.overlays = AnalysisOverlays(self.canvas, document, self.recompute, self)
@@ -144,6 +205,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._new_district_count = 0
         self._build_status_bar()
+        placeholder = getattr(self, "_placeholder_bar", None)
+        if placeholder is not None:  # the first frame's stand-ins
+            self.menuBar().clear()
+            self.removeToolBar(placeholder)
+            placeholder.deleteLater()
+            self._placeholder_bar = None
         self._build_actions()
         self._build_tools()
         self._connect_canvas()
@@ -156,23 +223,27 @@ class MainWindow(QMainWindow):
 
         # New/Open/Save/Revert, the unsaved mark in the title, autosave and recovery.
         self.project = ProjectActions(self)
+        self.ready = True
         self._update_title()
+        if self.isVisible():
+            # Shown on the first frame: once the panels are laid out, size the docks and
+            # fit the map as a first show does (a restored layout keeps its sizes).
+            QTimer.singleShot(0, self, self._fit_after_first_frame)
         self.recompute.run_now()
 
+    def _fit_after_first_frame(self) -> None:
+        if self._placed is not None or not screen_fit.restore_docks(self):
+            self.fit_docks()
+        self.canvas.zoom_to_all()
+
     # ------------------------------------------------------------------ chrome
-    def _add_sensitivity_dock(self, document: Document) -> None:
-        """The Sensitivity dock (a tab beside Affordability) and the tiles that show the
-        Monte Carlo interval of their figure."""
+    def _add_sensitivity_panel(self, document: Document) -> None:
+        """The Sensitivity panel and the tiles that show the Monte Carlo interval of their
+        figure."""
         from districtplanner.ui.panels.sensitivity import SensitivityPanel
 
         self.sensitivity = SensitivityPanel(document, self.recompute)
-        self.sensitivity_dock = self._dock("Sensitivity", self.sensitivity,
-                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        # Tabbed once the window is laid out: tabified before its first show, Qt left a
-        # second, stale tab bar over the incentives strip.
-        QTimer.singleShot(0, self, lambda: (
-            self.tabifyDockWidget(self.affordability_dock, self.sensitivity_dock),
-            self.affordability_dock.raise_()))
+        _set_panel(self.sensitivity_dock, self.sensitivity)
         self.panels.append(self.sensitivity)
         c, f, i = self.concentration.tiles, self.affordability.tiles, self.incentives.tiles
         self.sensitivity.bind_tiles({
@@ -214,6 +285,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.crs_label)
 
     def _build_actions(self) -> None:
+        from districtplanner.ui.undo import UndoActions
+
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         add_layer = QAction("&Add layer…", self, shortcut=QKeySequence("Ctrl+L"))
@@ -336,6 +409,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- edits
     def add_drawn_district(self, geometry: object) -> None:
         from districtplanner.analysis.incentives import default_instruments
+        from districtplanner.model.commands import AddDistrict
         from districtplanner.model.district import District
 
         self._new_district_count += 1
@@ -354,6 +428,8 @@ class MainWindow(QMainWindow):
     def edit_district_shape(self, district_id: str, geometry: object, finished: bool) -> None:
         """Every move of a drag updates the document (so the panels follow live); the whole
         drag is one gesture on the stack, so one undo step."""
+        from districtplanner.model.commands import SetDistrictGeometry
+
         if not self.undo_stack.in_gesture:
             self.undo_stack.begin_gesture(
                 f"Edit shape of {self.document.district(district_id).name}")
@@ -384,6 +460,7 @@ class MainWindow(QMainWindow):
 
     def buffer_district(self, district_id: str, metres: float) -> str:
         """Grow (shrink, negative) a district by ``metres`` as one undo step; '' or why not."""
+        from districtplanner.model.commands import SetDistrictGeometry
         from districtplanner.model.document import DocumentError, buffer_district_geometry
 
         d = self.document.district(district_id)
@@ -443,6 +520,8 @@ class MainWindow(QMainWindow):
 
     def set_project_crs(self, crs: str) -> str:
         """Reproject the plan (one undo step); returns '' or why it was refused."""
+        from districtplanner.model.commands import SetProjectCRS
+
         problem = self.undo_stack.push(SetProjectCRS(self.document, crs))
         if problem:
             QMessageBox.warning(self, "Project coordinate system", problem)
@@ -466,6 +545,9 @@ class MainWindow(QMainWindow):
             self._import_next()
 
     def _import_next(self) -> None:
+        from districtplanner.io.errors import DataImportError
+        from districtplanner.ui.dialogs.import_layer import ImportDialog, plan_extent
+
         while self._import_queue:
             path = self._import_queue.pop(0)
             try:
@@ -484,7 +566,13 @@ class MainWindow(QMainWindow):
         self.loader.start(choice, self.document.crs or None, self)
 
     def _layer_loaded(self, loaded: LoadedLayer) -> None:
+        from districtplanner.analysis.incentives import default_instruments
+        from districtplanner.analysis.roles import LayerRole
+        from districtplanner.io.crs import far_warning
         from districtplanner.model.build import districts_from_frame, layer_from_loaded
+        from districtplanner.model.commands import AddDistrict, AddLayers
+        from districtplanner.ui.dialogs.analysed_layer import ask_analysed_use
+        from districtplanner.ui.dialogs.import_layer import offer_new_plan
 
         if loaded.role == LayerRole.DISTRICTS and not loaded.is_raster:
             for d in districts_from_frame(loaded.data, loaded.mapping):
@@ -518,6 +606,8 @@ class MainWindow(QMainWindow):
         self._import_next()
 
     def _layer_failed(self, exc: DataImportError) -> None:
+        from districtplanner.io.errors import BadValues, MissingCRS
+
         choice = self._last_choice
         if isinstance(exc, BadValues) and choice is not None:
             answer = QMessageBox.question(
@@ -564,7 +654,10 @@ class MainWindow(QMainWindow):
 
     def import_districts(self, path: Path) -> int:
         """Add every polygon of ``path`` as a district (one undo step each)."""
+        from districtplanner.analysis.incentives import default_instruments
         from districtplanner.io.districts import read_districts
+        from districtplanner.io.errors import DataImportError
+        from districtplanner.model.commands import AddDistrict
         from districtplanner.model.district import District
 
         try:
@@ -594,6 +687,7 @@ class MainWindow(QMainWindow):
 
     def export_districts(self, path: Path) -> None:
         from districtplanner.io.districts import write_districts
+        from districtplanner.io.errors import DataImportError
 
         try:
             write_districts(path, self.document.districts, crs=self.document.crs or None)
@@ -641,6 +735,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_history(self) -> None:
+        from districtplanner.ui.undo import HistoryView
+
         if getattr(self, "_history", None) is None:
             self._history = HistoryView(self.undo_stack, self)
             self._history.setWindowFlag(Qt.WindowType.Tool)
@@ -688,9 +784,11 @@ class MainWindow(QMainWindow):
             self.concentration_dock.raise_()
             right = max(340, min(560, int(w * 0.38)))
         else:
-            # Tall enough for the package table and its Add/Edit/Remove buttons.
-            inner = self.incentives.findChild(QScrollArea).widget()
-            strip = min(int(h * 0.38), max(230, inner.sizeHint().height() + 30))
+            # Tall enough for the package table and its Add/Edit/Remove buttons (sized
+            # again by ``finish`` when the first frame was shown without them).
+            inner = self.incentives.findChild(QScrollArea).widget() if self.ready else None
+            wanted = inner.sizeHint().height() + 30 if inner is not None else 0
+            strip = min(int(h * 0.38), max(230, wanted))
             self.resizeDocks([self.incentives_dock], [strip], Qt.Orientation.Vertical)
         self.resizeDocks([self.layers_dock, self.concentration_dock], [left, right],
                          Qt.Orientation.Horizontal)
@@ -708,12 +806,17 @@ class MainWindow(QMainWindow):
                 placed = self._placed
                 QTimer.singleShot(0, lambda: screen_fit.fit_frame(self, placed))
         super().showEvent(event)
-        QTimer.singleShot(0, self.canvas.zoom_to_all)
+        if self.ready:
+            QTimer.singleShot(0, self.canvas.zoom_to_all)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closed by the planner (title bar, window manager): Save / Discard / Cancel when
         # there are unsaved changes. File > Quit asks before it closes; a close from code
         # (tests, replacing the plan) has settled that already.
+        if not self.ready:
+            # Closed on the first frame: nothing was edited yet, so nothing to save.
+            super().closeEvent(event)
+            return
         if event.spontaneous() and not self.project.confirm_close():
             event.ignore()
             return
