@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -152,8 +153,6 @@ def read_sample_city_then_finish(window: MainWindow) -> Future:
     """Read the sample city (imports included: about a second) in a worker thread while
     the first frame stays responsive, then turn it into the full window on the GUI thread.
     The returned future is done once the window is finished (or has said why not)."""
-    from districtplanner.model.build import open_sample_city
-
     done: Future = Future()
     delivery = _Delivery(window)
 
@@ -168,9 +167,21 @@ def read_sample_city_then_finish(window: MainWindow) -> Future:
 
     def work() -> None:
         try:
+            # Imported here, not on the GUI thread: model.build pulls in geopandas (~0.6 s).
+            from districtplanner.model.build import open_sample_city
+
             result: object = open_sample_city()
         except Exception as exc:  # shown by finish_sample_city, never raised in the thread
             result = exc
+        else:
+            # What finish() will import on the GUI thread (about 0.5 s: the index's nearest-
+            # stop tree, the normal CDF, the analysis modules), imported here while the
+            # first frame waits. Only numpy/scipy and our Qt-free code: no Qt objects.
+            for name in ("scipy.spatial", "scipy.special", "districtplanner.analysis.index",
+                         "districtplanner.analysis.metrics",
+                         "districtplanner.analysis.sensitivity"):
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(name)
         with contextlib.suppress(RuntimeError):  # the window was destroyed meanwhile
             delivery.arrived.emit(result)
 
