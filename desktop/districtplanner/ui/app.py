@@ -154,14 +154,17 @@ def read_sample_city_then_finish(window: MainWindow) -> Future:
     the first frame stays responsive, then turn it into the full window on the GUI thread.
     The returned future is done once the window is finished (or has said why not)."""
     done: Future = Future()
-    delivery = _Delivery(window)
+    # No parent: the thread emits on it, so it must outlive a window closed (and deleted)
+    # before the city has been read. Emitting on a deleted object from another thread
+    # crashed the process; the closures below keep it alive until it has delivered.
+    delivery = _Delivery()
 
     def arrived(result: object) -> None:
         try:
             finish_sample_city(window, result)
         finally:
             delivery.deleteLater()
-            done.set_result(window.ready)
+            done.set_result(shiboken6.isValid(window) and window.ready)
 
     delivery.arrived.connect(arrived, Qt.ConnectionType.QueuedConnection)
 
@@ -182,8 +185,7 @@ def read_sample_city_then_finish(window: MainWindow) -> Future:
                          "districtplanner.analysis.sensitivity"):
                 with contextlib.suppress(ImportError):
                     importlib.import_module(name)
-        with contextlib.suppress(RuntimeError):  # the window was destroyed meanwhile
-            delivery.arrived.emit(result)
+        delivery.arrived.emit(result)
 
     threading.Thread(target=work, name="sample-city", daemon=True).start()
     return done
