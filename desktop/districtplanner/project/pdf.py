@@ -163,7 +163,12 @@ def attach_project(pdf: str | Path, packed: PackedProject, out: str | Path) -> N
         attached.alternative_name = TextStringObject(ATTACHMENT_NAME)
         attached.description = TextStringObject(
             "District Planner project: File > Open on this PDF reopens the plan")
-        writer.add_metadata({"/ModDate": now.strftime("D:%Y%m%d%H%M%SZ")})
+        # pypdf leaves the information dictionary (title, author) out of the update's
+        # trailer when it did not change, and readers then find none: with a ModDate in the
+        # same second as the pages' own, 1 export in 4 lost its title and author. A key of
+        # our own always changes it.
+        writer.add_metadata({"/ModDate": now.strftime("D:%Y%m%d%H%M%SZ"),
+                             "/DistrictPlannerProject": ATTACHMENT_NAME})
         writer.write(out)
 
 
