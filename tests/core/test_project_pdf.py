@@ -7,7 +7,6 @@ the real exported plan are in tests/ui/test_report.py.
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import pytest
@@ -144,35 +143,6 @@ def test_a_saved_plan_is_attached_as_it_is(sample_project, tmp_path):
     out = tmp_path / "plan.pdf"
     attach_project(_pdf(tmp_path / "pages.pdf", {}), packed, out)
     assert embedded_project(out) == (ATTACHMENT_NAME, gpkg.read_bytes())
-
-
-def test_attaching_keeps_title_and_author_also_within_the_same_second(tmp_path,
-                                                                     monkeypatch):
-    """The pages' ModDate and the attachment's can be the same second; the title and
-    author must survive the incremental update either way."""
-    from datetime import UTC, datetime
-
-    import districtplanner.project.pdf as pdf_module
-
-    fixed = datetime(2026, 11, 26, 3, 30, 0, tzinfo=UTC)
-
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return fixed
-
-    monkeypatch.setattr(pdf_module, "datetime", Clock)
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    writer.add_metadata({"/Title": "Harbour plan", "/Author": "A. Planner",
-                         "/ModDate": fixed.strftime("D:%Y%m%d%H%M%SZ")})
-    pages = tmp_path / "pages.pdf"
-    with pages.open("wb") as fh:
-        writer.write(fh)
-    out = tmp_path / "plan.pdf"
-    attach_project(pages, PackedProject(zlib.compress(b"x"), 1), out)
-    meta = PdfReader(out).metadata
-    assert meta is not None and meta.title == "Harbour plan" and meta.author == "A. Planner"
 
 
 def test_a_project_larger_than_pypdfs_default_limit_still_opens(tmp_path):
