@@ -11,13 +11,11 @@ import pytest
 import shapely
 
 from districtplanner.analysis.assumptions import Assumptions
-from districtplanner.analysis.citydata import CityData
 from districtplanner.analysis.concentration import jobs_lq_interval
 from districtplanner.analysis.incentives import default_instruments
-from districtplanner.analysis.index import CityIndex, PlainSelector
+from districtplanner.analysis.index import PlainSelector
 from districtplanner.analysis.metrics import compute, compute_selection
 from districtplanner.analysis.sectors import NON_CREATIVE_CODE
-from districtplanner.sample_city import generate_city
 
 
 def test_delta_method_by_hand():
@@ -69,14 +67,6 @@ def test_delta_method_matches_a_bootstrap_over_establishments(giant):
     if giant:
         assert abs(out["low"] - lo) < abs(wald[0] - lo)
         assert abs(out["high"] - hi) < abs(wald[1] - hi)
-
-
-@pytest.fixture(scope="module")
-def sample():
-    c = generate_city(4000, n_rent_points=800)
-    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
-                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
-    return c, CityIndex.build(city)
 
 
 def test_jobs_interval_in_compute_and_json(sample):

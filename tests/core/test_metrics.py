@@ -18,17 +18,8 @@ from districtplanner.analysis.hotspots import compute_surface
 from districtplanner.analysis.incentives import default_instruments
 from districtplanner.analysis.index import CityIndex, PlainSelector
 from districtplanner.analysis.metrics import compute, compute_selection
-from districtplanner.sample_city import generate_city
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "methods.md"
-
-
-@pytest.fixture(scope="module")
-def sample():
-    c = generate_city(4000, n_rent_points=800)
-    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
-                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
-    return c, CityIndex.build(city)
 
 
 def test_to_dict_has_the_stable_keys(sample):

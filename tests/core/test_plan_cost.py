@@ -10,19 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from districtplanner.analysis.assumptions import Assumptions
-from districtplanner.analysis.citydata import CityData
 from districtplanner.analysis.incentives import Instrument, InstrumentKind, default_instruments
-from districtplanner.analysis.index import CityIndex
 from districtplanner.analysis.metrics import compute, plan_cost
-from districtplanner.sample_city import generate_city
-
-
-@pytest.fixture(scope="module")
-def sample():
-    c = generate_city(4000, n_rent_points=800)
-    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
-                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
-    return c, CityIndex.build(city)
 
 
 def test_plan_cost_by_hand():

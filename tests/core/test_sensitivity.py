@@ -26,14 +26,6 @@ from districtplanner.sample_city import generate_city
 A = Assumptions()
 
 
-@pytest.fixture(scope="module")
-def sample():
-    c = generate_city(4000, n_rent_points=800)
-    city = CityData.from_frames(c.establishments, rents=c.rent_points, stops=c.transit_stops,
-                                institutions=c.institutions, neighbourhoods=c.neighbourhoods)
-    return c, CityIndex.build(city)
-
-
 def analysis(index, geom, a=A, stations=0, instruments=None):
     instruments = default_instruments() if instruments is None else instruments
     m = compute(index, geom, a, instruments, new_stations=stations)
