@@ -420,3 +420,23 @@ def test_saving_over_a_plan_changed_elsewhere_asks_first(window, qtbot, tmp_path
     window.project._closing_confirmed = True
     window.close()
     assert not inuse.owner_file(path).exists()  # a closed plan is free again
+
+
+def test_the_two_questions_answer_by_their_buttons(window, tmp_path):
+    from datetime import UTC, datetime
+
+    from districtplanner.project import inuse
+
+    path = tmp_path / "shared.gpkg"
+    owner = inuse.Owner("alex", "planning-pc-07", 4242, datetime.now(UTC), "theirs")
+    seen: list[str] = []
+    _answer("Open a copy", seen)
+    assert project_actions.ask_in_use(window, path, owner) == "copy"
+    _answer("Open anyway", seen)
+    assert project_actions.ask_in_use(window, path, owner) == "open"
+    _answer("Replace their changes", seen)
+    assert project_actions.ask_overwrite(window, path, "26 Nov 2026 at 09:00", "") == "overwrite"
+    _answer(QMessageBox.StandardButton.Cancel, seen)
+    assert project_actions.ask_overwrite(window, path, "26 Nov 2026 at 09:00", "") is None
+    assert "shared.gpkg is open in District Planner by alex on planning-pc-07" in seen[0]
+    assert seen[2] == "shared.gpkg was saved on 26 Nov 2026 at 09:00, after you opened it."

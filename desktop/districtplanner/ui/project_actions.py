@@ -100,42 +100,43 @@ def _remember(path: Path) -> None:
         log.warning("could not update the recent files list: %s", exc)
 
 
+def _warn_choose(parent: QWidget | None, name: str, title: str, text: str, info: str,
+                 safe: tuple[str, str], risky: tuple[str, str]) -> str | None:
+    """A warning with a safe default, a risky choice and Cancel: the chosen key or None."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName(name)
+    box.setInformativeText(info)
+    first = box.addButton(safe[1], QMessageBox.ButtonRole.AcceptRole)
+    second = box.addButton(risky[1], QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(first)
+    box.exec()
+    clicked = box.clickedButton()
+    return safe[0] if clicked is first else risky[0] if clicked is second else None
+
+
 def ask_in_use(parent: QWidget | None, path: Path, owner: inuse.Owner) -> str | None:
     """Someone else has ``path`` open: "copy" (open it unsaved, under no name), "open"
     (open it anyway) or None (cancel). A function of its own so tests can answer it."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "This plan is open elsewhere",
-                      f"{path.name} is open in District Planner by {owner.describe()}.",
-                      QMessageBox.StandardButton.NoButton, parent)
-    box.setObjectName("plan-in-use")
-    box.setInformativeText(
+    return _warn_choose(
+        parent, "plan-in-use", "This plan is open elsewhere",
+        f"{path.name} is open in District Planner by {owner.describe()}.",
         "If you both save it, the later save replaces the other's changes. Open a copy "
         "(it opens unsaved; Save asks for a new name), or open it anyway if you know the "
-        "other window is closed.")
-    copy = box.addButton("Open a copy", QMessageBox.ButtonRole.AcceptRole)
-    anyway = box.addButton("Open anyway", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(copy)
-    box.exec()
-    clicked = box.clickedButton()
-    return "copy" if clicked is copy else "open" if clicked is anyway else None
+        "other window is closed.",
+        ("copy", "Open a copy"), ("open", "Open anyway"))
 
 
 def ask_overwrite(parent: QWidget | None, path: Path, saved_at: str, by: str) -> str | None:
     """``path`` was saved by someone else since this window read it: "overwrite",
     "save_as" or None (cancel). A function of its own so tests can answer it."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "The plan was changed by someone else",
-                      f"{path.name} was saved {by}on {saved_at}, after you opened it.",
-                      QMessageBox.StandardButton.NoButton, parent)
-    box.setObjectName("plan-changed")
-    box.setInformativeText("Saving over it replaces their changes with yours. Save your "
-                           "plan under another name to keep both.")
-    save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
-    overwrite = box.addButton("Replace their changes", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(save_as)
-    box.exec()
-    clicked = box.clickedButton()
-    return "save_as" if clicked is save_as else "overwrite" if clicked is overwrite else None
+    return _warn_choose(
+        parent, "plan-changed", "The plan was changed by someone else",
+        f"{path.name} was saved {by}on {saved_at}, after you opened it.",
+        "Saving over it replaces their changes with yours. Save your plan under another "
+        "name to keep both.",
+        ("save_as", "Save as…"), ("overwrite", "Replace their changes"))
 
 
 def is_project_file(path: Path) -> bool:
