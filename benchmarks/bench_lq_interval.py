@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from bench_metrics import vertex_moves  # the same drag as the compute() benchmark
 from districtplanner.analysis.assumptions import Assumptions
 from districtplanner.analysis.citydata import CityData
 from districtplanner.analysis.concentration import jobs_lq_interval
@@ -38,20 +39,6 @@ from districtplanner.analysis.index import (
 from districtplanner.analysis.metrics import compute
 from districtplanner.analysis.sectors import NON_CREATIVE_CODE
 from districtplanner.sample_city import generate_city
-
-
-def vertex_moves(poly: shapely.Polygon, n: int, step: float, rng) -> list[shapely.Polygon]:
-    coords = np.asarray(poly.exterior.coords)[:-1].copy()
-    out = []
-    while len(out) < n:
-        i = int(rng.integers(len(coords)))
-        trial = coords.copy()
-        trial[i] += rng.uniform(-step, step, 2)
-        p = shapely.Polygon(trial)
-        if p.is_valid:
-            coords = trial
-            out.append(p)
-    return out
 
 
 def per_call_us(fn, repeat: int = 2000) -> float:

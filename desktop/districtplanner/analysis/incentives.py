@@ -642,13 +642,8 @@ class _Package:
             elif k is InstrumentKind.WORKSPACE_SUBSIDY:
                 self.workspaces.append((r, on, inst.param("rent_cap_share"),
                                         inst.param("floor_area_m2")))
-            else:  # LOAN: cost[t] = Σ_τ L[t, τ] × eligible firms at the start of year τ
-                term = int(inst.param("term_years"))
-                per_loan = inst.param("principal") * (
-                    inst.param("market_rate") - inst.param("concessional_rate"))
-                outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
-                self.loans.append(
-                    (r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+            else:  # LOAN
+                self.loans.append((r, _loan_matrix(inst, on, lag)))
         spread = int(a.grant_spread_years)
         since = lag.T  # [τ, t] = t − τ: years since a grant was paid
         self.spread = np.where((since >= 0) & (since < spread), 1.0 / spread, 0.0)
@@ -682,6 +677,17 @@ class _Package:
 # never mutated, so a worker thread reading it sees a consistent list.
 _PACKAGES: list[tuple[tuple, Assumptions, _Package]] = []
 _PACKAGES_KEPT = 8
+
+
+def _loan_matrix(inst: Instrument, on: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """L with cost[t] = Σ_τ L[t, τ] × eligible firms at the start of year τ: each year's
+    loans are repaid straight-line over the term, the subsidy being the rate gap on what is
+    still outstanding (shared by the scalar and the batch package)."""
+    term = int(inst.param("term_years"))
+    per_loan = inst.param("principal") * (
+        inst.param("market_rate") - inst.param("concessional_rate"))
+    outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
+    return per_loan * outstanding * (inst.param("take_up") * on)[None, :]
 
 
 def _package_key(instruments: Sequence[Instrument]) -> tuple | None:
@@ -1204,12 +1210,7 @@ class _BatchPackage:
                 self.workspaces.append((r, on, inst.param("rent_cap_share"),
                                         inst.param("floor_area_m2")))
             else:
-                term = int(inst.param("term_years"))
-                per_loan = inst.param("principal") * (
-                    inst.param("market_rate") - inst.param("concessional_rate"))
-                outstanding = np.where((lag >= 0) & (lag < term), 1.0 - lag / term, 0.0)
-                self.loans.append(
-                    (r, per_loan * outstanding * (inst.param("take_up") * on)[None, :]))
+                self.loans.append((r, _loan_matrix(inst, on, lag)))
         self.any_grant = bool(self.job_grant.any())
         private_rate = np.zeros(h)
         ppp = [i for _, i in named if i.kind is InstrumentKind.PPP]
