@@ -26,11 +26,7 @@ import shapely
 from mouse import move_held, press, release
 from PySide6.QtWidgets import QApplication
 
-from districtplanner.io.sample import CITY_NAME, loaded_from_city
-from districtplanner.model.build import document_from_loaded
-from districtplanner.sample_city import benchmark_city
-from districtplanner.ui.app import application
-from districtplanner.ui.main_window import MainWindow
+from city_window import open_benchmark_window
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -43,15 +39,7 @@ def main() -> None:
     ap.add_argument("--establishments", type=int, default=1_000_000)
     args = ap.parse_args()
     n = args.establishments
-    t0 = time.perf_counter()
-    city = benchmark_city(n)
-    print(f"generated {n:,} establishments in {time.perf_counter() - t0:.1f} s")
-    app = application()
-    doc = document_from_loaded(loaded_from_city(city), title=CITY_NAME)
-    win = MainWindow(doc)
-    win.resize(1600, 1000)
-    win.show()
-    app.processEvents()
+    app, doc, win = open_benchmark_window(n)
     t1 = time.perf_counter()
     win.recompute.wait_for_index()
     print(f"index built in {time.perf_counter() - t1:.1f} s")

@@ -25,12 +25,8 @@ os.environ.setdefault("DISTRICT_PLANNER_SETTINGS", "")
 
 import numpy as np
 
+from city_window import open_benchmark_window
 from districtplanner.analysis.metrics import compute
-from districtplanner.io.sample import CITY_NAME, loaded_from_city
-from districtplanner.model.build import document_from_loaded
-from districtplanner.sample_city import benchmark_city
-from districtplanner.ui.app import application
-from districtplanner.ui.main_window import MainWindow
 from districtplanner.ui.workshop.room import WhatIfStrip
 from districtplanner.ui.workshop.scenarios import WHATIFS, applied
 
@@ -51,15 +47,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.establishments
     size = tuple(int(v) for v in args.size.split("x"))
-    t0 = time.perf_counter()
-    city = benchmark_city(n)
-    print(f"generated {n:,} establishments in {time.perf_counter() - t0:.1f} s")
-    app = application()
-    doc = document_from_loaded(loaded_from_city(city), title=CITY_NAME)
-    win = MainWindow(doc)
-    win.resize(1600, 1000)
-    win.show()
-    app.processEvents()
+    app, doc, win = open_benchmark_window(n)
     t1 = time.perf_counter()
     win.recompute.wait_for_index()
     win.recompute.run_now()
