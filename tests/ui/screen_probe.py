@@ -13,8 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel
 
 from districtplanner.ui import theme
-from districtplanner.ui.app import application, open_document
-from districtplanner.ui.main_window import MainWindow
+from districtplanner.ui.app import application, open_document, show_settled
 from districtplanner.ui.panels.charts import ChartWidget
 
 
@@ -48,12 +47,7 @@ def clipped(label: QLabel) -> bool:
 def main() -> None:
     app = application()
     doc, _ = open_document([])
-    win = MainWindow(doc)
-    win.show()
-    for _ in range(5):
-        app.processEvents()
-    win.recompute.wait_for_index()
-    win.recompute.run_now()
+    win = show_settled(doc)
     # A planner picks the first district, highlights a sector and hovers a neighbourhood.
     doc.selection.set_active_district(doc.districts[0].id)
     doc.selection.set_sectors({"design_fashion"})

@@ -10,17 +10,11 @@ import sys
 SCRIPT = r"""
 import json
 from PySide6.QtWidgets import QApplication
-from districtplanner.ui.app import application, open_document
-from districtplanner.ui.main_window import MainWindow
+from districtplanner.ui.app import application, open_document, show_settled
 
 app = application()
 doc, _ = open_document([])
-win = MainWindow(doc)
-win.show()
-for _ in range(5):
-    app.processEvents()
-win.recompute.wait_for_index()
-win.recompute.run_now()
+win = show_settled(doc)
 laptop, projector = app.screens()
 win.workshop_action.trigger()           # F5
 for _ in range(5):

@@ -209,11 +209,26 @@ def finish_sample_city(window: MainWindow, document: Document | BaseException) -
     window.finish(document)
 
 
+def show_settled(document: Document, size: tuple[int, int] | None = None) -> MainWindow:
+    """The window on ``document`` shown, laid out, indexed and with its figures computed:
+    what a headless render (and the screen tests' child processes) draw from."""
+    from districtplanner.ui.main_window import MainWindow
+
+    window = MainWindow(document)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    for _ in range(5):
+        QApplication.processEvents()
+    window.recompute.wait_for_index()
+    window.recompute.run_now()
+    return window
+
+
 def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bool = False,
                project: Path | None = None) -> int:
     """Render the main window (or with ``workshop`` the room view) at ``size`` pixels to
     ``out`` (PNG) without a screen; ``project`` is a saved plan to open instead of files."""
-    from districtplanner.ui.main_window import MainWindow
 
     app = application()
     if project is not None:
@@ -231,13 +246,7 @@ def screenshot(out: Path, size: tuple[int, int], files: list[Path], workshop: bo
     if not document.layers and not document.districts:
         print("error: none of the files could be opened", file=sys.stderr)
         return 1
-    window = MainWindow(document)
-    window.resize(*size)
-    window.show()
-    for _ in range(5):
-        app.processEvents()
-    window.recompute.wait_for_index()
-    window.recompute.run_now()
+    window = show_settled(document, size)
     app.processEvents()
     if workshop:
         window.workshop.enter(size=size)
